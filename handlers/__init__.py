@@ -1,1 +1,14 @@
-"""handlers package."""
+"""Slack listeners. Each module has ``register(app, ctx)``; they stay thin."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.context import BotContext
+
+
+def register_all(app: App, ctx: BotContext) -> None:
+    from handlers import collab_command, events
+
+    for module in (events, collab_command):
+        module.register(app, ctx)

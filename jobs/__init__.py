@@ -1,1 +1,1 @@
-"""jobs package."""
+"""Scheduled work. Jobs decide *when*; the domain services in ``bot/`` decide *what*."""

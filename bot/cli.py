@@ -1,0 +1,167 @@
+"""``collab-bot``: the command line for running, loading, exporting and operating the bot."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from bot.settings import ConfigError, Settings, load_settings
+
+NO_TOKENS = (
+    "Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for "
+    "Socket Mode); `collab-bot manifest` prints the app to create.\n"
+    "To try the bot without Slack, run `collab-bot demo`."
+)
+
+
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def _require_slack(settings: Settings) -> None:
+    if settings.slack_bot_token is None and settings.slack_app_token is None:
+        raise ConfigError(NO_TOKENS)
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.server import run_all_in_one
+
+    _require_slack(settings)
+    return run_all_in_one(settings)
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.server import serve_http
+
+    _require_slack(settings)
+    settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    return serve_http(settings, port=args.port or settings.port, workers=args.workers)
+
+
+def cmd_scheduler(args: argparse.Namespace, settings: Settings) -> int:
+    from jobs.clock import run_clock
+
+    return run_clock(settings)
+
+
+def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    from storage.migrate import upgrade
+
+    upgrade(settings.database_url)
+    print("Database is up to date.")
+    return 0
+
+
+def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.loading import load_collaborative_file
+
+    return load_collaborative_file(settings, args.file)
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.export import export_all
+
+    written = export_all(settings, args.format, args.out)
+    for path in written:
+        print(path)
+    return 0
+
+
+def cmd_jobs_list(args: argparse.Namespace, settings: Settings) -> int:
+    from jobs.runner import list_jobs
+
+    return list_jobs(settings)
+
+
+def cmd_jobs_run(args: argparse.Namespace, settings: Settings) -> int:
+    from jobs.runner import run_job_by_name
+
+    return run_job_by_name(settings, args.name, args.as_of)
+
+
+def cmd_manifest(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.manifest import manifest_yaml
+
+    print(manifest_yaml(socket_mode=args.socket, url=args.url), end="")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.demo import run_demo
+
+    return run_demo(args.out)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="collab-bot",
+        description="A Slack bot that runs healthcare quality-improvement learning collaboratives.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def add(
+        name: str, fn: Callable[[argparse.Namespace, Settings], int], help_text: str
+    ) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(func=fn)
+        return p
+
+    add("run", cmd_run, "run the whole bot in one process (Socket Mode if SLACK_APP_TOKEN is set, else HTTP)")
+    serve = add("serve", cmd_serve, "run the production HTTP server (gunicorn) on --port or $PORT")
+    serve.add_argument("--port", type=int, default=None, help="TCP port (default: $PORT, 3000)")
+    serve.add_argument("--workers", type=int, default=None, help="gunicorn worker processes (default 2)")
+    add("scheduler", cmd_scheduler, "run the clock process that sends scheduled messages")
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    upgrade = db_sub.add_parser("upgrade", help="create or migrate the database to the newest schema")
+    upgrade.set_defaults(func=cmd_db_upgrade)
+
+    load = add("load", cmd_load, "load (or reload) a collaborative definition file")
+    load.add_argument("file", help="path to the collaborative YAML file")
+
+    export = add("export", cmd_export, "export every table to CSV files or one Excel workbook")
+    export.add_argument("--format", choices=("csv", "xlsx"), default="csv")
+    export.add_argument("--out", default="export", help="output folder (default ./export)")
+
+    jobs = sub.add_parser("jobs", help="list or run scheduled jobs")
+    jobs_sub = jobs.add_subparsers(dest="jobs_command", metavar="ACTION", required=True)
+    jobs_list = jobs_sub.add_parser("list", help="show every job's next run and the upcoming calls")
+    jobs_list.set_defaults(func=cmd_jobs_list)
+    jobs_run = jobs_sub.add_parser("run", help="run one job now, or as if at --as-of")
+    jobs_run.add_argument("name", help="job name, e.g. report-reminders")
+    jobs_run.add_argument(
+        "--as-of", default=None, help="ISO date-time, taken in the collaborative's timezone (default: now)"
+    )
+    jobs_run.set_defaults(func=cmd_jobs_run)
+
+    manifest = add("manifest", cmd_manifest, "print the Slack app manifest (YAML) to create the app from")
+    manifest.add_argument("--socket", action="store_true", help="a Socket Mode app (no public URL)")
+    manifest.add_argument("--url", default=None, help="public base URL, e.g. https://bot.example.org")
+
+    demo = add("demo", cmd_demo, "seed a demo collaborative and write the faculty digest, no Slack needed")
+    demo.add_argument("--out", default="demo-out", help="output folder (default ./demo-out)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+        _configure_logging(settings)
+        return int(args.func(args, settings))
+    except ConfigError as exc:
+        print(f"collab-bot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

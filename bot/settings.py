@@ -1,0 +1,123 @@
+"""Configuration from the environment (pydantic-settings).
+
+A missing or malformed value stops the program with one clear line naming the variable and what
+to put there (exit code 2, no traceback): see :func:`load_settings` and :class:`ConfigError`.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+DEFAULT_API_URL = "https://slack.com/api/"
+DEFAULT_DATABASE_URL = "sqlite:///collab.db"
+
+HINTS: dict[str, str] = {
+    "SLACK_BOT_TOKEN": "the bot token from your Slack app's OAuth page, starting with xoxb-",
+    "SLACK_SIGNING_SECRET": "the signing secret from your Slack app's Basic Information page",
+    "SLACK_APP_TOKEN": "an app-level token with connections:write, starting with xapp- (Socket Mode)",
+    "SLACK_API_URL": "the Slack Web API base URL, e.g. https://slack.com/api/",
+    "DATABASE_URL": "a database URL such as sqlite:///collab.db or postgresql://user@host:5432/db",
+    "PORT": "a TCP port number between 1 and 65535, e.g. 3000",
+    "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
+}
+
+
+class ConfigError(Exception):
+    """A configuration problem, phrased for the person running the bot."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str = DEFAULT_API_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    port: int = Field(default=3000, ge=1, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, **_other):  # type: ignore[no-untyped-def, override]
+        """Values come only from :func:`load_settings`, which reads the environment it is given."""
+        return (init_settings,)
+
+    @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("xoxb-"):
+            raise ValueError("must start with xoxb-")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("xapp-"):
+            raise ValueError("must start with xapp-")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        value = value.strip()
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        value = value.strip()
+        if value.startswith("postgres://"):
+            value = "postgresql://" + value[len("postgres://") :]
+        try:
+            backend = make_url(value).get_backend_name()
+        except ArgumentError as exc:
+            raise ValueError("is not a database URL") from exc
+        if backend not in ("sqlite", "postgresql"):
+            raise ValueError("must be a sqlite:// or postgresql:// URL")
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None
+
+    def require(self, *names: str) -> None:
+        """Raise ConfigError for the first of ``names`` (env var names) that is not set."""
+        for name in names:
+            if getattr(self, name.lower()) is None:
+                raise ConfigError(f"{name} is not set: set it to {HINTS[name]}.")
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Read settings from the environment, turning validation errors into one ConfigError line."""
+    env = dict(os.environ if environ is None else environ)
+    wanted = {name: env[name] for name in HINTS if name in env}
+    try:
+        values: dict[str, Any] = {name.lower(): value for name, value in wanted.items()}
+        return Settings(**values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "configuration"
+        reason = str(first.get("msg", "is invalid")).removeprefix("Value error, ")
+        raise ConfigError(
+            f"{name} is not valid ({reason}): set it to {HINTS.get(name, 'a valid value')}."
+        ) from None

@@ -1,0 +1,1 @@
+"""Block Kit builders. Handlers and jobs never write Block Kit dicts themselves."""

@@ -1,0 +1,42 @@
+"""The WSGI application: ``POST /slack/events`` for Slack, ``GET /healthz`` for load balancers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from storage.db import Database
+
+StartResponse = Callable[..., Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+EVENTS_PATH = "/slack/events"
+
+
+def _json(start_response: StartResponse, status: str, body: dict[str, Any]) -> list[bytes]:
+    data = json.dumps(body).encode()
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+    return [data]
+
+
+def create_wsgi_app(app: App, db: Database) -> WsgiApp:
+    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+
+    def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path == EVENTS_PATH:
+            if method != "POST":
+                return _json(start_response, "405 Method Not Allowed", {"error": "POST only"})
+            return slack(environ, start_response)
+        if path == "/healthz" and method in ("GET", "HEAD"):
+            if db.ping():
+                return _json(start_response, "200 OK", {"status": "ok", "database": "ok"})
+            return _json(start_response, "503 Service Unavailable", {"status": "error", "database": "down"})
+        return _json(start_response, "404 Not Found", {"error": "not found"})
+
+    return application

@@ -1,0 +1,45 @@
+"""Events API plumbing: a retried event (same ``event_id``) is processed once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+
+from bot.context import BotContext
+from bot.views.help import home_view
+from storage.people import faculty_ids, find_person
+from storage.slack_events import first_delivery
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, ctx: BotContext) -> None:
+    @app.middleware
+    def skip_retried_events(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse | None:
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id and not first_delivery(ctx.db, str(event_id)):
+            log.info("event %s already processed; acknowledging the retry", event_id)
+            return BoltResponse(status=200, body="")
+        return next()
+
+    @app.event("app_home_opened")
+    def home_opened(event: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        user_id = event["user"]
+        with ctx.db.reader() as session:
+            person = find_person(session, user_id)
+            faculty = faculty_ids(session) if not person.known else []
+        client.views_publish(user_id=user_id, view=home_view(person, faculty))
+
+    @app.event("member_joined_channel")
+    def member_joined(event: dict[str, Any]) -> None:
+        log.debug("member joined %s", event.get("channel"))
+
+    @app.event("message")
+    def message_event(event: dict[str, Any]) -> None:
+        return None

@@ -1,0 +1,1 @@
+"""Imports every job module so each registers itself in ``jobs.registry.JOBS``."""

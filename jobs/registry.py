@@ -1,0 +1,40 @@
+"""The job registry: every scheduled job, by name, with when it runs for a collaborative."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.context import BotContext
+from storage.models import Collaborative
+
+#: ``run(ctx, collaborative, as_of)`` does one pass of the job for one collaborative as if the time
+#: were ``as_of`` (timezone-aware) and returns a one-line summary (``jobs run`` prints it).
+JobRun = Callable[[BotContext, Collaborative, datetime], str]
+#: ``cron(collaborative)`` gives APScheduler CronTrigger fields, in the collaborative's timezone.
+CronFields = Callable[[Any], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    description: str
+    cron: CronFields
+    run: JobRun
+
+
+JOBS: dict[str, Job] = {}
+
+
+def register_job(job: Job) -> Job:
+    JOBS[job.name] = job
+    return job
+
+
+def load_jobs() -> dict[str, Job]:
+    """Import the job modules so they register themselves."""
+    import jobs.catalog  # noqa: F401
+
+    return JOBS

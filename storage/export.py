@@ -1,0 +1,220 @@
+"""Tables for export as pandas DataFrames, one per file or sheet."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.expression import Selectable
+
+from storage.db import Database
+from storage.models import (
+    CalendarEvent,
+    ChangeIdea,
+    Collaborative,
+    Measure,
+    MeasureReport,
+    Membership,
+    PdsaCycle,
+    Rsvp,
+    Team,
+    TeamReport,
+)
+
+
+def _collaboratives() -> Selectable:
+    c = Collaborative
+    return select(
+        c.key,
+        c.name,
+        c.timezone,
+        c.start,
+        c.end,
+        c.due_day,
+        c.digest_channel,
+        c.digest_day,
+        c.digest_time,
+        c.peer_channel_id,
+        c.active,
+    ).order_by(c.id)
+
+
+def _teams() -> Selectable:
+    return (
+        select(
+            Collaborative.key.label("collaborative"),
+            Team.key.label("team"),
+            Team.name,
+            Team.channel_id,
+            Team.active,
+        )
+        .join(Collaborative, Team.collaborative_id == Collaborative.id)
+        .order_by(Team.id)
+    )
+
+
+def _memberships() -> Selectable:
+    return (
+        select(
+            Collaborative.key.label("collaborative"),
+            Team.key.label("team"),
+            Membership.slack_user_id,
+            Membership.role,
+            Membership.active,
+        )
+        .join(Collaborative, Membership.collaborative_id == Collaborative.id)
+        .outerjoin(Team, Membership.team_id == Team.id)
+        .order_by(Membership.id)
+    )
+
+
+def _measure_definitions() -> Selectable:
+    m = Measure
+    return (
+        select(
+            Collaborative.key.label("collaborative"),
+            m.key.label("measure"),
+            m.name,
+            m.type,
+            m.kind,
+            m.numerator_definition,
+            m.denominator_definition,
+            m.definition,
+            m.goal,
+            m.direction,
+            m.multiplier,
+            m.active,
+        )
+        .join(Collaborative, m.collaborative_id == Collaborative.id)
+        .order_by(m.collaborative_id, m.position)
+    )
+
+
+def _measures() -> Selectable:
+    r = MeasureReport
+    return (
+        select(
+            Collaborative.key.label("collaborative"),
+            Team.key.label("team"),
+            Measure.key.label("measure"),
+            r.period,
+            r.numerator,
+            r.denominator,
+            r.value,
+            r.submitted_by,
+            r.submitted_at,
+            r.version,
+        )
+        .join(Team, r.team_id == Team.id)
+        .join(Measure, r.measure_id == Measure.id)
+        .join(Collaborative, Team.collaborative_id == Collaborative.id)
+        .order_by(Collaborative.key, Team.key, Measure.position, r.period)
+    )
+
+
+def _team_reports() -> Selectable:
+    t = TeamReport
+    return (
+        select(
+            Collaborative.key.label("collaborative"),
+            Team.key.label("team"),
+            t.period,
+            t.wins,
+            t.barriers,
+            t.help_needed,
+            t.self_assessment,
+            t.late,
+            t.submitted_by,
+            t.submitted_at,
+        )
+        .join(Team, t.team_id == Team.id)
+        .join(Collaborative, Team.collaborative_id == Collaborative.id)
+        .order_by(Team.key, t.period)
+    )
+
+
+def _pdsa() -> Selectable:
+    p = PdsaCycle
+    idea = aliased(ChangeIdea)
+    return (
+        select(
+            Collaborative.key.label("collaborative"),
+            Team.key.label("team"),
+            idea.title.label("change_idea"),
+            p.cycle_number,
+            p.status,
+            p.objective,
+            p.prediction,
+            p.plan_who,
+            p.plan_what,
+            p.plan_when,
+            p.plan_where,
+            p.plan_data,
+            p.do_observations,
+            p.do_surprises,
+            p.study_results,
+            p.study_learning,
+            p.act_decision,
+            p.next_step,
+            p.start_date,
+            p.planned_end_date,
+            p.end_date,
+            p.shared,
+            p.created_by,
+            p.created_at,
+            p.updated_at,
+        )
+        .join(Team, p.team_id == Team.id)
+        .join(idea, p.change_idea_id == idea.id)
+        .join(Collaborative, Team.collaborative_id == Collaborative.id)
+        .order_by(Team.key, idea.title, p.cycle_number)
+    )
+
+
+def _calendar() -> Selectable:
+    e = CalendarEvent
+    return (
+        select(
+            Collaborative.key.label("collaborative"),
+            e.key,
+            e.title,
+            e.kind,
+            e.starts_at,
+            e.duration_minutes,
+            e.join_url,
+            e.active,
+        )
+        .join(Collaborative, e.collaborative_id == Collaborative.id)
+        .order_by(e.starts_at)
+    )
+
+
+def _rsvps() -> Selectable:
+    return (
+        select(CalendarEvent.key.label("event"), Rsvp.slack_user_id, Rsvp.response, Rsvp.updated_at)
+        .join(CalendarEvent, Rsvp.event_id == CalendarEvent.id)
+        .order_by(Rsvp.id)
+    )
+
+
+TABLES: dict[str, Callable[[], Selectable]] = {
+    "collaboratives": _collaboratives,
+    "teams": _teams,
+    "memberships": _memberships,
+    "measure_definitions": _measure_definitions,
+    "measures": _measures,
+    "team_reports": _team_reports,
+    "pdsa": _pdsa,
+    "calendar": _calendar,
+    "rsvps": _rsvps,
+}
+
+
+def export_frames(db: Database) -> dict[str, pd.DataFrame]:
+    frames: dict[str, pd.DataFrame] = {}
+    with db.engine.connect() as conn:
+        for name, query in TABLES.items():
+            frames[name] = pd.read_sql(query(), conn)
+    return frames

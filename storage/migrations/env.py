@@ -1,0 +1,31 @@
+"""Alembic environment: runs migrations against the URL set by ``storage.migrate``."""
+
+from alembic import context
+
+from storage.db import make_engine
+from storage.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
+    """APScheduler owns its job store table; migrations leave it alone."""
+    return not (type_ == "table" and name == "apscheduler_jobs")
+
+
+def run_migrations_online() -> None:
+    engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+            include_object=include_object,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+run_migrations_online()

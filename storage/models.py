@@ -1,0 +1,321 @@
+"""The typed ORM schema: collaboratives, teams, people, measures, PDSA cycles, calendar, ledger.
+
+Timestamps are stored as naive UTC and handed back timezone-aware (``UtcDateTime``), so SQLite
+and PostgreSQL behave the same. Periods are ``YYYY-MM`` strings.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Stores naive UTC, returns aware UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; pass an aware datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Collaborative(Base):
+    __tablename__ = "collaboratives"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64))
+    start: Mapped[date] = mapped_column(Date)
+    end: Mapped[date] = mapped_column(Date)
+    due_day: Mapped[int] = mapped_column(Integer, default=10)
+    baseline_months: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    digest_channel: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    digest_day: Mapped[str] = mapped_column(String(12), default="monday")
+    digest_time: Mapped[str] = mapped_column(String(5), default="08:00")
+    peer_channel_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    peer_channel_name: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    peer_channel_topic: Mapped[str | None] = mapped_column(String(250), nullable=True)
+    source_path: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    teams: Mapped[list[Team]] = relationship(back_populates="collaborative", order_by="Team.id")
+    measures: Mapped[list[Measure]] = relationship(
+        back_populates="collaborative", order_by="Measure.position"
+    )
+
+
+class Team(Base):
+    __tablename__ = "teams"
+    __table_args__ = (UniqueConstraint("collaborative_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    collaborative_id: Mapped[int] = mapped_column(ForeignKey("collaboratives.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    channel_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    collaborative: Mapped[Collaborative] = relationship(back_populates="teams")
+
+
+ROLES = ("member", "lead", "faculty", "admin")
+
+
+class Membership(Base):
+    """A person's role: ``member``/``lead`` of a team, or ``faculty``/``admin`` of a collaborative."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("collaborative_id", "team_id", "slack_user_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    collaborative_id: Mapped[int] = mapped_column(ForeignKey("collaboratives.id", ondelete="CASCADE"))
+    team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    slack_user_id: Mapped[str] = mapped_column(String(32), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    team: Mapped[Team | None] = relationship()
+    collaborative: Mapped[Collaborative] = relationship()
+
+
+class Measure(Base):
+    __tablename__ = "measures"
+    __table_args__ = (UniqueConstraint("collaborative_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    collaborative_id: Mapped[int] = mapped_column(ForeignKey("collaboratives.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(16))  # proportion | count | rate
+    kind: Mapped[str] = mapped_column(String(16), default="outcome")  # outcome | process | balancing
+    numerator_definition: Mapped[str | None] = mapped_column(Text, nullable=True)
+    denominator_definition: Mapped[str | None] = mapped_column(Text, nullable=True)
+    definition: Mapped[str | None] = mapped_column(Text, nullable=True)
+    goal: Mapped[float | None] = mapped_column(Float, nullable=True)
+    direction: Mapped[str] = mapped_column(String(8), default="up")  # up | down
+    multiplier: Mapped[float | None] = mapped_column(Float, nullable=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    collaborative: Mapped[Collaborative] = relationship(back_populates="measures")
+
+
+class MeasureReport(Base):
+    """The current value of one measure for one team and month."""
+
+    __tablename__ = "measure_reports"
+    __table_args__ = (UniqueConstraint("team_id", "measure_id", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    measure_id: Mapped[int] = mapped_column(ForeignKey("measures.id", ondelete="CASCADE"), index=True)
+    period: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    numerator: Mapped[float | None] = mapped_column(Float, nullable=True)
+    denominator: Mapped[float | None] = mapped_column(Float, nullable=True)
+    value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    submitted_by: Mapped[str] = mapped_column(String(32))
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    team: Mapped[Team] = relationship()
+    measure: Mapped[Measure] = relationship()
+
+
+class MeasureRevision(Base):
+    """An audit row: who changed a report, when, from what to what."""
+
+    __tablename__ = "measure_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("measure_reports.id", ondelete="CASCADE"), index=True)
+    changed_by: Mapped[str] = mapped_column(String(32))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    old_numerator: Mapped[float | None] = mapped_column(Float, nullable=True)
+    old_denominator: Mapped[float | None] = mapped_column(Float, nullable=True)
+    old_value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    new_numerator: Mapped[float | None] = mapped_column(Float, nullable=True)
+    new_denominator: Mapped[float | None] = mapped_column(Float, nullable=True)
+    new_value: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class TeamReport(Base):
+    """The narrative and self-assessment that go with a team's monthly measures."""
+
+    __tablename__ = "team_reports"
+    __table_args__ = (UniqueConstraint("team_id", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    period: Mapped[str] = mapped_column(String(7))
+    wins: Mapped[str | None] = mapped_column(Text, nullable=True)
+    barriers: Mapped[str | None] = mapped_column(Text, nullable=True)
+    help_needed: Mapped[str | None] = mapped_column(Text, nullable=True)
+    self_assessment: Mapped[float | None] = mapped_column(Float, nullable=True)
+    submitted_by: Mapped[str] = mapped_column(String(32))
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ChangeIdea(Base):
+    __tablename__ = "change_ideas"
+    __table_args__ = (UniqueConstraint("team_id", "title"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class PdsaCycle(Base):
+    """One Plan-Do-Study-Act cycle; cycles on one change idea form a ramp (1, 2, 3 ...)."""
+
+    __tablename__ = "pdsa_cycles"
+    __table_args__ = (UniqueConstraint("change_idea_id", "cycle_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    change_idea_id: Mapped[int] = mapped_column(ForeignKey("change_ideas.id", ondelete="CASCADE"))
+    cycle_number: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | completed
+    objective: Mapped[str] = mapped_column(Text)
+    prediction: Mapped[str] = mapped_column(Text)
+    plan_who: Mapped[str | None] = mapped_column(Text, nullable=True)
+    plan_what: Mapped[str | None] = mapped_column(Text, nullable=True)
+    plan_when: Mapped[str | None] = mapped_column(Text, nullable=True)
+    plan_where: Mapped[str | None] = mapped_column(Text, nullable=True)
+    plan_data: Mapped[str | None] = mapped_column(Text, nullable=True)
+    do_observations: Mapped[str | None] = mapped_column(Text, nullable=True)
+    do_surprises: Mapped[str | None] = mapped_column(Text, nullable=True)
+    study_results: Mapped[str | None] = mapped_column(Text, nullable=True)
+    study_learning: Mapped[str | None] = mapped_column(Text, nullable=True)
+    act_decision: Mapped[str | None] = mapped_column(String(16), nullable=True)  # adopt|adapt|abandon
+    next_step: Mapped[str | None] = mapped_column(Text, nullable=True)
+    start_date: Mapped[date] = mapped_column(Date)
+    planned_end_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    end_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    shared: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    change_idea: Mapped[ChangeIdea] = relationship()
+    team: Mapped[Team] = relationship()
+
+
+class PdsaMeasure(Base):
+    """The measures a PDSA cycle is meant to move."""
+
+    __tablename__ = "pdsa_measures"
+
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("pdsa_cycles.id", ondelete="CASCADE"), primary_key=True)
+    measure_id: Mapped[int] = mapped_column(ForeignKey("measures.id", ondelete="CASCADE"), primary_key=True)
+
+
+class CalendarEvent(Base):
+    """A learning session or interim call occurrence; ``key`` is stable across reloads."""
+
+    __tablename__ = "calendar_events"
+    __table_args__ = (UniqueConstraint("collaborative_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    collaborative_id: Mapped[int] = mapped_column(ForeignKey("collaboratives.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(24))  # learning_session | interim_call
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    duration_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    join_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Rsvp(Base):
+    __tablename__ = "rsvps"
+    __table_args__ = (UniqueConstraint("event_id", "slack_user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("calendar_events.id", ondelete="CASCADE"))
+    slack_user_id: Mapped[str] = mapped_column(String(32))
+    response: Mapped[str] = mapped_column(String(16))  # going | not_going
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Delivery(Base):
+    """The delivery ledger: one row per intended message, keyed so it is sent once."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    job: Mapped[str] = mapped_column(String(64), index=True)
+    collaborative_id: Mapped[int | None] = mapped_column(
+        ForeignKey("collaboratives.id", ondelete="CASCADE"), nullable=True
+    )
+    channel: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending|sending|sent
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class ProcessedEvent(Base):
+    """Slack ``event_id``s already handled, so retries are processed once."""
+
+    __tablename__ = "processed_events"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -1,0 +1,100 @@
+"""Who someone is in the collaboratives: their teams and roles, read from memberships."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import Collaborative, Membership, Team
+
+
+@dataclass(frozen=True)
+class TeamSeat:
+    """A person's place on one team."""
+
+    collaborative_id: int
+    collaborative_name: str
+    team_id: int
+    team_key: str
+    team_name: str
+    channel_id: str | None
+    role: str  # member | lead
+
+
+@dataclass(frozen=True)
+class CollaborativeRole:
+    collaborative_id: int
+    collaborative_key: str
+    collaborative_name: str
+    role: str  # faculty | admin
+
+
+@dataclass(frozen=True)
+class Person:
+    user_id: str
+    seats: list[TeamSeat] = field(default_factory=list)
+    roles: list[CollaborativeRole] = field(default_factory=list)
+
+    @property
+    def is_faculty(self) -> bool:
+        return any(r.role == "faculty" for r in self.roles)
+
+    @property
+    def is_admin(self) -> bool:
+        return any(r.role == "admin" for r in self.roles)
+
+    @property
+    def is_lead(self) -> bool:
+        return any(s.role == "lead" for s in self.seats)
+
+    @property
+    def known(self) -> bool:
+        return bool(self.seats or self.roles)
+
+    def oversees(self, collaborative_id: int) -> bool:
+        """Faculty and admins see and act for every team of their collaborative."""
+        return any(r.collaborative_id == collaborative_id for r in self.roles)
+
+
+def find_person(session: Session, user_id: str) -> Person:
+    rows = session.execute(
+        select(Membership, Collaborative, Team)
+        .join(Collaborative, Membership.collaborative_id == Collaborative.id)
+        .outerjoin(Team, Membership.team_id == Team.id)
+        .where(
+            Membership.slack_user_id == user_id,
+            Membership.active.is_(True),
+            Collaborative.active.is_(True),
+        )
+        .order_by(Collaborative.id, Team.id)
+    ).all()
+    seats: dict[int, TeamSeat] = {}
+    roles: list[CollaborativeRole] = []
+    for membership, collab, team in rows:
+        if team is not None:
+            if not team.active:
+                continue
+            current = seats.get(team.id)
+            if current is None or membership.role == "lead":
+                seats[team.id] = TeamSeat(
+                    collab.id, collab.name, team.id, team.key, team.name, team.channel_id, membership.role
+                )
+        else:
+            roles.append(CollaborativeRole(collab.id, collab.key, collab.name, membership.role))
+    return Person(user_id=user_id, seats=list(seats.values()), roles=roles)
+
+
+def faculty_ids(session: Session, collaborative_id: int | None = None) -> list[str]:
+    query = select(Membership.slack_user_id).where(Membership.role == "faculty", Membership.active.is_(True))
+    if collaborative_id is not None:
+        query = query.where(Membership.collaborative_id == collaborative_id)
+    return sorted(set(session.scalars(query)))
+
+
+def team_member_ids(session: Session, team_id: int, role: str | None = None) -> list[str]:
+    query = select(Membership.slack_user_id).where(Membership.team_id == team_id, Membership.active.is_(True))
+    if role is not None:
+        query = query.where(Membership.role == role)
+    return sorted(set(session.scalars(query)))

@@ -1,0 +1,157 @@
+"""Shared fixtures: databases (SQLite and PostgreSQL), the Slack stand-in, and the running bot.
+
+Storage and end-to-end tests take the ``db_url`` fixture, which is parametrised over SQLite and
+PostgreSQL. PostgreSQL comes from ``TEST_DATABASE_URL`` (a server URL such as
+``postgresql://postgres@127.0.0.1:5432/test``); each test session creates its own scratch database
+on that server and drops it afterwards. Without the variable those cases skip, saying why.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from bot.app import build_context, create_app
+from bot.context import BotContext
+from bot.settings import Settings, load_settings
+from bot.web import create_wsgi_app
+from storage.db import Database, normalise_url
+from storage.migrate import upgrade
+from storage.models import Base
+from tests.signing import SlackRequests
+from tests.slack_standin import SlackStandIn
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "collaborative.yaml"
+SIGNING_SECRET = "test-signing-secret"
+BOT_TOKEN = "xoxb-test-token"
+NO_POSTGRES = (
+    "PostgreSQL tests need TEST_DATABASE_URL, e.g. postgresql://postgres@127.0.0.1:5432/test "
+    "(.ci/run sets it)"
+)
+
+
+def _admin_url() -> str | None:
+    return os.environ.get("TEST_DATABASE_URL") or None
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A scratch PostgreSQL database for this test session, migrated to the newest schema."""
+    admin = _admin_url()
+    if admin is None:
+        pytest.skip(NO_POSTGRES)
+    name = f"collab_test_{uuid.uuid4().hex[:10]}"
+    engine = create_engine(normalise_url(admin), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001 - a clear skip beats a wall of errors
+        engine.dispose()
+        pytest.skip(f"PostgreSQL at TEST_DATABASE_URL is not reachable: {type(exc).__name__}")
+    url = make_url(normalise_url(admin)).set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    yield url
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def _empty_tables(url: str) -> None:
+    engine = create_engine(normalise_url(url))
+    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        conn.execute(text("DROP TABLE IF EXISTS apscheduler_jobs"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A freshly migrated, empty database URL: SQLite file or PostgreSQL scratch database."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'collab.db'}"
+        upgrade(url)
+        return url
+    url = request.getfixturevalue("postgres_url")
+    _empty_tables(url)
+    return url
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    database = Database(db_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackStandIn]:
+    with SlackStandIn() as standin:
+        yield standin
+
+
+def make_settings(db_url: str, slack: SlackStandIn, **extra: str) -> Settings:
+    env = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.base_url,
+        "DATABASE_URL": db_url,
+        **extra,
+    }
+    return load_settings(env)
+
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        return None
+
+
+@dataclass
+class RunningBot:
+    """The real WSGI app on a free port, wired to the Slack stand-in and a test database."""
+
+    url: str
+    ctx: BotContext
+    slack: SlackStandIn
+    requests: SlackRequests
+
+    @property
+    def db(self) -> Database:
+        return self.ctx.db
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def bot(db_url: str, slack: SlackStandIn) -> Iterator[RunningBot]:
+    ctx = build_context(make_settings(db_url, slack))
+    wsgi = create_wsgi_app(create_app(ctx), ctx.db)
+    server = make_server("127.0.0.1", 0, wsgi, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    yield RunningBot(url=url, ctx=ctx, slack=slack, requests=SlackRequests(url, SIGNING_SECRET))
+    server.shutdown()
+    server.server_close()
+    ctx.db.dispose()

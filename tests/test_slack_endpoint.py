@@ -1,0 +1,55 @@
+"""End-to-end: signed requests to the real /slack/events endpoint, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+
+from tests.conftest import RunningBot
+
+
+def test_forged_signature_is_refused(bot: RunningBot) -> None:
+    status, _, _ = bot.requests.post(
+        "command=%2Fcollab&text=help&user_id=U0NOBODY01",
+        "application/x-www-form-urlencoded",
+        secret="not-the-secret",
+    )
+    assert status == 401
+
+
+def test_stale_request_is_refused(bot: RunningBot) -> None:
+    status, _, _ = bot.requests.command("/collab", "help", "U0NOBODY01", timestamp=int(time.time()) - 6 * 60)
+    assert status == 401
+    assert bot.slack.calls == []
+
+
+def test_help_for_someone_on_no_team_says_who_to_ask(bot: RunningBot) -> None:
+    status, _, body = bot.requests.command("/collab", "help", "U0NOBODY01")
+    assert status == 200
+    reply = json.loads(body)
+    assert "not on any team" in reply["text"]
+
+
+def test_unknown_subcommand_explains_and_shows_help(bot: RunningBot) -> None:
+    status, _, body = bot.requests.command("/collab", "frobnicate", "U0NOBODY01")
+    assert status == 200
+    assert "I don't know `/collab frobnicate`" in json.loads(body)["text"]
+
+
+def test_retried_event_is_processed_once(bot: RunningBot) -> None:
+    event = {"type": "app_home_opened", "user": "U0NOBODY01", "channel": "D0HOME0001", "tab": "home"}
+    for retry in (None, 1, 2):
+        status, _, _ = bot.requests.event(event, event_id="Ev0RETRY0001", retry_num=retry)
+        assert status == 200
+    deadline = time.time() + 5
+    while time.time() < deadline and not bot.slack.calls_to("views.publish"):
+        time.sleep(0.05)
+    time.sleep(0.3)
+    assert len(bot.slack.calls_to("views.publish")) == 1
+
+
+def test_healthz_checks_the_database(bot: RunningBot) -> None:
+    with urllib.request.urlopen(bot.url + "/healthz", timeout=5) as resp:
+        assert resp.status == 200
+        assert json.loads(resp.read())["database"] == "ok"
