@@ -21,6 +21,9 @@ def _configure_logging(settings: Settings) -> None:
         level=settings.log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if settings.log_level != "DEBUG":
+        for noisy in ("alembic", "apscheduler.scheduler", "slack_bolt.App"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def _require_slack(settings: Settings) -> None:

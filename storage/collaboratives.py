@@ -35,7 +35,9 @@ class MeasureState:
     numerator_definition: str | None
     denominator_definition: str | None
     definition: str | None
+    baseline: float | None
     goal: float | None
+    nqf: str | None
     direction: str
     multiplier: float | None
     position: int

@@ -142,7 +142,9 @@ class Measure(Base):
     numerator_definition: Mapped[str | None] = mapped_column(Text, nullable=True)
     denominator_definition: Mapped[str | None] = mapped_column(Text, nullable=True)
     definition: Mapped[str | None] = mapped_column(Text, nullable=True)
+    baseline: Mapped[float | None] = mapped_column(Float, nullable=True)
     goal: Mapped[float | None] = mapped_column(Float, nullable=True)
+    nqf: Mapped[str | None] = mapped_column(String(16), nullable=True)
     direction: Mapped[str] = mapped_column(String(8), default="up")  # up | down
     multiplier: Mapped[float | None] = mapped_column(Float, nullable=True)
     position: Mapped[int] = mapped_column(Integer, default=0)

@@ -155,3 +155,17 @@ def bot(db_url: str, slack: SlackStandIn) -> Iterator[RunningBot]:
     server.shutdown()
     server.server_close()
     ctx.db.dispose()
+
+
+def load_example(db: Database, path: Path = EXAMPLE) -> None:
+    from bot.collab_file import parse_collaborative_file
+    from bot.loading import apply_spec
+
+    apply_spec(db, parse_collaborative_file(path), str(path))
+
+
+@pytest.fixture
+def loaded_bot(bot: RunningBot) -> RunningBot:
+    """The running bot with ``examples/collaborative.yaml`` loaded."""
+    load_example(bot.db)
+    return bot
