@@ -3,25 +3,29 @@
 from __future__ import annotations
 
 from slack_sdk import WebClient
-from slack_sdk.http_retry import ConnectionErrorRetryHandler, RetryHandler
+from slack_sdk.http_retry import BackoffRetryIntervalCalculator, ConnectionErrorRetryHandler, RetryHandler
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
 
 from bot.settings import Settings
 
 
-def retry_handlers() -> list[RetryHandler]:
-    """429 (honouring Retry-After), 5xx and connection errors are retried by slack_sdk itself."""
+def retry_handlers(backoff_factor: float = 0.5) -> list[RetryHandler]:
+    """429 (honouring Retry-After), 5xx and connection errors are retried by slack_sdk itself.
+
+    The handlers share one attempt counter per call, so the counts are generous.
+    """
+    backoff = BackoffRetryIntervalCalculator(backoff_factor=backoff_factor)
     return [
-        ConnectionErrorRetryHandler(max_retry_count=3),
-        RateLimitErrorRetryHandler(max_retry_count=6),
-        ServerErrorRetryHandler(max_retry_count=4),
+        ConnectionErrorRetryHandler(max_retry_count=6, interval_calculator=backoff),
+        RateLimitErrorRetryHandler(max_retry_count=8),
+        ServerErrorRetryHandler(max_retry_count=6, interval_calculator=backoff),
     ]
 
 
-def build_web_client(settings: Settings) -> WebClient:
+def build_web_client(settings: Settings, backoff_factor: float = 0.5) -> WebClient:
     return WebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
-        retry_handlers=retry_handlers(),
+        retry_handlers=retry_handlers(backoff_factor),
         timeout=15,
     )

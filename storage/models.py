@@ -305,6 +305,8 @@ class Delivery(Base):
         ForeignKey("collaboratives.id", ondelete="CASCADE"), nullable=True
     )
     channel: Mapped[str] = mapped_column(String(32))
+    thread_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    payload: Mapped[str] = mapped_column(Text, default="{}")  # JSON: text, blocks (so a retry can resend)
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending|sending|sent
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     ts: Mapped[str | None] = mapped_column(String(32), nullable=True)

@@ -98,3 +98,19 @@ def team_member_ids(session: Session, team_id: int, role: str | None = None) -> 
     if role is not None:
         query = query.where(Membership.role == role)
     return sorted(set(session.scalars(query)))
+
+
+def teams_of_collaboratives(session: Session, collaborative_ids: list[int]) -> list[TeamSeat]:
+    """Every active team of these collaboratives, as seats with the ``faculty`` role."""
+    if not collaborative_ids:
+        return []
+    rows = session.execute(
+        select(Team, Collaborative)
+        .join(Collaborative, Team.collaborative_id == Collaborative.id)
+        .where(Team.collaborative_id.in_(collaborative_ids), Team.active.is_(True))
+        .order_by(Team.collaborative_id, Team.name)
+    ).all()
+    return [
+        TeamSeat(collab.id, collab.name, team.id, team.key, team.name, team.channel_id, "faculty")
+        for team, collab in rows
+    ]

@@ -26,6 +26,7 @@ from sqlalchemy.engine import make_url
 from bot.app import build_context, create_app
 from bot.context import BotContext
 from bot.settings import Settings, load_settings
+from bot.slack_client import build_web_client
 from bot.web import create_wsgi_app
 from storage.db import Database, normalise_url
 from storage.migrate import upgrade
@@ -143,9 +144,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def make_context(db_url: str, slack: SlackStandIn, **extra: str) -> BotContext:
+    """A real context against the stand-in; 5xx back-off is shortened so tests stay quick."""
+    settings = make_settings(db_url, slack, **extra)
+    return build_context(settings, client=build_web_client(settings, backoff_factor=0.01))
+
+
 @pytest.fixture
 def bot(db_url: str, slack: SlackStandIn) -> Iterator[RunningBot]:
-    ctx = build_context(make_settings(db_url, slack))
+    ctx = make_context(db_url, slack)
     wsgi = create_wsgi_app(create_app(ctx), ctx.db)
     server = make_server("127.0.0.1", 0, wsgi, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -68,6 +68,8 @@ def upgrade() -> None:
     sa.Column('job', sa.String(length=64), nullable=False),
     sa.Column('collaborative_id', sa.Integer(), nullable=True),
     sa.Column('channel', sa.String(length=32), nullable=False),
+    sa.Column('thread_key', sa.String(length=255), nullable=True),
+    sa.Column('payload', sa.Text(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('ts', sa.String(length=32), nullable=True),
