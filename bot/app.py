@@ -36,11 +36,10 @@ def create_app(ctx: BotContext) -> App:
     app = App(
         name="learning-collaborative-bot",
         client=ctx.client,
-        token=ctx.settings.slack_bot_token,
         signing_secret=ctx.settings.slack_signing_secret or "socket-mode-does-not-sign",
         token_verification_enabled=False,
         listener_executor=ThreadPoolExecutor(max_workers=16, thread_name_prefix="bolt"),
-        logger=logging.getLogger("bot.bolt"),
+        logger=logging.getLogger("slack_bolt.App"),
     )
     register_all(app, ctx)
     return app

@@ -21,8 +21,21 @@ def _configure_logging(settings: Settings) -> None:
         level=settings.log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    if settings.log_level != "DEBUG":
-        for noisy in ("alembic", "apscheduler.scheduler", "slack_bolt.App"):
+    quiet_sensitive_loggers(settings.log_level)
+
+
+#: Bolt and slack_sdk log request bodies (free text that may carry patient information) at
+#: INFO/DEBUG, so they are held at WARNING whatever LOG_LEVEL says.
+SENSITIVE_LOGGERS = ("slack_bolt", "slack_sdk")
+
+
+def quiet_sensitive_loggers(level: str) -> None:
+    for name in SENSITIVE_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    # Bolt's own "unhandled request" warnings quote the payload; keep only real errors.
+    logging.getLogger("slack_bolt.App").setLevel(logging.ERROR)
+    if level != "DEBUG":
+        for noisy in ("alembic", "apscheduler"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

@@ -1,0 +1,58 @@
+"""`collab-bot serve` runs gunicorn with the real app: /healthz and signed /slack/events work."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+from tests.conftest import ROOT, SIGNING_SECRET, free_port
+from tests.signing import SlackRequests
+from tests.slack_standin import SlackStandIn
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 30) -> dict[str, str]:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        assert proc.poll() is None, "collab-bot serve exited early"
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=2) as resp:
+                return dict(json.loads(resp.read()))
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError("collab-bot serve did not become healthy")
+
+
+def test_serve_answers_healthz_and_signed_commands(db_url: str, slack: SlackStandIn) -> None:
+    port = free_port()
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.base_url,
+        "DATABASE_URL": db_url,
+        "WEB_CONCURRENCY": "1",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        assert _wait_healthy(url, proc)["database"] == "ok"
+        status, _, body = SlackRequests(url, SIGNING_SECRET).command("/collab", "help", "U0NOBODY01")
+        assert status == 200
+        assert "not on any team" in json.loads(body)["text"]
+        status, _, _ = SlackRequests(url, "wrong-secret").command("/collab", "help", "U0NOBODY01")
+        assert status == 401
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=30)
+    assert b"U0NOBODY01" not in stderr, "request bodies must not be logged"
