@@ -202,8 +202,11 @@ def _reported_matrix(data: DigestData, reports: pd.DataFrame, months: pd.PeriodI
     )
     both = pd.concat([reports[["team", "period"]], narrative], ignore_index=True).drop_duplicates()
     both = both[both["period"].isin(months)]
-    matrix = pd.crosstab(both["team"], both["period"]) > 0
-    return matrix.reindex(index=data.teams["team"], columns=months, fill_value=False)
+    matrix = pd.DataFrame(False, index=pd.Index(data.teams["team"]), columns=months)
+    if not both.empty:
+        seen = pd.crosstab(both["team"], both["period"]) > 0
+        matrix = seen.reindex(index=matrix.index, columns=months, fill_value=False).astype(bool)
+    return matrix
 
 
 def _collaborative_lines(

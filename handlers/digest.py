@@ -10,7 +10,7 @@ from slack_bolt import Ack, App
 
 from bot.context import BotContext
 from bot.digest_delivery import send_preview
-from bot.views.digest import preparing_text, refusal_text
+from bot.views.digest import preparing_message, refusal_message
 from handlers.collab_command import subcommand
 from storage.people import Person
 
@@ -21,9 +21,9 @@ log = logging.getLogger(__name__)
 def digest_preview(ctx: BotContext, person: Person, rest: str, ack: Ack, command: dict[str, Any]) -> None:
     faculty_of = [r.collaborative_id for r in person.roles if r.role == "faculty"]
     if not faculty_of:
-        ack(text=refusal_text())
+        ack(**refusal_message())
         return
-    ack(text=preparing_text())  # answered at once; the digest is built after the ack
+    ack(**preparing_message())  # answered at once; the digest is built after the ack
     for collaborative_id in faculty_of:
         send_preview(ctx, person.user_id, collaborative_id, datetime.now(UTC))
 

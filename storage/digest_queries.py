@@ -242,3 +242,20 @@ def load_digest_data(
 
 def collaborative_id_of_team(session: Session, team_id: int) -> int | None:
     return session.scalar(select(Team.collaborative_id).where(Team.id == team_id))
+
+
+def load_team_data(session: Session, team_id: int) -> DigestData | None:
+    """One team's share of :class:`DigestData` (its reports and PDSA cycles; no calls)."""
+    collaborative_id = collaborative_id_of_team(session, team_id)
+    if collaborative_id is None:
+        return None
+    teams = teams_frame(session, collaborative_id)
+    return DigestData(
+        collaborative=collaborative_info(session, collaborative_id),
+        teams=teams[teams["team_id"] == team_id].reset_index(drop=True),
+        measures=measures_frame(session, collaborative_id),
+        reports=reports_frame(session, collaborative_id, team_id),
+        team_reports=pd.DataFrame({"team": [], "period": []}),
+        pdsa=pdsa_frame(session, collaborative_id, team_id),
+        calls=pd.DataFrame(columns=CALL_COLUMNS),
+    )

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 
 from bot.digest import ChartSeries, Digest, MeasureLine, TeamFlag
-from bot.views.common import Message, context, message, section
+from bot.views.common import Message, context, message, plain_message, section
 
 SECTION_LIMIT = 3000
 MAX_MESSAGE_BLOCKS = 50
@@ -253,9 +253,9 @@ def chart_filename(digest: Digest, chart: ChartSeries) -> str:
     return f"{digest.collaborative_key}-{chart.measure}-{digest.period}.png"
 
 
-def preparing_text() -> str:
-    return "Preparing your preview of this week's digest… it will arrive in a direct message."
+def preparing_message() -> Message:
+    return plain_message("Preparing your preview of this week's digest… it will arrive in a direct message.")
 
 
-def refusal_text() -> str:
-    return REFUSAL
+def refusal_message() -> Message:
+    return plain_message(REFUSAL)
