@@ -197,16 +197,18 @@ def _months(reports: pd.DataFrame, period: pd.Period) -> pd.PeriodIndex:
 
 def _reported_matrix(data: DigestData, reports: pd.DataFrame, months: pd.PeriodIndex) -> pd.DataFrame:
     """Teams x months: True where the team reported anything for the month."""
-    narrative = pd.DataFrame(
-        {"team": data.team_reports["team"].to_numpy(), "period": to_periods(data.team_reports["period"])}
-    )
-    both = pd.concat([reports[["team", "period"]], narrative], ignore_index=True).drop_duplicates()
-    both = both[both["period"].isin(months)]
-    matrix = pd.DataFrame(False, index=pd.Index(data.teams["team"]), columns=months)
-    if not both.empty:
-        seen = pd.crosstab(both["team"], both["period"]) > 0
-        matrix = seen.reindex(index=matrix.index, columns=months, fill_value=False).astype(bool)
-    return matrix
+    teams = pd.Index(data.teams["team"])
+    matrix = np.zeros((len(teams), len(months)), dtype=bool)
+    narrative_periods = to_periods(data.team_reports["period"])
+    for team_keys, periods in (
+        (reports["team"], reports["period"]),
+        (data.team_reports["team"], narrative_periods),
+    ):
+        rows = teams.get_indexer(pd.Index(team_keys))
+        cols = months.get_indexer(pd.PeriodIndex(periods, freq="M"))
+        found = (rows >= 0) & (cols >= 0)
+        matrix[rows[found], cols[found]] = True
+    return pd.DataFrame(matrix, index=teams, columns=months)
 
 
 def _collaborative_lines(
