@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -50,8 +50,13 @@ class DeliverySummary:
         return f"{self.sent} sent, {self.skipped} already sent, {self.failed} failed (will retry)"
 
 
+SIDE_EFFECT = "side_effect"
+
+
 def _post(ctx: BotContext, claim: ledger.Claim) -> str | None:
     payload = json.loads(claim.payload)
+    if payload.get(SIDE_EFFECT):  # only its own job can redo it (see run_once)
+        raise _NotYet("side_effect_not_replayable")
     thread_ts = ledger.sent_ts(ctx.db, claim.thread_key) if claim.thread_key else None
     if claim.thread_key and thread_ts is None:
         raise _NotYet("parent_not_sent")
@@ -126,3 +131,53 @@ def _count(summary: DeliverySummary, outcome: str, key: str) -> None:
         summary.skipped += 1
     else:
         summary.failed += 1
+
+
+def run_once(
+    ctx: BotContext,
+    *,
+    key: str,
+    job: str,
+    channel: str,
+    action: Callable[[str | None], str | None],
+    collaborative_id: int | None = None,
+    thread_key: str | None = None,
+) -> str:
+    """Do a side effect other than a message (e.g. a file upload) once per ``key``.
+
+    ``action(thread_ts)`` gets the ``ts`` of the ``thread_key`` message (None without one) and
+    returns an id to record. Returns 'sent', 'skipped' (done before, or in progress elsewhere)
+    or 'failed' (left pending: the job that owns it does it when it runs again).
+    """
+    ledger.record_intent(
+        ctx.db,
+        key=key,
+        job=job,
+        channel=channel,
+        payload=json.dumps({SIDE_EFFECT: True}),
+        collaborative_id=collaborative_id,
+        thread_key=thread_key,
+    )
+    if ledger.claim(ctx.db, key) is None:
+        return "skipped"
+    thread_ts = ledger.sent_ts(ctx.db, thread_key) if thread_key else None
+    try:
+        if thread_key and thread_ts is None:
+            raise _NotYet("parent_not_sent")
+        result = action(thread_ts)
+    except SlackApiError as exc:
+        error = str(exc.response.get("error", "slack_error")) if exc.response is not None else "slack_error"
+        log.warning("side effect %s failed: %s", key, error)
+        ledger.mark_failed(ctx.db, key, error)
+        return "failed"
+    except (SlackClientError, OSError, _NotYet) as exc:
+        log.warning("side effect %s failed: %s", key, type(exc).__name__)
+        ledger.mark_failed(ctx.db, key, type(exc).__name__)
+        return "failed"
+    ledger.mark_sent(ctx.db, key, result)
+    return "sent"
+
+
+def count_outcome(summary: DeliverySummary, outcome: str, key: str) -> None:
+    """Add one ``deliver``/``run_once`` outcome to ``summary``."""
+    _count(summary, outcome, key)

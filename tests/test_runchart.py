@@ -231,3 +231,46 @@ def test_most_recent_signal_decides_direction() -> None:
     result = analyse(values, "up", baseline_n=6)
     assert result.signal_direction == "improvement"
     assert result.signal_points == list(range(6, 19))
+
+
+# qicharts2 / Anhøj & Olesen (2014) limits for every n from 10 to 60, written out (not computed):
+# longest run allowed = round(log2(n)) + 3 steps from 6 to 7 at n = 12, to 8 at n = 23 and to 9 at
+# n = 46; fewest crossings allowed = qbinom(0.05, n - 1, 0.5).
+FULL_TABLE = (
+    "10:6/2 11:6/2 12:7/3 13:7/3 14:7/4 15:7/4 16:7/4 17:7/5 18:7/5 19:7/6 20:7/6 21:7/6 22:7/7 "
+    "23:8/7 24:8/8 25:8/8 26:8/8 27:8/9 28:8/9 29:8/10 30:8/10 31:8/11 32:8/11 33:8/11 34:8/12 "
+    "35:8/12 36:8/13 37:8/13 38:8/14 39:8/14 40:8/14 41:8/15 42:8/15 43:8/16 44:8/16 45:8/17 "
+    "46:9/17 47:9/17 48:9/18 49:9/18 50:9/19 51:9/19 52:9/20 53:9/20 54:9/21 55:9/21 56:9/21 "
+    "57:9/22 58:9/22 59:9/23 60:9/23"
+)
+
+
+def test_anhoej_limits_for_every_n_from_10_to_60() -> None:
+    table = {}
+    for item in FULL_TABLE.split():
+        n, limits = item.split(":")
+        run, crossings = limits.split("/")
+        table[int(n)] = (int(run), int(crossings))
+    assert sorted(table) == list(range(10, 61))
+    assert {n: anhoej_limits(n) for n in table} == table
+    assert all(table[n] == REFERENCE[n] for n in REFERENCE)
+
+
+def test_equal_neighbours_do_not_make_a_trend_longer() -> None:
+    # six values but only four distinct steps up: 1, 2, 2, 2, 3, 4 is 4 points for the trend rule
+    assert not analyse([1, 2, 2, 2, 3, 4], "up", baseline_n=6).trend
+    # a falling trend of 5 distinct values with repeats, judged "down is better"
+    result = analyse([9, 9, 8, 7, 7, 6, 5, 5], "down", baseline_n=8)
+    assert result.trend and result.signal_direction == "improvement"
+
+
+def test_points_on_the_median_inside_a_shift_are_skipped() -> None:
+    # median 5; the two 5s in the middle of 6, 5, 5, 7, 8, ... neither break nor extend the run
+    values = [4, 6, 4, 6, 5, 5, 7, 8, 7, 8, 9, 7]
+    result = analyse(values, "up", baseline_n=6)
+    assert result.center == 5.0
+    assert result.n_useful == 10
+    assert result.longest_run == 7
+    assert result.shift
+    assert result.signal_direction == "improvement"
+    assert analyse(values, "down", baseline_n=6).signal_direction == "deterioration"

@@ -30,11 +30,19 @@ PeriodLike = pd.Period | date | str
 
 
 def to_periods(values: Iterable[PeriodLike] | pd.Series) -> pd.PeriodIndex:
-    """Monthly PeriodIndex from Periods, dates or 'YYYY-MM' strings."""
-    items = list(values)
-    if not items:
+    """Monthly PeriodIndex from Periods, dates or 'YYYY-MM' strings.
+
+    Each distinct value is parsed once (a report table repeats a few dozen months thousands
+    of times), so this costs one hash pass over the input, not a parse per row.
+    """
+    if isinstance(values, pd.Series | pd.Index) and isinstance(values.dtype, pd.PeriodDtype):
+        return pd.PeriodIndex(values).asfreq("M")
+    items = values if isinstance(values, pd.Series | pd.Index) else list(values)
+    if len(items) == 0:
         return pd.PeriodIndex([], freq="M")
-    return pd.PeriodIndex([pd.Period(v, freq="M") for v in items], freq="M")
+    codes, uniques = pd.factorize(pd.Index(items, dtype=object))
+    months = pd.PeriodIndex([pd.Period(v, freq="M") for v in uniques], freq="M")
+    return months.take(codes)
 
 
 def month_range(periods: Iterable[PeriodLike] | pd.Series) -> pd.PeriodIndex:
@@ -61,7 +69,11 @@ def _clean_reports(reports: pd.DataFrame) -> pd.DataFrame:
             frame[column] = np.nan
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
     frame["period"] = to_periods(frame["period"])
-    return frame.drop_duplicates(["team", "measure", "period"], keep="last")
+    month = pd.Series(frame["period"].array.asi8, index=frame.index)  # plain integers hash fast
+    repeated = pd.DataFrame({"team": frame["team"], "measure": frame["measure"], "month": month}).duplicated(
+        keep="last"
+    )
+    return frame[~repeated]
 
 
 def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:

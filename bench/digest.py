@@ -1,0 +1,240 @@
+"""Benchmark: the weekly digest for 200 teams x 10 measures x 24 months plus 5,000 PDSA cycles.
+
+    python -m bench.digest [--db sqlite|postgresql] [--url URL] [--repeat N]
+
+Seeds a scratch database (a temporary SQLite file, or a fresh PostgreSQL database created on
+the server at ``--url`` / ``TEST_DATABASE_URL`` and dropped afterwards), then times:
+
+- the digest computation (all queries + :func:`bot.digest.build_digest`, no Slack I/O);
+- a bare ``pandas.read_sql`` of the same 48,000 report rows (the six columns the digest reads,
+  no joins), and the ratio of the two;
+- rendering the 10 collaborative run charts (PNG), reported separately;
+- peak Python memory of one digest computation (tracemalloc) and the process's max RSS.
+
+Targets: digest under 2 s and at most 3x the bare read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import tempfile
+import time
+import tracemalloc
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
+
+from bot.demo_data import Profile, synthetic_pdsa, synthetic_reports
+from bot.digest import build_digest
+from bot.digest_delivery import render_chart
+from storage.collaboratives import (
+    CollaborativeState,
+    EventState,
+    MeasureState,
+    TeamState,
+    sync_collaborative,
+)
+from storage.db import Database, normalise_url
+from storage.demo_seed import insert_pdsa, insert_reports
+from storage.digest_queries import load_digest_data, measures_frame
+from storage.migrate import upgrade
+from storage.models import MeasureReport
+
+TEAMS = 200
+MEASURES = 10
+MONTHS = pd.period_range("2025-01", "2026-12", freq="M")
+PDSA_CYCLES = 5_000
+AS_OF = datetime(2027, 1, 18, 16, 0, tzinfo=UTC)
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
+BARE_COLUMNS = (
+    MeasureReport.team_id,
+    MeasureReport.measure_id,
+    MeasureReport.period,
+    MeasureReport.numerator,
+    MeasureReport.denominator,
+    MeasureReport.value,
+)
+KINDS = [("proportion", 0.58, 0.70, "up"), ("rate", 3.1, 2.5, "down"), ("count", 48.0, 40.0, "down")]
+
+
+def _state() -> CollaborativeState:
+    measures = []
+    for i in range(MEASURES):
+        kind, baseline, goal, direction = KINDS[i % len(KINDS)]
+        measures.append(
+            MeasureState(
+                key=f"m{i:02d}",
+                name=f"Measure {i}",
+                type=kind,
+                kind="outcome",
+                numerator_definition="n" if kind != "count" else None,
+                denominator_definition="d" if kind != "count" else None,
+                definition="c" if kind == "count" else None,
+                baseline=baseline,
+                goal=goal,
+                nqf=None,
+                direction=direction,
+                multiplier=1000.0 if kind == "rate" else None,
+                position=i,
+            )
+        )
+    teams = [
+        TeamState(f"t{i:03d}", f"Clinic {i}", f"C{i:09d}", [f"U{i:09d}"], [f"U{i:09d}"]) for i in range(TEAMS)
+    ]
+    calls = [
+        EventState(
+            f"call-{m}",
+            "Monthly interim call",
+            "interim_call",
+            datetime(2027, m, 12, 20, tzinfo=UTC),
+            60,
+            None,
+        )
+        for m in range(1, 7)
+    ]
+    return CollaborativeState(
+        key="bench",
+        name="Benchmark collaborative",
+        timezone="America/New_York",
+        start=date(2025, 7, 1),
+        end=date(2027, 6, 30),
+        due_day=10,
+        baseline_months=6,
+        digest_channel="C0BENCH001",
+        digest_day="monday",
+        digest_time="08:00",
+        peer_channel_id=None,
+        peer_channel_name=None,
+        peer_channel_topic=None,
+        source_path=None,
+        faculty=["U0FACULTY1"],
+        teams=teams,
+        measures=measures,
+        events=calls,
+    )
+
+
+def _profiles(rng: np.random.Generator) -> dict[str, Profile]:
+    profiles = {}
+    for i in range(TEAMS):
+        kind = ("improving", "flat", "flat", "deteriorating", "improving")[i % 5]
+        start = MONTHS[int(rng.integers(6, 18))]
+        missing = (MONTHS[-1],) if i % 7 == 0 else ()
+        profiles[f"t{i:03d}"] = Profile(kind, start, 0.6, missing=missing, pdsa_tracks=3)
+    return profiles
+
+
+def seed(url: str) -> int:
+    upgrade(url)
+    db = Database(url)
+    rng = np.random.default_rng(7)
+    profiles = _profiles(rng)
+    with db.transaction() as session:
+        sync_collaborative(session, _state())
+    with db.transaction() as session:
+        collab_id = 1
+        measures = measures_frame(session, collab_id)
+        teams = sorted(profiles)
+        reports = synthetic_reports(teams, measures, MONTHS, profiles, rng)
+        insert_reports(session, collab_id, reports, 10, {})
+        cycles = synthetic_pdsa(teams, profiles, date(2025, 7, 1), AS_OF.date(), rng)
+        cycles = cycles.sample(n=min(PDSA_CYCLES, len(cycles)), random_state=1).sort_values(["team", "idea"])
+        cycles = _renumber(cycles)
+        insert_pdsa(session, collab_id, cycles)
+    counts = (len(reports), len(cycles))
+    db.dispose()
+    print(f"seeded {counts[0]:,} measure reports and {counts[1]:,} PDSA cycles")
+    return collab_id
+
+
+def _renumber(cycles: pd.DataFrame) -> pd.DataFrame:
+    """Keep cycle numbers 1..n per change idea after sampling."""
+    cycles = cycles.sort_values(["team", "idea", "start_date"]).copy()
+    cycles["cycle_number"] = cycles.groupby(["team", "idea"]).cumcount() + 1
+    return cycles
+
+
+@contextmanager
+def scratch_database(kind: str, server_url: str) -> Iterator[str]:
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory() as folder:
+            yield f"sqlite:///{Path(folder) / 'bench.db'}"
+        return
+    name = f"collab_bench_{uuid.uuid4().hex[:8]}"
+    engine = create_engine(normalise_url(server_url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(normalise_url(server_url)).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+
+
+def _timed(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def run(kind: str, server_url: str, repeat: int) -> None:
+    with scratch_database(kind, server_url) as url:
+        collab_id = seed(url)
+        db = Database(url)
+
+        def digest() -> object:
+            with db.reader() as session:
+                data = load_digest_data(session, collab_id, AS_OF)
+            return build_digest(data, AS_OF)
+
+        def bare() -> object:
+            with db.engine.connect() as conn:
+                return pd.read_sql(select(*BARE_COLUMNS), conn)
+
+        digest()  # warm caches and imports
+        bare_time, rows = _timed(bare, repeat)
+        digest_time, result = _timed(digest, repeat)
+        charts_time, _ = _timed(lambda: [render_chart(c) for c in result.charts], 1)  # type: ignore[attr-defined]
+        tracemalloc.start()
+        digest()
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        db.dispose()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    ratio = digest_time / bare_time
+    print(f"backend: {kind}")
+    print(f"bare pandas.read_sql of {len(rows):,} report rows: {bare_time * 1000:.0f} ms")  # type: ignore[arg-type]
+    print(f"digest (queries + build_digest, no Slack): {digest_time * 1000:.0f} ms  (median of {repeat})")
+    print(f"ratio digest / bare read: {ratio:.2f}x  (target <= 3x)")
+    print(f"under 2 s: {'yes' if digest_time < 2 else 'NO'}; within 3x: {'yes' if ratio <= 3 else 'NO'}")
+    print(f"rendering the {MEASURES} run charts (PNG, separate): {charts_time * 1000:.0f} ms")
+    print(f"peak traced Python memory of one digest: {peak / 2**20:.1f} MiB; process max RSS: {rss:.0f} MiB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument(
+        "--url", default=os.environ.get("TEST_DATABASE_URL", DEFAULT_PG), help="PostgreSQL server"
+    )
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    run(args.db, args.url, args.repeat)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,500 @@
+"""The weekly faculty digest, as data: who is improving, who is stuck, what is coming up.
+
+:func:`build_digest` turns a :class:`storage.digest_queries.DigestData` into a :class:`Digest`
+(no Slack, no database). Everything is computed with pandas/numpy over whole frames; the run
+chart rules for every team and measure come from :func:`bot.analytics.panel.analyse_panel`.
+
+Definitions (faculty-facing):
+
+- Reporting period: the last complete month before the digest's local date.
+- A team "reported" a month when it has any measure value or a narrative report for it.
+- A report is *missed* once its due date (``due_day`` of the next month) has passed. "Missed two
+  in a row" looks at the two latest months already due, from the collaborative's start.
+- Baseline (frozen median): the collaborative's ``baseline_months``, else the months before the
+  first learning session, else the first 6 points.
+- A *new* improvement signal: an improvement signal now that was not there a month earlier.
+- No PDSA activity: no cycle started, finished or updated in the last 6 weeks (checked once the
+  collaborative has run for 6 weeks).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import cast
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from bot.analytics.panel import analyse_panel
+from bot.analytics.runchart import DEFAULT_BASELINE_POINTS, RunChartResult, analyse, baseline_length
+from bot.analytics.series import collaborative_series, progress_to_goal, team_series, to_periods
+from storage.digest_queries import DigestData
+
+NO_PDSA_DAYS = 42
+WEEK_DAYS = 7
+NOT_TRACKED = "not tracked yet"
+DECISIONS = ("adopt", "adapt", "abandon")
+
+
+@dataclass(frozen=True)
+class MeasureLine:
+    key: str
+    name: str
+    type: str
+    kind: str
+    direction: str
+    goal: float | None
+    value: float | None  # collaborative value for the reporting period
+    previous: float | None  # the month before
+    change: float | None
+    n_teams: int  # teams whose value is in ``value``
+    signal: str | None  # improvement | deterioration | None
+    has_signal: bool
+    finding: str
+    progress: float | None  # fraction of the way from baseline to goal
+
+    @property
+    def percent(self) -> bool:
+        return self.type == "proportion"
+
+
+@dataclass(frozen=True)
+class TeamFlag:
+    """A team worth a look: spotlight candidates and teams needing support."""
+
+    team: str
+    name: str
+    reasons: list[str]
+
+
+@dataclass(frozen=True)
+class PdsaActivity:
+    started_week: int
+    completed_week: int
+    decisions_week: dict[str, int]
+    started_total: int
+    completed_total: int
+    decisions_total: dict[str, int]
+    open_now: int
+    teams_active_6_weeks: int
+
+
+@dataclass(frozen=True)
+class UpcomingCall:
+    title: str
+    kind: str
+    starts_at: datetime  # local time
+    join_url: str | None
+    going: int
+    not_going: int
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    team: str
+    name: str
+    reported: bool  # for the reporting period
+    key_value: float | None  # first measure, reporting period
+    improvements: list[str]
+    deteriorations: list[str]
+    last_pdsa: date | None
+
+
+@dataclass(frozen=True)
+class ChartSeries:
+    """What a run chart needs: months, aligned values (NaN = gap), the analysis."""
+
+    measure: str
+    title: str
+    periods: list[pd.Period]
+    values: npt.NDArray[np.float64]
+    result: RunChartResult
+    goal: float | None
+    percent: bool
+    baseline_n: int
+
+
+@dataclass(frozen=True)
+class Digest:
+    collaborative_id: int
+    collaborative_key: str
+    collaborative_name: str
+    as_of: datetime  # local
+    week: str  # ISO year-week, e.g. 2027-W07
+    period: pd.Period
+    due_date: date
+    due_passed: bool
+    n_teams: int
+    n_reported: int
+    missing: list[str]  # team names
+    measures: list[MeasureLine]
+    spotlight: list[TeamFlag]
+    support: list[TeamFlag]
+    pdsa: PdsaActivity
+    calls: list[UpcomingCall]
+    teams: list[TeamRow]
+    charts: list[ChartSeries]
+    improvement_share: float | None  # share of teams with an improvement signal on any measure
+    key_measure: str | None
+    peer_engagement: str = NOT_TRACKED
+    feedback: str = NOT_TRACKED
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def period_label(self) -> str:
+        return self.period.strftime("%B %Y")
+
+
+def iso_week(day: date) -> str:
+    iso = day.isocalendar()
+    return f"{iso.year}-W{iso.week:02d}"
+
+
+def due_date(period: pd.Period, due_day: int) -> date:
+    following = period + 1
+    return date(following.year, following.month, due_day)
+
+
+def reporting_period(local_day: date) -> pd.Period:
+    """The last complete month before ``local_day``."""
+    return pd.Period(local_day, freq="M") - 1
+
+
+def _optional(value: object) -> float | None:
+    if value is None:
+        return None
+    number = float(value)  # type: ignore[arg-type]
+    return None if math.isnan(number) else number
+
+
+def baseline_months(data: DigestData, months: pd.PeriodIndex) -> int:
+    """The frozen baseline length: configured, else months before the first session, else 6."""
+    collab = data.collaborative
+    if collab.baseline_months:
+        return int(collab.baseline_months)
+    if collab.first_learning_session is not None:
+        session_month = pd.Period(
+            collab.first_learning_session.astimezone(ZoneInfo(collab.timezone)).date(), "M"
+        )
+        return baseline_length(list(months), session_month)
+    return DEFAULT_BASELINE_POINTS
+
+
+def _reports_until(data: DigestData, period: pd.Period) -> pd.DataFrame:
+    reports = data.reports.copy()
+    reports["period"] = to_periods(reports["period"])
+    return reports[reports["period"] <= period]
+
+
+def _months(reports: pd.DataFrame, period: pd.Period) -> pd.PeriodIndex:
+    first = reports["period"].min() if not reports.empty else period
+    return pd.period_range(min(first, period), period, freq="M")
+
+
+def _reported_matrix(data: DigestData, reports: pd.DataFrame, months: pd.PeriodIndex) -> pd.DataFrame:
+    """Teams x months: True where the team reported anything for the month."""
+    teams = pd.Index(data.teams["team"])
+    matrix = np.zeros((len(teams), len(months)), dtype=bool)
+    narrative_periods = to_periods(data.team_reports["period"])
+    for team_keys, periods in (
+        (reports["team"], reports["period"]),
+        (data.team_reports["team"], narrative_periods),
+    ):
+        rows = teams.get_indexer(pd.Index(team_keys))
+        cols = months.get_indexer(pd.PeriodIndex(periods, freq="M"))
+        found = (rows >= 0) & (cols >= 0)
+        matrix[rows[found], cols[found]] = True
+    return pd.DataFrame(matrix, index=teams, columns=months)
+
+
+def _collaborative_lines(
+    data: DigestData, reports: pd.DataFrame, months: pd.PeriodIndex, span: int
+) -> tuple[list[MeasureLine], list[ChartSeries]]:
+    pooled = collaborative_series(reports, data.measures) if not reports.empty else None
+    lines: list[MeasureLine] = []
+    charts: list[ChartSeries] = []
+    period = months[-1]
+    for measure in data.measures.to_dict("records"):
+        if pooled is not None and measure["key"] in pooled.index.get_level_values("measure"):
+            series = pooled.xs(measure["key"], level="measure")
+        else:
+            series = pd.DataFrame({"value": [], "n_teams": []}, index=pd.PeriodIndex([], freq="M"))
+        values = series["value"].reindex(months).to_numpy(dtype=np.float64)
+        if measure["type"] == "count":  # a team-level goal: compare the mean per reporting team
+            values = values / series["n_teams"].reindex(months).to_numpy(dtype=np.float64)
+        percent = bool(measure["type"] == "proportion")
+        result = analyse(values, measure["direction"], span, percent=percent)
+        value = _optional(values[-1])
+        previous = _optional(values[-2]) if values.size > 1 else None
+        goal = _optional(measure["goal"])
+        start = _optional(measure["baseline"])
+        start = start if start is not None else _optional(result.center)
+        lines.append(
+            MeasureLine(
+                key=measure["key"],
+                name=measure["name"],
+                type=measure["type"],
+                kind=measure["kind"],
+                direction=measure["direction"],
+                goal=goal,
+                value=value,
+                previous=previous,
+                change=None if value is None or previous is None else value - previous,
+                n_teams=int(series["n_teams"].get(period, 0)),
+                signal=result.signal_direction,
+                has_signal=result.has_signal,
+                finding=result.finding,
+                progress=None
+                if value is None or goal is None or start is None
+                else progress_to_goal(start, value, goal),
+            )
+        )
+        charts.append(
+            ChartSeries(
+                measure=measure["key"],
+                title=f"{measure['name']}: all teams",
+                periods=list(months),
+                values=values,
+                result=result,
+                goal=goal,
+                percent=percent,
+                baseline_n=result.baseline_n,
+            )
+        )
+    return lines, charts
+
+
+def team_panel(data: DigestData, reports: pd.DataFrame, months: pd.PeriodIndex) -> pd.DataFrame:
+    """(team, measure) x months of values, NaN where not reported."""
+    if reports.empty:
+        index = pd.MultiIndex.from_tuples([], names=["team", "measure"])
+        return pd.DataFrame(index=index, columns=months, dtype=float)
+    values = team_series(reports, data.measures)["value"]
+    return values.unstack("period").reindex(columns=months)
+
+
+def team_signals(data: DigestData, panel: pd.DataFrame, span: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run-chart verdicts per (team, measure): as of the period, and as of a month earlier."""
+    directions = data.measures.set_index("key")["direction"]
+    row_directions = pd.Series(
+        directions.reindex(panel.index.get_level_values("measure")).to_numpy(), index=panel.index
+    )
+    now = analyse_panel(panel, row_directions, span)
+    before = analyse_panel(panel.iloc[:, :-1], row_directions, span)
+    return now, before
+
+
+def _names(data: DigestData) -> dict[str, str]:
+    return dict(zip(data.teams["team"], data.teams["name"], strict=True))
+
+
+def _measure_names(data: DigestData) -> dict[str, str]:
+    return dict(zip(data.measures["key"], data.measures["name"], strict=True))
+
+
+def _by_team(frame: pd.DataFrame, measure_names: dict[str, str]) -> dict[str, list[str]]:
+    """team -> measure names, for the (team, measure) rows of ``frame``."""
+    if frame.empty:
+        return {}
+    keys = frame.index.to_frame(index=False)
+    keys["name"] = keys["measure"].map(measure_names)
+    return {str(k): list(v) for k, v in keys.groupby("team", sort=False)["name"]}
+
+
+def _last_pdsa_activity(pdsa: pd.DataFrame, tz: ZoneInfo) -> pd.Series:
+    """team -> last local date a cycle started, finished or was updated."""
+    if pdsa.empty:
+        return pd.Series(dtype="datetime64[ns]")
+    updated = pdsa["updated_at"].dt.tz_convert(tz).dt.tz_localize(None).dt.normalize()
+    latest = pd.concat([pdsa["start_date"], pdsa["end_date"], updated], axis=1).max(axis=1)
+    return latest.groupby(pdsa["team"]).max()
+
+
+def _tally(decisions: pd.Series) -> dict[str, int]:
+    counts = decisions.value_counts()
+    return {d: int(counts.get(d, 0)) for d in DECISIONS}
+
+
+def _pdsa_activity(
+    pdsa: pd.DataFrame, today: pd.Timestamp, tz: ZoneInfo, team_keys: pd.Series
+) -> PdsaActivity:
+    week_start = today - pd.Timedelta(days=WEEK_DAYS)
+    started = pdsa["start_date"]
+    completed = pdsa["status"] == "completed"
+    finished_on = pdsa["end_date"].fillna(
+        pdsa["updated_at"].dt.tz_convert(tz).dt.tz_localize(None).dt.normalize()
+    )
+    in_week = (finished_on > week_start) & (finished_on <= today)
+    last = _last_pdsa_activity(pdsa, tz)
+    active = last[last > today - pd.Timedelta(days=NO_PDSA_DAYS)].index
+    return PdsaActivity(
+        started_week=int(((started > week_start) & (started <= today)).sum()),
+        completed_week=int((completed & in_week).sum()),
+        decisions_week=_tally(pdsa.loc[completed & in_week, "act_decision"]),
+        started_total=int((started <= today).sum()),
+        completed_total=int(completed.sum()),
+        decisions_total=_tally(pdsa.loc[completed, "act_decision"]),
+        open_now=int((~completed).sum()),
+        teams_active_6_weeks=int(team_keys.isin(active).sum()),
+    )
+
+
+def _support(
+    data: DigestData,
+    reported: pd.DataFrame,
+    deteriorations: dict[str, list[str]],
+    last_pdsa: pd.Series,
+    local_day: date,
+    period: pd.Period,
+    due_passed: bool,
+) -> list[TeamFlag]:
+    collab = data.collaborative
+    teams = data.teams["team"]
+    latest_due = period if due_passed else period - 1
+    due_pair = [latest_due - 1, latest_due]
+    start_month = pd.Period(collab.start, "M")
+    missed_two = pd.Series(False, index=teams.to_numpy())
+    if due_pair[0] >= start_month and all(p in reported.columns for p in due_pair):
+        missed_two = ~reported[due_pair].any(axis=1)
+    today = pd.Timestamp(local_day)
+    quiet = pd.Series(False, index=teams.to_numpy())
+    if (local_day - collab.start).days >= NO_PDSA_DAYS:
+        last = last_pdsa.reindex(teams.to_numpy())
+        quiet = last.isna() | (last <= today - pd.Timedelta(days=NO_PDSA_DAYS))
+    flags: list[TeamFlag] = []
+    months = f"{due_pair[0].strftime('%B %Y')} and {due_pair[1].strftime('%B %Y')}"
+    for team, name in zip(teams, data.teams["name"], strict=True):
+        reasons: list[str] = []
+        if bool(missed_two.get(team, False)):
+            reasons.append(f"missed the {months} reports")
+        if bool(quiet.get(team, False)):
+            last_day = last_pdsa.get(team)
+            since = f" (last {pd.Timestamp(last_day).strftime('%d %b')})" if last_day is not None else ""
+            reasons.append(f"no PDSA activity in 6 weeks{since}")
+        if team in deteriorations:
+            reasons.append("deterioration on " + ", ".join(deteriorations[team]))
+        if reasons:
+            flags.append(TeamFlag(team, name, reasons))
+    return flags
+
+
+def _spotlight(
+    data: DigestData, panel: pd.DataFrame, new: pd.DataFrame, span: int, measure_names: dict[str, str]
+) -> list[TeamFlag]:
+    """Teams with a new improvement signal, each with the finding in words."""
+    types = data.measures.set_index("key")
+    names = _names(data)
+    reasons: dict[str, list[str]] = {}
+    for team, measure in new.index:
+        row = types.loc[measure]
+        result = analyse(
+            panel.loc[(team, measure)].to_numpy(dtype=np.float64),
+            str(row["direction"]),
+            span,
+            percent=row["type"] == "proportion",
+        )
+        reasons.setdefault(team, []).append(f"{measure_names[measure]}: {result.finding}")
+    order = {team: i for i, team in enumerate(data.teams["team"])}
+    return [
+        TeamFlag(t, names[t], r) for t, r in sorted(reasons.items(), key=lambda item: order.get(item[0], 0))
+    ]
+
+
+def _calls(data: DigestData, tz: ZoneInfo) -> list[UpcomingCall]:
+    return [
+        UpcomingCall(
+            title=str(call["title"]),
+            kind=str(call["kind"]),
+            starts_at=pd.Timestamp(call["starts_at"]).to_pydatetime().astimezone(tz),
+            join_url=call["join_url"] if isinstance(call["join_url"], str) else None,
+            going=int(call["going"]),
+            not_going=int(call["not_going"]),
+        )
+        for call in data.calls.to_dict("records")
+    ]
+
+
+def build_digest(data: DigestData, as_of: datetime) -> Digest:
+    """The digest as of ``as_of`` (aware; read in the collaborative's timezone)."""
+    collab = data.collaborative
+    tz = ZoneInfo(collab.timezone)
+    local = as_of.astimezone(tz)
+    local_day = local.date()
+    period = reporting_period(local_day)
+    due = due_date(period, collab.due_day)
+    reports = _reports_until(data, period)
+    months = _months(reports, period)
+    span = baseline_months(data, months)
+
+    reported = _reported_matrix(data, reports, months)
+    reported_now = reported[period]
+    measure_names = _measure_names(data)
+    lines, charts = _collaborative_lines(data, reports, months, span)
+
+    panel = team_panel(data, reports, months)
+    now, before = team_signals(data, panel, span)
+    improving = now[now["signal_direction"] == "improvement"]
+    new = improving[before.loc[improving.index, "signal_direction"] != "improvement"]
+    deteriorating = now[now["signal_direction"] == "deterioration"]
+    deteriorations = _by_team(deteriorating, measure_names)
+    improvements = _by_team(improving, measure_names)
+
+    last_pdsa = _last_pdsa_activity(data.pdsa, tz)
+    key_measure = str(data.measures["key"].iloc[0]) if not data.measures.empty else None
+    key_values = (
+        cast(pd.DataFrame, panel.xs(key_measure, level="measure")).xs(period, axis=1)
+        if key_measure is not None
+        and not panel.empty
+        and key_measure in panel.index.get_level_values("measure")
+        else pd.Series(dtype=float)
+    )
+    names = _names(data)
+    n_teams = len(data.teams)
+    return Digest(
+        collaborative_id=collab.id,
+        collaborative_key=collab.key,
+        collaborative_name=collab.name,
+        as_of=local,
+        week=iso_week(local_day),
+        period=period,
+        due_date=due,
+        due_passed=local_day > due,
+        n_teams=n_teams,
+        n_reported=int(reported_now.sum()),
+        missing=[names[t] for t in reported_now.index[~reported_now.to_numpy()]],
+        measures=lines,
+        spotlight=_spotlight(data, panel, new, span, measure_names),
+        support=_support(data, reported, deteriorations, last_pdsa, local_day, period, local_day > due),
+        pdsa=_pdsa_activity(data.pdsa, pd.Timestamp(local_day), tz, data.teams["team"]),
+        calls=_calls(data, tz),
+        teams=[
+            TeamRow(
+                team=team,
+                name=name,
+                reported=bool(reported_now.get(team, False)),
+                key_value=_optional(key_values.get(team)),
+                improvements=improvements.get(team, []),
+                deteriorations=deteriorations.get(team, []),
+                last_pdsa=_to_date(last_pdsa.get(team)),
+            )
+            for team, name in zip(data.teams["team"], data.teams["name"], strict=True)
+        ],
+        charts=charts,
+        improvement_share=len(improvements) / n_teams if n_teams else None,
+        key_measure=key_measure,
+    )
+
+
+def _to_date(value: object) -> date | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+        return None
+    return pd.Timestamp(value).date()  # type: ignore[arg-type]
+
+
+def week_key(digest: Digest) -> str:
+    """The ledger key of the week's main digest message."""
+    return f"weekly-digest:{digest.collaborative_key}:{digest.week}"

@@ -1,0 +1,33 @@
+"""``/collab digest``: faculty preview this week's digest privately (others get a polite no)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot.context import BotContext
+from bot.digest_delivery import send_preview
+from bot.views.digest import preparing_message, refusal_message
+from handlers.collab_command import subcommand
+from storage.people import Person
+
+log = logging.getLogger(__name__)
+
+
+@subcommand("digest")
+def digest_preview(ctx: BotContext, person: Person, rest: str, ack: Ack, command: dict[str, Any]) -> None:
+    faculty_of = [r.collaborative_id for r in person.roles if r.role == "faculty"]
+    if not faculty_of:
+        ack(**refusal_message())
+        return
+    ack(**preparing_message())  # answered at once; the digest is built after the ack
+    for collaborative_id in faculty_of:
+        send_preview(ctx, person.user_id, collaborative_id, datetime.now(UTC))
+
+
+def register(app: App, ctx: BotContext) -> None:
+    """The sub-command registers itself with ``/collab`` on import; nothing else to wire."""
+    return None

@@ -1,0 +1,261 @@
+"""Everything the weekly digest reads about one collaborative, as pandas DataFrames.
+
+A handful of set-based queries (one per table, joined where needed), never one per team or
+measure, so the digest costs the same few round trips for 8 teams or 200. Columns use
+keys (team, measure), not ids, so the pure analytics in ``bot/`` can work on them directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import pandas as pd
+from sqlalchemy import Selectable, case, func, select
+from sqlalchemy.orm import Session
+
+from storage.models import (
+    CalendarEvent,
+    Collaborative,
+    Measure,
+    MeasureReport,
+    PdsaCycle,
+    Rsvp,
+    Team,
+    TeamReport,
+)
+
+REPORT_COLUMNS = ["team", "measure", "period", "numerator", "denominator", "value"]
+PDSA_COLUMNS = ["team", "start_date", "status", "act_decision", "end_date", "updated_at"]
+CALL_COLUMNS = ["event_id", "title", "kind", "starts_at", "join_url", "going", "not_going"]
+
+
+@dataclass(frozen=True)
+class CollaborativeInfo:
+    id: int
+    key: str
+    name: str
+    timezone: str
+    start: date
+    end: date
+    due_day: int
+    baseline_months: int | None
+    digest_channel: str | None
+    first_learning_session: datetime | None
+
+
+@dataclass(frozen=True)
+class DigestData:
+    """The raw material of a digest.
+
+    - ``teams``: team_id, team (key), name, channel_id; active teams, in id order.
+    - ``measures``: measure_id, key, name, type, kind, direction, goal, baseline, multiplier.
+    - ``reports``: team, measure, period ('YYYY-MM'), numerator, denominator, value.
+    - ``team_reports``: team, period (narrative reports, which also count as having reported).
+    - ``pdsa``: team, start_date, status, act_decision, end_date, updated_at.
+    - ``calls``: event_id, title, kind, starts_at, join_url, going, not_going (upcoming only).
+    """
+
+    collaborative: CollaborativeInfo
+    teams: pd.DataFrame
+    measures: pd.DataFrame
+    reports: pd.DataFrame
+    team_reports: pd.DataFrame
+    pdsa: pd.DataFrame
+    calls: pd.DataFrame
+
+
+def _frame(session: Session, query: Selectable, columns: list[str]) -> pd.DataFrame:
+    frame = pd.read_sql(query, session.connection())
+    frame.columns = columns
+    return frame
+
+
+def collaborative_info(session: Session, collaborative_id: int) -> CollaborativeInfo:
+    collab = session.get_one(Collaborative, collaborative_id)
+    first_session = session.scalar(
+        select(func.min(CalendarEvent.starts_at)).where(
+            CalendarEvent.collaborative_id == collaborative_id,
+            CalendarEvent.kind == "learning_session",
+            CalendarEvent.active.is_(True),
+        )
+    )
+    return CollaborativeInfo(
+        id=collab.id,
+        key=collab.key,
+        name=collab.name,
+        timezone=collab.timezone,
+        start=collab.start,
+        end=collab.end,
+        due_day=collab.due_day,
+        baseline_months=collab.baseline_months,
+        digest_channel=collab.digest_channel,
+        first_learning_session=first_session,
+    )
+
+
+def teams_frame(session: Session, collaborative_id: int) -> pd.DataFrame:
+    query = (
+        select(Team.id, Team.key, Team.name, Team.channel_id)
+        .where(Team.collaborative_id == collaborative_id, Team.active.is_(True))
+        .order_by(Team.id)
+    )
+    return _frame(session, query, ["team_id", "team", "name", "channel_id"])
+
+
+def measures_frame(session: Session, collaborative_id: int) -> pd.DataFrame:
+    query = (
+        select(
+            Measure.id,
+            Measure.key,
+            Measure.name,
+            Measure.type,
+            Measure.kind,
+            Measure.direction,
+            Measure.goal,
+            Measure.baseline,
+            Measure.multiplier,
+        )
+        .where(Measure.collaborative_id == collaborative_id, Measure.active.is_(True))
+        .order_by(Measure.position, Measure.id)
+    )
+    columns = ["measure_id", "key", "name", "type", "kind", "direction", "goal", "baseline", "multiplier"]
+    frame = _frame(session, query, columns)
+    for column in ("goal", "baseline", "multiplier"):
+        frame[column] = frame[column].astype(float)
+    return frame
+
+
+def reports_frame(session: Session, collaborative_id: int, team_id: int | None = None) -> pd.DataFrame:
+    """Every measure report of the collaborative's active teams and measures (one query)."""
+    query = (
+        select(
+            Team.key,
+            Measure.key,
+            MeasureReport.period,
+            MeasureReport.numerator,
+            MeasureReport.denominator,
+            MeasureReport.value,
+        )
+        .join(Team, MeasureReport.team_id == Team.id)
+        .join(Measure, MeasureReport.measure_id == Measure.id)
+        .where(
+            Team.collaborative_id == collaborative_id,
+            Team.active.is_(True),
+            Measure.active.is_(True),
+        )
+    )
+    if team_id is not None:
+        query = query.where(Team.id == team_id)
+    frame = _frame(session, query, REPORT_COLUMNS)
+    for column in ("numerator", "denominator", "value"):
+        frame[column] = frame[column].astype(float)
+    return frame
+
+
+def team_reports_frame(session: Session, collaborative_id: int) -> pd.DataFrame:
+    query = (
+        select(Team.key, TeamReport.period)
+        .join(Team, TeamReport.team_id == Team.id)
+        .where(Team.collaborative_id == collaborative_id, Team.active.is_(True))
+    )
+    return _frame(session, query, ["team", "period"])
+
+
+def pdsa_frame(session: Session, collaborative_id: int, team_id: int | None = None) -> pd.DataFrame:
+    query = (
+        select(
+            Team.key,
+            PdsaCycle.start_date,
+            PdsaCycle.status,
+            PdsaCycle.act_decision,
+            PdsaCycle.end_date,
+            PdsaCycle.updated_at,
+        )
+        .join(Team, PdsaCycle.team_id == Team.id)
+        .where(Team.collaborative_id == collaborative_id, Team.active.is_(True))
+    )
+    if team_id is not None:
+        query = query.where(Team.id == team_id)
+    frame = _frame(session, query, PDSA_COLUMNS)
+    for column in ("start_date", "end_date"):
+        frame[column] = pd.to_datetime(frame[column])
+    frame["updated_at"] = pd.to_datetime(frame["updated_at"], utc=True)
+    return frame
+
+
+def upcoming_calls_frame(
+    session: Session, collaborative_id: int, after: datetime, until: datetime, limit: int = 5
+) -> pd.DataFrame:
+    """Calls starting in [after, until) with their RSVP counts, in one grouped query."""
+    going = func.coalesce(func.sum(case((Rsvp.response == "going", 1), else_=0)), 0)
+    not_going = func.coalesce(func.sum(case((Rsvp.response == "not_going", 1), else_=0)), 0)
+    query = (
+        select(
+            CalendarEvent.id,
+            CalendarEvent.title,
+            CalendarEvent.kind,
+            CalendarEvent.starts_at,
+            CalendarEvent.join_url,
+            going,
+            not_going,
+        )
+        .outerjoin(Rsvp, Rsvp.event_id == CalendarEvent.id)
+        .where(
+            CalendarEvent.collaborative_id == collaborative_id,
+            CalendarEvent.active.is_(True),
+            CalendarEvent.starts_at >= after,
+            CalendarEvent.starts_at < until,
+        )
+        .group_by(
+            CalendarEvent.id,
+            CalendarEvent.title,
+            CalendarEvent.kind,
+            CalendarEvent.starts_at,
+            CalendarEvent.join_url,
+        )
+        .order_by(CalendarEvent.starts_at)
+        .limit(limit)
+    )
+    frame = _frame(session, query, CALL_COLUMNS)
+    frame["starts_at"] = pd.to_datetime(frame["starts_at"], utc=True)
+    frame[["going", "not_going"]] = frame[["going", "not_going"]].astype(int)
+    return frame
+
+
+def load_digest_data(
+    session: Session, collaborative_id: int, as_of: datetime, calls_horizon_days: int = 31
+) -> DigestData:
+    """The digest's inputs for one collaborative (seven queries, whatever its size)."""
+    return DigestData(
+        collaborative=collaborative_info(session, collaborative_id),
+        teams=teams_frame(session, collaborative_id),
+        measures=measures_frame(session, collaborative_id),
+        reports=reports_frame(session, collaborative_id),
+        team_reports=team_reports_frame(session, collaborative_id),
+        pdsa=pdsa_frame(session, collaborative_id),
+        calls=upcoming_calls_frame(
+            session, collaborative_id, as_of, as_of + pd.Timedelta(days=calls_horizon_days).to_pytimedelta()
+        ),
+    )
+
+
+def collaborative_id_of_team(session: Session, team_id: int) -> int | None:
+    return session.scalar(select(Team.collaborative_id).where(Team.id == team_id))
+
+
+def load_team_data(session: Session, team_id: int) -> DigestData | None:
+    """One team's share of :class:`DigestData` (its reports and PDSA cycles; no calls)."""
+    collaborative_id = collaborative_id_of_team(session, team_id)
+    if collaborative_id is None:
+        return None
+    teams = teams_frame(session, collaborative_id)
+    return DigestData(
+        collaborative=collaborative_info(session, collaborative_id),
+        teams=teams[teams["team_id"] == team_id].reset_index(drop=True),
+        measures=measures_frame(session, collaborative_id),
+        reports=reports_frame(session, collaborative_id, team_id),
+        team_reports=pd.DataFrame({"team": [], "period": []}),
+        pdsa=pdsa_frame(session, collaborative_id, team_id),
+        calls=pd.DataFrame(columns=CALL_COLUMNS),
+    )

@@ -1,0 +1,53 @@
+"""``collab-bot demo`` works from a fresh folder with no environment, and is deterministic."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import EXAMPLE, ROOT
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def _run_demo(cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "demo", "--out", "digest-demo"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+
+def test_demo_writes_the_digest_without_slack_or_environment(tmp_path: Path) -> None:
+    result = _run_demo(tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = tmp_path / "digest-demo"
+    assert str(out / "digest.md") in result.stdout
+    assert str(out / "digest.html") in result.stdout
+    markdown = (out / "digest.md").read_text()
+    assert "6 of 8 teams reported January 2027" in markdown
+    assert "Not reported yet: Mission Hills Family Health, Lakeview Health Partners" in markdown
+    assert "Spotlight candidates" in markdown and "Valle Verde Health Center" in markdown
+    assert "missed the December 2026 and January 2027 reports" in markdown
+    assert "deterioration on Controlling high blood pressure" in markdown  # Sierra Vista
+    charts = sorted(out.glob("*.png"))
+    assert len(charts) == 5
+    assert all(path.read_bytes().startswith(PNG) for path in charts)
+    assert all(path.name in markdown for path in charts)
+    page = (out / "digest.html").read_text()
+    assert page.startswith("<!doctype html>") and "<img src=" in page
+
+    again = _run_demo(tmp_path)  # a second run starts afresh and writes the same digest
+    assert again.returncode == 0, again.stderr
+    assert (out / "digest.md").read_text() == markdown
+
+
+def test_packaged_example_matches_the_repository_file() -> None:
+    packaged = ROOT / "bot" / "data" / "collaborative.yaml"
+    assert packaged.read_bytes() == EXAMPLE.read_bytes()

@@ -1,0 +1,167 @@
+"""build_digest on hand-made data: completeness, new signals, support reasons, PDSA tally; view limits."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pandas as pd
+import pytest
+
+from bot.digest import build_digest
+from bot.views.digest import digest_message, digest_thread_messages
+from storage.digest_queries import CALL_COLUMNS, CollaborativeInfo, DigestData
+from tests.slack_standin import validate_blocks
+
+MONTHS = [str(p) for p in pd.period_range("2026-01", "2026-12", freq="M")]
+AS_OF = datetime(2027, 1, 15, 17, 0, tzinfo=UTC)  # January 15, 09:00 in Los Angeles
+BASE = [50, 52, 48, 51, 49, 50]
+
+
+def _collab(baseline_months: int | None = 6) -> CollaborativeInfo:
+    return CollaborativeInfo(
+        id=1,
+        key="htn",
+        name="Hypertension",
+        timezone="America/Los_Angeles",
+        start=date(2026, 1, 1),
+        end=date(2027, 6, 30),
+        due_day=10,
+        baseline_months=baseline_months,
+        digest_channel="C0FACDIG01",
+        first_learning_session=None,
+    )
+
+
+def _rows(team: str, values: list[float | None], measure: str = "bp") -> list[dict[str, object]]:
+    return [
+        {"team": team, "measure": measure, "period": m, "numerator": v, "denominator": 100.0, "value": None}
+        for m, v in zip(MONTHS, values, strict=True)
+        if v is not None
+    ]
+
+
+def _data(teams: int = 3) -> DigestData:
+    reports = (
+        _rows("a", BASE + [55, 56, 53, 57, 54, 58])  # a shift completed in December: new
+        + _rows("b", BASE + [52, 48, 51, 50, None, None])  # flat; missed November and December
+        + _rows("c", BASE + [45, 44, 46, 43, 45, 44])  # deteriorating
+        + [{"team": t, "measure": "ns", "period": "2026-12", "numerator": None, "denominator": None,
+            "value": v} for t, v in (("a", 10.0), ("c", 30.0))]
+    )  # fmt: skip
+    pdsa = pd.DataFrame(
+        {
+            "team": ["a", "a", "c"],
+            "start_date": pd.to_datetime(["2027-01-10", "2026-12-01", "2026-10-01"]),
+            "status": ["completed", "open", "completed"],
+            "act_decision": ["adopt", None, "abandon"],
+            "end_date": pd.to_datetime(["2027-01-14", None, "2026-11-01"]),
+            "updated_at": pd.to_datetime(["2027-01-14T18:00Z", "2026-12-01T18:00Z", "2026-11-01T18:00Z"]),
+        }
+    )
+    return DigestData(
+        collaborative=_collab(),
+        teams=pd.DataFrame(
+            {
+                "team_id": [1, 2, 3],
+                "team": ["a", "b", "c"],
+                "name": ["Alpha", "Bravo", "Charlie"],
+                "channel_id": ["C1", "C2", "C3"],
+            }
+        ),  # fmt: skip
+        measures=pd.DataFrame(
+            {
+                "measure_id": [1, 2],
+                "key": ["bp", "ns"],
+                "name": ["BP control", "No-shows"],
+                "type": ["proportion", "count"],
+                "kind": ["outcome", "balancing"],
+                "direction": ["up", "down"],
+                "goal": [0.7, 8.0],
+                "baseline": [0.5, None],
+                "multiplier": [None, None],
+            }
+        ),  # fmt: skip
+        reports=pd.DataFrame(reports),
+        team_reports=pd.DataFrame({"team": [], "period": []}),
+        pdsa=pdsa,
+        calls=pd.DataFrame(
+            [[7, "Interim call", "interim_call", pd.Timestamp("2027-01-21T20:00Z"), None, 5, 1]],
+            columns=CALL_COLUMNS,
+        ),
+    )
+
+
+def test_digest_contents() -> None:
+    digest = build_digest(_data(), AS_OF)
+    assert str(digest.period) == "2026-12"
+    assert digest.week == "2027-W02"
+    assert digest.due_passed
+    assert (digest.n_reported, digest.n_teams, digest.missing) == (2, 3, ["Bravo"])
+
+    bp = digest.measures[0]
+    assert bp.value == pytest.approx((58 + 44) / 200)  # pooled: Σ numerators ÷ Σ denominators
+    assert bp.n_teams == 2
+    no_shows = digest.measures[1]
+    assert no_shows.value == 20.0  # a count is compared per team: (10 + 30) / 2
+
+    assert [(f.team, len(f.reasons)) for f in digest.spotlight] == [("a", 1)]
+    assert "6 points in a row above" in digest.spotlight[0].reasons[0]
+    support = {f.team: f.reasons for f in digest.support}
+    assert set(support) == {"b", "c"}
+    assert support["b"][0] == "missed the November 2026 and December 2026 reports"
+    assert support["b"][1].startswith("no PDSA activity in 6 weeks")
+    assert "deterioration on BP control" in support["c"]
+
+    pdsa = digest.pdsa
+    assert (pdsa.started_week, pdsa.completed_week) == (1, 1)
+    assert pdsa.decisions_week == {"adopt": 1, "adapt": 0, "abandon": 0}
+    assert pdsa.decisions_total == {"adopt": 1, "adapt": 0, "abandon": 1}
+    assert (pdsa.open_now, pdsa.teams_active_6_weeks) == (1, 1)
+    assert digest.calls[0].starts_at.hour == 12 and digest.calls[0].going == 5
+    assert digest.improvement_share == pytest.approx(1 / 3)
+
+
+def test_signal_already_there_last_month_is_not_new() -> None:
+    data = _data()
+    later = AS_OF.replace(month=2)  # period January 2027: a's shift is a month old (no January data)
+    assert build_digest(data, later).spotlight == []
+
+
+def test_before_the_due_date_nobody_has_missed_yet() -> None:
+    digest = build_digest(_data(), AS_OF.replace(day=5))
+    assert not digest.due_passed
+    support = {f.team: f.reasons for f in digest.support}
+    assert not any("missed" in r for r in support.get("b", []))
+
+
+def test_messages_fit_slack_limits_for_a_large_collaborative() -> None:
+    teams = 400
+    data = _data()
+    data = DigestData(
+        collaborative=data.collaborative,
+        teams=pd.DataFrame(
+            {
+                "team_id": range(teams),
+                "team": [f"t{i}" for i in range(teams)],
+                "name": [f"Community Health Center number {i}" for i in range(teams)],
+                "channel_id": [None] * teams,
+            }
+        ),
+        measures=data.measures,
+        reports=data.reports.iloc[:0],
+        team_reports=data.team_reports,
+        pdsa=data.pdsa.iloc[:0],
+        calls=data.calls,
+    )
+    digest = build_digest(data, AS_OF)
+    assert len(digest.support) == teams and len(digest.missing) == teams
+    main = digest_message(digest)
+    assert len(main["blocks"]) <= 50
+    assert validate_blocks(main["blocks"], "message") == []
+    assert "more in the thread" in str(main["blocks"])
+    replies = digest_thread_messages(digest)
+    assert len(replies) > 2
+    for reply in replies:
+        assert len(reply["blocks"]) <= 50
+        assert validate_blocks(reply["blocks"], "message") == []
+    assert sum(str(r["blocks"]).count("Community Health Center number") for r in replies) >= 2 * teams

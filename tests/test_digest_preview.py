@@ -1,0 +1,53 @@
+"""``/collab digest``: faculty get a private preview by DM after a quick ack; others a polite no."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from bot.demo import seed_demo
+from tests.conftest import RunningBot
+from tests.helpers import wait_for_calls
+from tests.slack_standin import validate_blocks
+
+FACULTY = "U0MREYES01"
+MEMBER = "U0ALICE001"
+
+
+def test_faculty_preview_arrives_by_direct_message(loaded_bot: RunningBot) -> None:
+    seed_demo(loaded_bot.db.url).db.dispose()
+    started = time.monotonic()
+    status, _, body = loaded_bot.requests.command("/collab", "digest", FACULTY)
+    assert status == 200
+    assert time.monotonic() - started < 3
+    assert "Preparing your preview" in json.loads(body)["text"]
+
+    calls = wait_for_calls(loaded_bot.slack, "chat.postMessage", 1, where=lambda c: "thread_ts" not in c.args)
+    main = next(c for c in calls if "Weekly digest" in str(c.args.get("blocks")))
+    assert main.args["channel"] == FACULTY  # a DM: only the asker sees it
+    assert "Preview: only you see this" in str(main.args["blocks"])
+    assert validate_blocks(main.args["blocks"], "message") == []
+    assert len(main.args["blocks"]) <= 50
+    dm = main.response["channel"]  # type: ignore[index]
+    replies = wait_for_calls(loaded_bot.slack, "chat.postMessage", 1, where=lambda c: "thread_ts" in c.args)
+    assert replies and all(r.args["channel"] == dm for r in replies)
+    assert loaded_bot.slack.messages("C0FACDIG01") == []  # nothing in the faculty channel
+    assert loaded_bot.slack.completed_uploads == []
+
+
+def test_preview_works_before_any_data(loaded_bot: RunningBot) -> None:
+    status, _, body = loaded_bot.requests.command("/collab", "digest", FACULTY)
+    assert status == 200
+    calls = wait_for_calls(loaded_bot.slack, "chat.postMessage", 1)
+    assert calls, "no preview was sent"
+    blocks = str(calls[0].args["blocks"])
+    assert "0 of 8 teams reported" in blocks
+    assert validate_blocks(calls[0].args["blocks"], "message") == []
+
+
+def test_member_is_refused_politely(loaded_bot: RunningBot) -> None:
+    status, _, body = loaded_bot.requests.command("/collab", "digest", MEMBER)
+    assert status == 200
+    assert "The digest preview is for faculty" in json.loads(body)["text"]
+    time.sleep(0.3)
+    assert loaded_bot.slack.calls_to("chat.postMessage") == []
