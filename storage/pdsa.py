@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.db import Database
-from storage.models import ChangeIdea, Measure, PdsaCycle, PdsaMeasure, Team, utcnow
+from storage.models import ChangeIdea, Collaborative, Measure, PdsaCycle, PdsaMeasure, Team, utcnow
 
 CREATE_ATTEMPTS = 5
 DECISIONS = ("adopt", "adapt", "abandon")
@@ -351,3 +351,8 @@ def cycles_needing_nudge(
         .order_by(Team.id, PdsaCycle.id)
     ).all()
     return _records(session, rows)
+
+
+def collaborative_timezone(session: Session, collaborative_id: int) -> str:
+    collab = session.get(Collaborative, collaborative_id)
+    return collab.timezone if collab is not None else "UTC"
