@@ -8,6 +8,8 @@ loser simply retries with the next number.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -19,7 +21,7 @@ from sqlalchemy.orm import Session
 from storage.db import Database
 from storage.models import ChangeIdea, Collaborative, Measure, PdsaCycle, PdsaMeasure, Team, utcnow
 
-CREATE_ATTEMPTS = 5
+CREATE_ATTEMPTS = 8
 DECISIONS = ("adopt", "adapt", "abandon")
 
 
@@ -238,7 +240,7 @@ def next_cycle_number(session: Session, change_idea_id: int) -> int:
 
 def _find_or_add_idea(session: Session, new: NewCycle) -> ChangeIdea:
     if new.change_idea_id is not None:
-        idea = session.get(ChangeIdea, new.change_idea_id)
+        idea = session.get(ChangeIdea, new.change_idea_id, with_for_update=True)
         if idea is None or idea.team_id != new.team_id:
             raise ChangeIdeaNotFound(new.change_idea_id)
         return idea
@@ -246,9 +248,9 @@ def _find_or_add_idea(session: Session, new: NewCycle) -> ChangeIdea:
     if not title:
         raise ChangeIdeaNotFound(None)
     idea = session.scalar(
-        select(ChangeIdea).where(
-            ChangeIdea.team_id == new.team_id, func.lower(ChangeIdea.title) == title.lower()
-        )
+        select(ChangeIdea)
+        .where(ChangeIdea.team_id == new.team_id, func.lower(ChangeIdea.title) == title.lower())
+        .with_for_update()
     )
     if idea is None:
         idea = ChangeIdea(team_id=new.team_id, title=title, created_by=new.created_by)
@@ -290,11 +292,13 @@ def _insert_cycle(session: Session, new: NewCycle) -> int:
 def create_cycle(db: Database, new: NewCycle) -> CycleRecord:
     """Store the change idea (if new), the cycle and its measures in one transaction.
 
-    The cycle gets the next number on its change idea. If a teammate takes that number (or creates
-    the same new idea) at the same moment, the unique constraint refuses one of the two and it is
-    retried with fresh numbers.
+    The cycle gets the next number on its change idea. The idea's row is locked while numbering
+    (PostgreSQL), and if a teammate still takes that number (or creates the same new idea) at the
+    same moment, the unique constraint refuses one of the two and it is retried with fresh numbers.
     """
     for attempt in range(CREATE_ATTEMPTS):
+        if attempt:
+            time.sleep(random.uniform(0, 0.02 * attempt))
         try:
             with db.transaction() as session:
                 cycle_id = _insert_cycle(session, new)
