@@ -8,7 +8,7 @@ there is an error. :func:`next_cycle_draft` prefills the next cycle on a ramp af
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -240,7 +240,3 @@ def next_cycle_draft(last: CycleRecord, ramp: list[CycleRecord], today: date) ->
 
 def blank_draft(today: date) -> PlanDraft:
     return PlanDraft(start_date=today)
-
-
-def with_cycle_number(draft: PlanDraft, number: int | None) -> PlanDraft:
-    return replace(draft, cycle_number=number)
