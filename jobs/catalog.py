@@ -1,3 +1,3 @@
 """Imports every job module so each registers itself in ``jobs.registry.JOBS``."""
 
-import jobs.weekly_digest  # noqa: E402, F401
+from jobs import pdsa_nudges, weekly_digest  # noqa: F401

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
-from sqlalchemy.sql.expression import Selectable
+from sqlalchemy.sql.expression import ScalarSelect, Selectable
 
 from storage.db import Database
 from storage.models import (
@@ -18,6 +18,7 @@ from storage.models import (
     MeasureReport,
     Membership,
     PdsaCycle,
+    PdsaMeasure,
     Rsvp,
     Team,
     TeamReport,
@@ -135,6 +136,19 @@ def _team_reports() -> Selectable:
     )
 
 
+def _linked_measure_keys() -> ScalarSelect[str]:
+    """The keys of the measures a cycle should move, as one ``"a;b"`` string."""
+    linked = (
+        select(Measure.key)
+        .join(PdsaMeasure, PdsaMeasure.measure_id == Measure.id)
+        .where(PdsaMeasure.cycle_id == PdsaCycle.id)
+        .order_by(Measure.position, Measure.id)
+        .correlate(PdsaCycle)
+        .subquery()
+    )
+    return select(func.aggregate_strings(linked.c.key, ";")).scalar_subquery()
+
+
 def _pdsa() -> Selectable:
     p = PdsaCycle
     idea = aliased(ChangeIdea)
@@ -162,6 +176,7 @@ def _pdsa() -> Selectable:
             p.planned_end_date,
             p.end_date,
             p.shared,
+            _linked_measure_keys().label("measures"),
             p.created_by,
             p.created_at,
             p.updated_at,
@@ -170,6 +185,32 @@ def _pdsa() -> Selectable:
         .join(idea, p.change_idea_id == idea.id)
         .join(Collaborative, Team.collaborative_id == Collaborative.id)
         .order_by(Team.key, idea.title, p.cycle_number)
+    )
+
+
+def _change_ideas() -> Selectable:
+    idea = ChangeIdea
+    cycles = select(func.count(PdsaCycle.id)).where(PdsaCycle.change_idea_id == idea.id)
+    latest = (
+        select(PdsaCycle.act_decision)
+        .where(PdsaCycle.change_idea_id == idea.id)
+        .order_by(PdsaCycle.cycle_number.desc())
+        .limit(1)
+    )
+    return (
+        select(
+            Collaborative.key.label("collaborative"),
+            Team.key.label("team"),
+            idea.title.label("change_idea"),
+            cycles.scalar_subquery().label("cycles"),
+            cycles.where(PdsaCycle.status == "open").scalar_subquery().label("open_cycles"),
+            latest.scalar_subquery().label("last_decision"),
+            idea.created_by,
+            idea.created_at,
+        )
+        .join(Team, idea.team_id == Team.id)
+        .join(Collaborative, Team.collaborative_id == Collaborative.id)
+        .order_by(Collaborative.key, Team.key, idea.title)
     )
 
 
@@ -207,6 +248,7 @@ TABLES: dict[str, Callable[[], Selectable]] = {
     "measures": _measures,
     "team_reports": _team_reports,
     "pdsa": _pdsa,
+    "change_ideas": _change_ideas,
     "calendar": _calendar,
     "rsvps": _rsvps,
 }

@@ -1073,6 +1073,15 @@ class SlackStandIn:
             ch["num_members"] = len(self.channels[ch["id"]]["members"])
         return {"ok": True, "channel": ch}
 
+    def _conversations_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Channels (not DMs), one page, with ``is_member`` for the bot."""
+        channels = [
+            {**self._public_channel(ch), "is_member": BOT_USER_ID in ch["members"]}
+            for ch in self.channels.values()
+            if not ch.get("is_im") and not ch.get("is_mpim")
+        ]
+        return {"ok": True, "channels": channels, "response_metadata": {"next_cursor": ""}}
+
     def _conversations_members(self, args: dict[str, Any]) -> dict[str, Any]:
         if not args.get("channel"):
             return {"ok": False, "error": "channel_not_found"}
@@ -1169,6 +1178,7 @@ _METHODS: dict[str, Any] = {
     "conversations.join": SlackStandIn._conversations_join,
     "conversations.invite": SlackStandIn._conversations_invite,
     "conversations.info": SlackStandIn._conversations_info,
+    "conversations.list": SlackStandIn._conversations_list,
     "conversations.members": SlackStandIn._conversations_members,
     "conversations.setTopic": SlackStandIn._conversations_set_topic,
     "users.info": SlackStandIn._users_info,
