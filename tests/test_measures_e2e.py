@@ -368,6 +368,7 @@ def test_concurrent_double_submit_gives_a_value_and_a_revision(loaded_bot: Runni
     for t in threads:
         t.join(timeout=30)
     assert [replies[u][0] for u in views] == [200, 200]
+    assert [replies[u][2] for u in views] == ["", ""]  # both modals closed: both saved
     team_id, stored = riverside(bot.db, month)
     with bot.db.reader() as session:
         revs = revisions(session, team_id, month)
