@@ -8,7 +8,7 @@ from bot.context import BotContext
 
 
 def register_all(app: App, ctx: BotContext) -> None:
-    from handlers import collab_command, digest, events, pdsa
+    from handlers import collab_command, digest, events, measures, pdsa
 
-    for module in (events, collab_command, digest, pdsa):
+    for module in (events, collab_command, digest, measures, pdsa):
         module.register(app, ctx)

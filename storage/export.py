@@ -16,6 +16,7 @@ from storage.models import (
     Collaborative,
     Measure,
     MeasureReport,
+    MeasureRevision,
     Membership,
     PdsaCycle,
     PdsaMeasure,
@@ -112,6 +113,32 @@ def _measures() -> Selectable:
         .join(Measure, r.measure_id == Measure.id)
         .join(Collaborative, Team.collaborative_id == Collaborative.id)
         .order_by(Collaborative.key, Team.key, Measure.position, r.period)
+    )
+
+
+def _measure_revisions() -> Selectable:
+    """The audit trail: every change to a reported value (who, when, old, new)."""
+    v, r = MeasureRevision, MeasureReport
+    return (
+        select(
+            Collaborative.key.label("collaborative"),
+            Team.key.label("team"),
+            Measure.key.label("measure"),
+            r.period,
+            v.changed_by,
+            v.changed_at,
+            v.old_numerator,
+            v.old_denominator,
+            v.old_value,
+            v.new_numerator,
+            v.new_denominator,
+            v.new_value,
+        )
+        .join(r, v.report_id == r.id)
+        .join(Team, r.team_id == Team.id)
+        .join(Measure, r.measure_id == Measure.id)
+        .join(Collaborative, Team.collaborative_id == Collaborative.id)
+        .order_by(v.id)
     )
 
 
@@ -246,6 +273,7 @@ TABLES: dict[str, Callable[[], Selectable]] = {
     "memberships": _memberships,
     "measure_definitions": _measure_definitions,
     "measures": _measures,
+    "measure_revisions": _measure_revisions,
     "team_reports": _team_reports,
     "pdsa": _pdsa,
     "change_ideas": _change_ideas,

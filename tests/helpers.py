@@ -43,7 +43,7 @@ def wait_for_calls(
 
 
 def wait_for_messages(
-    slack: SlackStandIn, channel: str, count: int, timeout: float = 5.0
+    slack: SlackStandIn, channel: str, count: int = 1, timeout: float = 5.0
 ) -> list[dict[str, Any]]:
     """Wait until ``channel`` has ``count`` messages; returns them all."""
 

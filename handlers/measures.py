@@ -1,0 +1,127 @@
+"""``/measures [YYYY-MM]``, the "Report now" button, and the report modal's actions and submission.
+
+Slack's 3-second rule: the command and the button ack, then open a small "loading" modal with the
+trigger id at once; the form is built afterwards and swapped in with ``views.update``.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.context import BotContext
+from bot.measures import MONTH, parse_period
+from bot.reporting import Invalid, NeedsConfirmation, Refusal, announce_report, open_form, submit_report
+from bot.views.measures import (
+    CALLBACK_ID,
+    MONTH_ACTION,
+    OPEN_ACTION,
+    TEAM_ACTION,
+    error_blocks,
+    loading_view,
+    modal_ref,
+    notice_view,
+    parse_open_value,
+    read_submission,
+    report_modal,
+    selected_value,
+)
+
+log = logging.getLogger(__name__)
+
+BAD_MONTH = (
+    "“{text}” isn't a month I understand. Use the form YYYY-MM, for example `/measures 2026-03`, "
+    "or just `/measures` for last month."
+)
+SAVE_FAILED = "Something went wrong while saving, so nothing was stored. Please press Submit again."
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def register(app: App, ctx: BotContext) -> None:
+    def show_form(
+        client: WebClient,
+        view_id: str,
+        view_hash: str | None,
+        user_id: str,
+        team_id: int | None,
+        period: str | None,
+    ) -> None:
+        form = open_form(ctx.db, user_id, _now(), team_id=team_id, period=period)
+        view = notice_view(form.text) if isinstance(form, Refusal) else report_modal(form)
+        try:
+            client.views_update(view_id=view_id, hash=view_hash, view=view)
+        except SlackApiError as exc:  # e.g. hash_conflict: a newer choice already updated the modal
+            log.info("measures modal not updated: %s", exc.response.get("error"))
+
+    def open_then_fill(
+        client: WebClient, trigger_id: str, user_id: str, team_id: int | None, period: str | None
+    ) -> None:
+        opened = client.views_open(trigger_id=trigger_id, view=loading_view())
+        view = opened["view"]
+        show_form(client, view["id"], view.get("hash"), user_id, team_id, period)
+
+    @app.command("/measures")
+    def measures_command(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
+        text = (command.get("text") or "").strip()
+        period = parse_period(text) if text else None
+        if text and period is None:
+            ack(text=BAD_MONTH.format(text=text[:40]), response_type="ephemeral")
+            return
+        ack()
+        open_then_fill(client, command["trigger_id"], command["user_id"], None, period)
+
+    @app.action(OPEN_ACTION)
+    def report_now(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        target = parse_open_value(action.get("value"))
+        team_id, period = target if target is not None else (None, None)
+        open_then_fill(client, body["trigger_id"], body["user"]["id"], team_id, period)
+
+    @app.action(TEAM_ACTION)
+    def team_chosen(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        ref = modal_ref(body["view"])
+        chosen = selected_value(action)
+        team_id = int(chosen) if chosen and chosen.isdigit() else ref.team_id
+        show_form(client, ref.view_id, ref.view_hash, body["user"]["id"], team_id, ref.period)
+
+    @app.action(MONTH_ACTION)
+    def month_chosen(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        ref = modal_ref(body["view"])
+        period = parse_period(selected_value(action) or "") or ref.period
+        show_form(client, ref.view_id, ref.view_hash, body["user"]["id"], ref.team_id, period)
+
+    @app.view(CALLBACK_ID)
+    def report_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        submitted = read_submission(view)
+        try:
+            outcome = submit_report(ctx.db, body["user"]["id"], submitted, _now())
+        except SQLAlchemyError as exc:
+            log.warning("measures not saved: %s", type(exc).__name__)
+            ack(
+                response_action="errors",
+                errors=error_blocks({MONTH: SAVE_FAILED}, submitted.team_id, submitted.period, view),
+            )
+            return
+        if isinstance(outcome, Invalid):
+            ack(
+                response_action="errors",
+                errors=error_blocks(outcome.errors, submitted.team_id, submitted.period, view),
+            )
+        elif isinstance(outcome, NeedsConfirmation):
+            ack(response_action="update", view=report_modal(outcome.form))
+        elif isinstance(outcome, Refusal):
+            ack(response_action="update", view=notice_view(outcome.text))
+        else:
+            ack()
+            announce_report(ctx, outcome)
