@@ -448,6 +448,7 @@ class Saved:
 
     key: str
     collaborative_id: int
+    team_id: int
     team_name: str
     channel_id: str | None
     period: str

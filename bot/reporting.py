@@ -15,8 +15,9 @@ from datetime import datetime
 from bot import measures as rules
 from bot.access import actionable_teams, not_on_a_team_text, other_team_text
 from bot.context import BotContext
-from bot.delivery import Outgoing, deliver
+from bot.delivery import Outgoing, deliver, run_once
 from bot.measures import MeasureInfo, ReportForm, ReportLine, Saved, SubmittedForm, TeamChoice, UnusualValue
+from bot.team_chart import post_team_chart
 from bot.views.measures import channel_note, submitter_note
 from storage.collaboratives import active_measures
 from storage.db import Database
@@ -241,6 +242,7 @@ def _saved(
     return Saved(
         key=f"measures:{team.id}:{period}:{user_id}:{stamp}",
         collaborative_id=collab.id,
+        team_id=team.id,
         team_name=team.name,
         channel_id=team.channel_id,
         period=period,
@@ -253,7 +255,7 @@ def _saved(
 
 
 def announce_report(ctx: BotContext, saved: Saved) -> None:
-    """A short note in the team channel and a private confirmation, each sent once (ledger)."""
+    """A short note in the team channel, a private confirmation and the team's run chart, each once."""
     outgoing = [
         Outgoing(f"{saved.key}:confirm", JOB, saved.user_id, submitter_note(saved), saved.collaborative_id)
     ]
@@ -266,3 +268,12 @@ def announce_report(ctx: BotContext, saved: Saved) -> None:
         )
     for out in outgoing:
         deliver(ctx, out)
+    if saved.channel_id:
+        run_once(
+            ctx,
+            key=f"{saved.key}:chart",
+            job=JOB,
+            channel=saved.channel_id,
+            action=lambda _thread_ts: post_team_chart(ctx, saved.team_id, saved.period),
+            collaborative_id=saved.collaborative_id,
+        )

@@ -191,6 +191,12 @@ def sync_collaborative(session: Session, state: CollaborativeState) -> SyncSumma
     summary = SyncSummary()
     scalar = _values(state, skip=("key", "faculty", "admins", "teams", "measures", "events"))
     collab = session.scalar(select(Collaborative).where(Collaborative.key == state.key))
+    if (
+        collab is not None
+        and state.peer_channel_id is None
+        and state.peer_channel_name == collab.peer_channel_name
+    ):
+        scalar["peer_channel_id"] = collab.peer_channel_id  # the bot created or found it: keep it
     if collab is None:
         collab = Collaborative(key=state.key, active=True, **scalar)
         session.add(collab)

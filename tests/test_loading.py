@@ -147,3 +147,14 @@ def test_manifest_lists_commands_events_and_home_tab() -> None:
     socket = build_manifest(socket_mode=True)
     assert socket["settings"]["socket_mode_enabled"] is True
     assert "url" not in socket["features"]["slash_commands"][0]
+
+
+def test_reload_keeps_the_peer_channel_the_bot_found(db: Database) -> None:
+    from storage.models import Collaborative
+
+    load_example(db)
+    with db.transaction() as session:
+        session.query(Collaborative).one().peer_channel_id = "C0PEERS001"
+    load_example(db)
+    with db.reader() as session:
+        assert session.query(Collaborative).one().peer_channel_id == "C0PEERS001"

@@ -172,6 +172,9 @@ def test_open_submit_store_and_confirm(loaded_bot: RunningBot) -> None:
     assert "2.5 per 1,000" in body
     private = wait_for_messages(bot.slack, ALICE)[0]
     assert "are saved" in private["text"]
+    chart = wait_for_calls(bot.slack, "files.completeUploadExternal")[0]
+    assert chart.args["channel_id"] == RIVER_CHANNEL
+    assert "Controlling high blood pressure" in chart.args["initial_comment"]
 
 
 @pytest.mark.parametrize(
