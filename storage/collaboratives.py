@@ -282,3 +282,19 @@ def upcoming_events(
             .limit(limit)
         )
     )
+
+
+def schedule_fingerprint(session: Session) -> tuple[tuple[object, ...], ...]:
+    """What the clock's job schedule depends on; it changes whenever ``load`` changes any of it."""
+    rows = session.execute(
+        select(
+            Collaborative.key,
+            Collaborative.active,
+            Collaborative.timezone,
+            Collaborative.due_day,
+            Collaborative.digest_day,
+            Collaborative.digest_time,
+            Collaborative.updated_at,
+        ).order_by(Collaborative.key)
+    ).all()
+    return tuple(tuple(row) for row in rows)
