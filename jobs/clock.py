@@ -168,26 +168,26 @@ class Clock:
         _context, _jobs = self.ctx, self.jobs
         scheduler = build_scheduler(self.ctx)
         scheduler.start(paused=True)
-        self.scheduler = scheduler
-        fingerprint = self._fingerprint()
-        count = sync_jobs(scheduler, self.ctx, self.jobs)
-        scheduler.resume()
-        log.info("this clock leads: %s scheduled jobs", count)
-        while not self._stop.wait(self.poll_seconds):
-            if not self.lock.still_held():
-                log.warning("the clock lost its lock; it stops running jobs")
-                return
-            now = self._fingerprint()
-            if now != fingerprint:
-                fingerprint = now
-                log.info(
-                    "collaboratives changed: %s scheduled jobs", sync_jobs(scheduler, self.ctx, self.jobs)
-                )
+        try:
+            fingerprint = self._fingerprint()
+            count = sync_jobs(scheduler, self.ctx, self.jobs)
+            scheduler.resume()
+            self.scheduler = scheduler
+            log.info("this clock leads: %s scheduled jobs", count)
+            while not self._stop.wait(self.poll_seconds):
+                if not self.lock.still_held():
+                    log.warning("the clock lost its lock; it stops running jobs")
+                    return
+                now = self._fingerprint()
+                if now != fingerprint:
+                    fingerprint = now
+                    count = sync_jobs(scheduler, self.ctx, self.jobs)
+                    log.info("collaboratives changed: %s scheduled jobs", count)
+        finally:
+            self.scheduler = None
+            scheduler.shutdown(wait=False)
 
     def _step_down(self) -> None:
-        if self.scheduler is not None:
-            self.scheduler.shutdown(wait=False)
-            self.scheduler = None
         self.lock.release()
 
     def _fingerprint(self) -> tuple[tuple[object, ...], ...]:
