@@ -1,3 +1,4 @@
 """Imports every job module so each registers itself in ``jobs.registry.JOBS``."""
 
-from jobs import peer_prompts  # noqa: F401
+import jobs.peer_prompts  # noqa: F401
+import jobs.report_reminders  # noqa: F401

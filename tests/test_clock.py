@@ -97,7 +97,7 @@ def test_jobs_follow_the_collaboratives(db_url: str, slack: SlackStandIn, tmp_pa
         assert scheduler is not None
         ids = {job.id for job in scheduler.get_jobs()}
         assert {f"{name}:htn" for name in load_jobs()} <= ids
-        job = scheduler.get_job("peer-prompts:htn")
+        job = scheduler.get_job("report-reminders:htn")
         assert str(job.trigger.timezone) == "America/Los_Angeles"
 
         from sqlalchemy import update
@@ -108,7 +108,7 @@ def test_jobs_follow_the_collaboratives(db_url: str, slack: SlackStandIn, tmp_pa
         with ctx.db.transaction() as session:
             session.execute(update(C).values(timezone="America/New_York", updated_at=utcnow()))
         assert wait_until(
-            lambda: str(scheduler.get_job("peer-prompts:htn").trigger.timezone) == "America/New_York"
+            lambda: str(scheduler.get_job("report-reminders:htn").trigger.timezone) == "America/New_York"
         )
     finally:
         clock.stop()
@@ -127,9 +127,9 @@ def test_sync_keeps_an_unchanged_job_so_a_missed_run_still_fires(db_url: str, sl
     try:
         sync_jobs(scheduler, ctx)
         past = datetime(2026, 1, 1, tzinfo=UTC)
-        scheduler.modify_job("peer-prompts:htn", next_run_time=past)
+        scheduler.modify_job("report-reminders:htn", next_run_time=past)
         sync_jobs(scheduler, ctx)
-        assert scheduler.get_job("peer-prompts:htn").next_run_time == past
+        assert scheduler.get_job("report-reminders:htn").next_run_time == past
     finally:
         scheduler.shutdown(wait=False)
         ctx.db.dispose()
