@@ -8,7 +8,7 @@ from bot.context import BotContext
 
 
 def register_all(app: App, ctx: BotContext) -> None:
-    from handlers import collab_command, events
+    from handlers import collab_command, events, feedback, rsvp
 
-    for module in (events, collab_command):
+    for module in (events, collab_command, rsvp, feedback):
         module.register(app, ctx)

@@ -298,3 +298,14 @@ def schedule_fingerprint(session: Session) -> tuple[tuple[object, ...], ...]:
         ).order_by(Collaborative.key)
     ).all()
     return tuple(tuple(row) for row in rows)
+
+
+def set_peer_channel_id(session: Session, collaborative_id: int, channel_id: str) -> None:
+    """Remember the peer-sharing channel the bot created or found (by name) for a collaborative."""
+    collab = session.get(Collaborative, collaborative_id)
+    if collab is not None:
+        collab.peer_channel_id = channel_id
+
+
+def collaborative_by_id(session: Session, collaborative_id: int) -> Collaborative | None:
+    return session.get(Collaborative, collaborative_id)
