@@ -1,1 +1,1 @@
-"""Benchmarks (not run in CI): ``python -m bench.digest``."""
+"""Benchmarks (not run in CI): ``python -m bench.reminders``, ``python -m bench.digest``."""

@@ -8,7 +8,7 @@ from bot.context import BotContext
 
 
 def register_all(app: App, ctx: BotContext) -> None:
-    from handlers import collab_command, digest, events, measures, pdsa
+    from handlers import collab_command, digest, events, feedback, measures, pdsa, rsvp
 
-    for module in (events, collab_command, digest, measures, pdsa):
+    for module in (events, collab_command, digest, measures, pdsa, rsvp, feedback):
         module.register(app, ctx)

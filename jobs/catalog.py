@@ -1,3 +1,10 @@
 """Imports every job module so each registers itself in ``jobs.registry.JOBS``."""
 
-from jobs import pdsa_nudges, weekly_digest  # noqa: F401
+from jobs import (  # noqa: F401
+    call_reminders,
+    feedback_requests,
+    pdsa_nudges,
+    peer_prompts,
+    report_reminders,
+    weekly_digest,
+)

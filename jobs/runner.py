@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo
 from bot.app import build_context
 from bot.settings import ConfigError, Settings
 from jobs.registry import load_jobs
-from storage.collaboratives import active_collaboratives
+from storage.calendar import rsvp_counts
+from storage.collaboratives import active_collaboratives, upcoming_events
+from storage.db import Database
 
 
 def parse_as_of(value: str | None, timezone: str) -> datetime:
@@ -24,13 +26,49 @@ def parse_as_of(value: str | None, timezone: str) -> datetime:
     return parsed.replace(tzinfo=zone) if parsed.tzinfo is None else parsed
 
 
-def list_jobs(settings: Settings) -> int:
+def _when(moment: datetime | None, zone: ZoneInfo) -> str:
+    return "-" if moment is None else f"{moment.astimezone(zone):%a %Y-%m-%d %H:%M %Z}"
+
+
+def list_jobs(settings: Settings, now: datetime | None = None) -> int:
+    """Every job; per collaborative, each job's next run (local time) and the upcoming calls."""
+    from jobs.clock import trigger_for
+
     jobs = load_jobs()
     if not jobs:
         print("No jobs are registered yet.")
         return 0
     for job in jobs.values():
         print(f"{job.name:20} {job.description}")
+    now = now or datetime.now(ZoneInfo("UTC"))
+    db = Database(settings.database_url)
+    try:
+        with db.reader() as session:
+            collaboratives = active_collaboratives(session)
+            calls = {c.id: upcoming_events(session, c.id, now, limit=5) for c in collaboratives}
+            counts = rsvp_counts(session, [e.id for events in calls.values() for e in events])
+    except Exception as exc:  # noqa: BLE001 - no database yet: the job list is still useful
+        print(f"\n(no collaboratives: the database is not ready: {type(exc).__name__})")
+        return 0
+    finally:
+        db.dispose()
+    if not collaboratives:
+        print("\nNo collaborative is loaded yet: run `collab-bot load FILE`.")
+    for collab in collaboratives:
+        zone = ZoneInfo(collab.timezone)
+        print(f"\n{collab.key}: {collab.name} ({collab.timezone})")
+        print("  Next runs:")
+        for job in jobs.values():
+            print(f"    {job.name:20} {_when(trigger_for(job, collab).get_next_fire_time(None, now), zone)}")
+        print("  Upcoming calls:")
+        if not calls[collab.id]:
+            print("    none")
+        for event in calls[collab.id]:
+            n = counts[event.id]
+            print(
+                f"    {_when(event.starts_at, zone)}  {event.title}  "
+                f"(going {n.going}, can't make it {n.not_going})"
+            )
     return 0
 
 

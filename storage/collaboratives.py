@@ -288,3 +288,23 @@ def upcoming_events(
             .limit(limit)
         )
     )
+
+
+def schedule_fingerprint(session: Session) -> tuple[tuple[object, ...], ...]:
+    """What the clock's job schedule depends on; it changes whenever ``load`` changes any of it."""
+    rows = session.execute(
+        select(
+            Collaborative.key,
+            Collaborative.active,
+            Collaborative.timezone,
+            Collaborative.due_day,
+            Collaborative.digest_day,
+            Collaborative.digest_time,
+            Collaborative.updated_at,
+        ).order_by(Collaborative.key)
+    ).all()
+    return tuple(tuple(row) for row in rows)
+
+
+def collaborative_by_id(session: Session, collaborative_id: int) -> Collaborative | None:
+    return session.get(Collaborative, collaborative_id)

@@ -8,6 +8,7 @@ next run resends it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -55,6 +56,75 @@ def record_intent(
         return True
     except IntegrityError:
         return False
+
+
+@dataclass(frozen=True)
+class Intent:
+    """One intended message, as :func:`record_intents` stores it."""
+
+    key: str
+    job: str
+    channel: str
+    payload: str
+    collaborative_id: int | None = None
+    thread_key: str | None = None
+
+
+def record_intents(db: Database, intents: Sequence[Intent]) -> int:
+    """Insert the new rows in one transaction; returns how many were new.
+
+    A row that exists and is still ``pending`` gets the fresh payload (a retry sends what is true
+    now); rows being sent or sent are left alone. When another process inserts the same keys at the
+    same moment, the rows are recorded one by one instead.
+    """
+    if not intents:
+        return 0
+    keys = [i.key for i in intents]
+    try:
+        with db.transaction() as session:
+            existing = {
+                row.key: row
+                for chunk in _chunks(keys, 500)
+                for row in session.scalars(select(Delivery).where(Delivery.key.in_(chunk)))
+            }
+            new = 0
+            for intent in intents:
+                row = existing.get(intent.key)
+                if row is None:
+                    session.add(_row(intent))
+                    existing[intent.key] = Delivery(key=intent.key)
+                    new += 1
+                elif row.status == "pending" and row.payload != intent.payload and row.id is not None:
+                    row.payload = intent.payload
+        return new
+    except IntegrityError:
+        return sum(
+            record_intent(
+                db,
+                key=i.key,
+                job=i.job,
+                channel=i.channel,
+                payload=i.payload,
+                collaborative_id=i.collaborative_id,
+                thread_key=i.thread_key,
+            )
+            for i in intents
+        )
+
+
+def _row(intent: Intent) -> Delivery:
+    return Delivery(
+        key=intent.key,
+        job=intent.job,
+        channel=intent.channel,
+        payload=intent.payload,
+        collaborative_id=intent.collaborative_id,
+        thread_key=intent.thread_key,
+    )
+
+
+def _chunks(items: list[str], size: int) -> list[list[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def claim(db: Database, key: str, lease_seconds: float = 120, now: datetime | None = None) -> Claim | None:
@@ -112,7 +182,27 @@ def status_of(db: Database, key: str) -> str | None:
         return session.scalar(select(Delivery.status).where(Delivery.key == key))
 
 
-def pending_keys(db: Database, job: str | None = None, now: datetime | None = None) -> list[str]:
+def pending(
+    db: Database,
+    job: str | None = None,
+    now: datetime | None = None,
+    collaborative_id: int | None = None,
+) -> list[tuple[str, str]]:
+    """(channel, key) of rows left pending or abandoned mid-send, oldest first."""
+    keys = pending_keys(db, job, now, collaborative_id)
+    with db.reader() as session:
+        channels = dict(
+            session.execute(select(Delivery.key, Delivery.channel).where(Delivery.key.in_(keys))).all()
+        )
+    return [(channels[key], key) for key in keys if key in channels]
+
+
+def pending_keys(
+    db: Database,
+    job: str | None = None,
+    now: datetime | None = None,
+    collaborative_id: int | None = None,
+) -> list[str]:
     """Rows left pending (or abandoned mid-send) by an earlier run, oldest first."""
     now = now or utcnow()
     query = select(Delivery.key).where(
@@ -120,5 +210,34 @@ def pending_keys(db: Database, job: str | None = None, now: datetime | None = No
     )
     if job is not None:
         query = query.where(Delivery.job == job)
+    if collaborative_id is not None:
+        query = query.where(Delivery.collaborative_id == collaborative_id)
     with db.reader() as session:
         return list(session.scalars(query.order_by(Delivery.id)))
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    key: str
+    channel: str
+    ts: str
+
+
+def sent_with_prefix(db: Database, prefix: str) -> list[SentMessage]:
+    """Sent messages whose key starts with ``prefix`` (e.g. every reminder of one call)."""
+    with db.reader() as session:
+        rows = session.execute(
+            select(Delivery.key, Delivery.channel, Delivery.ts)
+            .where(Delivery.key.startswith(prefix, autoescape=True), Delivery.status == "sent")
+            .order_by(Delivery.id)
+        ).all()
+    return [SentMessage(key, channel, ts) for key, channel, ts in rows if ts]
+
+
+def statuses(db: Database, job: str | None = None) -> dict[str, str]:
+    """key -> status for every row (of ``job``)."""
+    query = select(Delivery.key, Delivery.status)
+    if job is not None:
+        query = query.where(Delivery.job == job)
+    with db.reader() as session:
+        return {key: status for key, status in session.execute(query).all()}

@@ -52,3 +52,14 @@ def wait_for_messages(
         return messages if len(messages) >= count else []
 
     return wait_until(enough, timeout)
+
+
+def eventually(predicate: Callable[[], bool], timeout: float = 5.0, interval: float = 0.02) -> bool:
+    """Poll ``predicate`` until true or ``timeout``; returns its last answer (for ``assert not ...``)."""
+    deadline = time.time() + timeout
+    while True:
+        if predicate():
+            return True
+        if time.time() > deadline:
+            return False
+        time.sleep(interval)

@@ -1,0 +1,38 @@
+"""RSVP buttons on call reminders ("Going" / "Can't make it"): store the answer, refresh the counts."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.calls import record_rsvp
+from bot.context import BotContext
+from bot.views.calls import RSVP_GOING, RSVP_NOT_GOING, rsvp_confirmation
+
+RESPONSES = {RSVP_GOING: "going", RSVP_NOT_GOING: "not_going"}
+
+
+def register(app: App, ctx: BotContext) -> None:
+    @app.action(re.compile(f"^({RSVP_GOING}|{RSVP_NOT_GOING})$"))
+    def rsvp(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        user_id = body["user"]["id"]
+        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+        ts = (body.get("message") or {}).get("ts") or (body.get("container") or {}).get("message_ts")
+        response = RESPONSES[action["action_id"]]
+        try:
+            event_id = int(action.get("value") or "")
+        except ValueError:
+            return
+        clicked = (str(channel), str(ts)) if channel and ts else None
+        result = record_rsvp(ctx, event_id, user_id, response, clicked)
+        if channel:
+            text = (
+                rsvp_confirmation(response, result.title)
+                if result
+                else "That call is no longer on the calendar."
+            )
+            client.chat_postEphemeral(channel=channel, user=user_id, text=text)

@@ -1,0 +1,73 @@
+"""Calls and sessions on the calendar, and the RSVPs people give them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from storage.models import CalendarEvent, Rsvp, utcnow
+
+RESPONSES = ("going", "not_going")
+
+
+@dataclass(frozen=True)
+class RsvpCounts:
+    going: int = 0
+    not_going: int = 0
+
+
+def events_starting_between(
+    session: Session, collaborative_id: int, start: datetime, end: datetime
+) -> list[CalendarEvent]:
+    """Active events of the collaborative with ``start <= starts_at < end``, soonest first."""
+    return list(
+        session.scalars(
+            select(CalendarEvent)
+            .where(
+                CalendarEvent.collaborative_id == collaborative_id,
+                CalendarEvent.active.is_(True),
+                CalendarEvent.starts_at >= start,
+                CalendarEvent.starts_at < end,
+            )
+            .order_by(CalendarEvent.starts_at, CalendarEvent.id)
+        )
+    )
+
+
+def event_by_id(session: Session, event_id: int) -> CalendarEvent | None:
+    return session.get(CalendarEvent, event_id)
+
+
+def set_rsvp(session: Session, event_id: int, user_id: str, response: str) -> None:
+    """Record or change one person's answer."""
+    if response not in RESPONSES:
+        raise ValueError(f"unknown RSVP response {response!r}")
+    row = session.scalar(select(Rsvp).where(Rsvp.event_id == event_id, Rsvp.slack_user_id == user_id))
+    if row is None:
+        session.add(Rsvp(event_id=event_id, slack_user_id=user_id, response=response))
+    elif row.response != response:
+        row.response = response
+        row.updated_at = utcnow()
+
+
+def rsvp_counts(session: Session, event_ids: list[int]) -> dict[int, RsvpCounts]:
+    """Going / can't-make-it counts per event (events without answers get zeros)."""
+    counts: dict[int, dict[str, int]] = {event_id: {} for event_id in event_ids}
+    if event_ids:
+        rows = session.execute(
+            select(Rsvp.event_id, Rsvp.response, func.count())
+            .where(Rsvp.event_id.in_(event_ids))
+            .group_by(Rsvp.event_id, Rsvp.response)
+        ).all()
+        for event_id, response, n in rows:
+            counts[event_id][response] = int(n)
+    return {event_id: RsvpCounts(c.get("going", 0), c.get("not_going", 0)) for event_id, c in counts.items()}
+
+
+def rsvp_of(session: Session, event_id: int, user_id: str) -> str | None:
+    return session.scalar(
+        select(Rsvp.response).where(Rsvp.event_id == event_id, Rsvp.slack_user_id == user_id)
+    )
