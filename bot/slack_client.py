@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import random
+
 from slack_sdk import WebClient
 from slack_sdk.http_retry import BackoffRetryIntervalCalculator, ConnectionErrorRetryHandler, RetryHandler
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
+from slack_sdk.http_retry.jitter import Jitter
 
 from bot.settings import Settings
+
+
+class ProportionalJitter(Jitter):
+    """Adds up to half the back-off again at random, so retries spread out in proportion."""
+
+    def recalculate(self, duration: float) -> float:
+        return duration * (1 + random.random() / 2)
 
 
 def retry_handlers(backoff_factor: float = 0.5) -> list[RetryHandler]:
@@ -14,7 +24,7 @@ def retry_handlers(backoff_factor: float = 0.5) -> list[RetryHandler]:
 
     The handlers share one attempt counter per call, so the counts are generous.
     """
-    backoff = BackoffRetryIntervalCalculator(backoff_factor=backoff_factor)
+    backoff = BackoffRetryIntervalCalculator(backoff_factor=backoff_factor, jitter=ProportionalJitter())
     return [
         ConnectionErrorRetryHandler(max_retry_count=6, interval_calculator=backoff),
         RateLimitErrorRetryHandler(max_retry_count=8),

@@ -2,6 +2,7 @@
 
 from jobs import (  # noqa: F401
     call_reminders,
+    delivery_retries,
     feedback_requests,
     pdsa_nudges,
     peer_prompts,

@@ -418,3 +418,23 @@ def test_every_modal_the_bot_built_passed_block_kit_checks(loaded_bot: RunningBo
         for call in bot.slack.calls_to(method):
             assert call.ok, call.response
             assert validate_view(call.args["view"]) == []
+
+
+def test_confirmation_slack_refused_is_resent_by_delivery_retries(loaded_bot: RunningBot) -> None:
+    from jobs.delivery_retries import run as retry_deliveries
+    from storage.collaboratives import collaborative_by_key
+
+    bot = loaded_bot
+    view = open_modal(bot, ALICE)
+    bot.slack.fail_next(40, status=503, method="chat.postMessage")
+    assert submit(bot, view, ALICE) is None
+    wait_for_calls(bot.slack, "files.completeUploadExternal")  # the chart comes after both notes
+    bot.slack.clear_failures()
+    assert bot.slack.messages(RIVER_CHANNEL) == []
+    with bot.db.reader() as session:
+        collab = collaborative_by_key(session, "htn")
+    assert collab is not None
+    summary = retry_deliveries(bot.ctx, collab, datetime.now(UTC))
+    assert summary.startswith("2 sent")
+    assert len(bot.slack.messages(RIVER_CHANNEL)) == 1 and len(bot.slack.messages(ALICE)) == 1
+    assert retry_deliveries(bot.ctx, collab, datetime.now(UTC)).startswith("0 sent")
