@@ -29,7 +29,7 @@ def run_weekly_digest(ctx: BotContext, collab: Collaborative, as_of: datetime) -
 WEEKLY_DIGEST = register_job(
     Job(
         name=JOB,
-        description="post the weekly faculty digest with run charts (once per week)",
+        description="Weekly faculty digest with run charts, once per week",
         cron=digest_cron,
         run=run_weekly_digest,
     )

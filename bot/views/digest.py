@@ -40,16 +40,19 @@ def format_value(value: float | None, measure_type: str) -> str:
 
 
 def format_change(line: MeasureLine) -> str:
+    """E.g. "up 1.2 pts from last month (better)"."""
     if line.change is None:
         return "no change to show"
+    size = abs(line.change)
     if line.percent:
-        amount = f"{line.change * 100:+.1f} pts"
+        amount = f"{size * 100:.1f} pts"
     else:
-        amount = f"{line.change:+.2f}" if line.type == "rate" else f"{line.change:+.1f}"
-    if amount.lstrip("+-") in ("0.0 pts", "0.00", "0.0"):
+        amount = f"{size:.2f}" if line.type == "rate" else f"{size:.1f}"
+    if amount in ("0.0 pts", "0.00", "0.0"):
         return "about the same as last month"
     better = (line.change > 0) == (line.direction == "up")
-    return f"{amount} {'better' if better else 'worse'} than last month"
+    way = "up" if line.change > 0 else "down"
+    return f"{way} {amount} from last month ({'better' if better else 'worse'})"
 
 
 def _goal(line: MeasureLine) -> str:
