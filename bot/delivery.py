@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.context import BotContext
+from bot.slack_client import slack_error_code
 from bot.views.common import Message
 from storage import ledger
 
@@ -119,7 +120,7 @@ def _send(ctx: BotContext, key: str, lease_seconds: float, not_before: float = 0
     try:
         ts, posted = _post(ctx, claim)
     except SlackApiError as exc:
-        error = str(exc.response.get("error", "slack_error")) if exc.response is not None else "slack_error"
+        error = slack_error_code(exc)
         log.warning("delivery %s failed: %s", key, error)
         ledger.mark_failed(ctx.db, key, error)
         return _Result("failed", time.monotonic())
@@ -320,7 +321,7 @@ def run_once(
             raise _NotYet("parent_not_sent")
         result = action(thread_ts)
     except SlackApiError as exc:
-        error = str(exc.response.get("error", "slack_error")) if exc.response is not None else "slack_error"
+        error = slack_error_code(exc)
         log.warning("side effect %s failed: %s", key, error)
         ledger.mark_failed(ctx.db, key, error)
         return "failed"

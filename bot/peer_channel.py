@@ -13,13 +13,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.context import BotContext
+from bot.slack_client import slack_error_code
 from storage.peer_channels import peer_channel_of, remember_peer_channel_id
 
 log = logging.getLogger(__name__)
-
-
-def _error_code(exc: SlackApiError) -> str:
-    return str(exc.response.get("error", "slack_error")) if exc.response is not None else "slack_error"
 
 
 def find_channel_by_name(client: WebClient, name: str) -> str | None:
@@ -44,7 +41,7 @@ def _create(client: WebClient, name: str, topic: str | None) -> str | None:
     try:
         response = client.conversations_create(name=name)
     except SlackApiError as exc:
-        if _error_code(exc) != "name_taken":
+        if slack_error_code(exc) != "name_taken":
             raise
         return find_channel_by_name(client, name)
     channel_id = str(response["channel"]["id"])
@@ -52,7 +49,7 @@ def _create(client: WebClient, name: str, topic: str | None) -> str | None:
         try:
             client.conversations_setTopic(channel=channel_id, topic=topic[:250])
         except SlackApiError as exc:
-            log.warning("could not set the peer channel topic: %s", _error_code(exc))
+            log.warning("could not set the peer channel topic: %s", slack_error_code(exc))
     return channel_id
 
 
@@ -69,7 +66,7 @@ def ensure_peer_channel(ctx: BotContext, collaborative_id: int) -> str | None:
     try:
         channel_id = _create(ctx.client, peer.name, peer.topic)
     except SlackApiError as exc:
-        log.warning("could not set up the peer channel: %s", _error_code(exc))
+        log.warning("could not set up the peer channel: %s", slack_error_code(exc))
         return None
     except (SlackClientError, OSError) as exc:
         log.warning("could not set up the peer channel: %s", type(exc).__name__)

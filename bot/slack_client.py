@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import BackoffRetryIntervalCalculator, ConnectionErrorRetryHandler, RetryHandler
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
 from slack_sdk.http_retry.jitter import Jitter
@@ -39,3 +40,8 @@ def build_web_client(settings: Settings, backoff_factor: float = 0.5) -> WebClie
         retry_handlers=retry_handlers(backoff_factor),
         timeout=15,
     )
+
+
+def slack_error_code(exc: SlackApiError) -> str:
+    """Slack's error code (``channel_not_found``, ``ratelimited``…): safe to log, never message text."""
+    return str(exc.response.get("error", "slack_error")) if exc.response is not None else "slack_error"

@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.context import BotContext
 from bot.measures import MONTH, parse_period
 from bot.reporting import Invalid, NeedsConfirmation, Refusal, announce_report, open_form, submit_report
+from bot.slack_client import slack_error_code
 from bot.views.measures import (
     CALLBACK_ID,
     MONTH_ACTION,
@@ -60,7 +61,7 @@ def register(app: App, ctx: BotContext) -> None:
         try:
             client.views_update(view_id=view_id, hash=view_hash, view=view)
         except SlackApiError as exc:  # e.g. hash_conflict: a newer choice already updated the modal
-            log.info("measures modal not updated: %s", exc.response.get("error"))
+            log.info("measures modal not updated: %s", slack_error_code(exc))
 
     def open_then_fill(
         client: WebClient, trigger_id: str, user_id: str, team_id: int | None, period: str | None
