@@ -22,7 +22,7 @@ from bot.views import reminders as views
 from storage.collaboratives import active_teams
 from storage.db import Database
 from storage.models import Collaborative
-from storage.people import faculty_ids, team_member_ids
+from storage.people import faculty_ids, lead_ids_by_team
 from storage.reporting_status import reported_team_ids
 
 JOB = "report-reminders"
@@ -83,9 +83,9 @@ def report_reminders_due(
     if step is None:
         return None, []
     with db.reader() as session:
-        teams = [t for t in active_teams(session, collab.id)]
+        teams = active_teams(session, collab.id)
         reported = reported_team_ids(session, collab.id, step.period)
-        leads = {t.id: team_member_ids(session, t.id, role="lead") for t in teams}
+        leads = lead_ids_by_team(session, [t.id for t in teams])
         faculty = faculty_ids(session, collab.id)
     missing = [t for t in teams if t.id not in reported]
     out: list[Outgoing] = []

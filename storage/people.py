@@ -93,11 +93,19 @@ def faculty_ids(session: Session, collaborative_id: int | None = None) -> list[s
     return sorted(set(session.scalars(query)))
 
 
-def team_member_ids(session: Session, team_id: int, role: str | None = None) -> list[str]:
-    query = select(Membership.slack_user_id).where(Membership.team_id == team_id, Membership.active.is_(True))
-    if role is not None:
-        query = query.where(Membership.role == role)
-    return sorted(set(session.scalars(query)))
+def lead_ids_by_team(session: Session, team_ids: list[int]) -> dict[int, list[str]]:
+    """The active leads of each team (sorted user ids; a team without leads maps to [])."""
+    leads: dict[int, set[str]] = {team_id: set() for team_id in team_ids}
+    if team_ids:
+        rows = session.execute(
+            select(Membership.team_id, Membership.slack_user_id).where(
+                Membership.team_id.in_(team_ids), Membership.role == "lead", Membership.active.is_(True)
+            )
+        )
+        for team_id, user_id in rows:
+            if team_id is not None:  # always, given the filter; the column is nullable for faculty
+                leads[team_id].add(user_id)
+    return {team_id: sorted(users) for team_id, users in leads.items()}
 
 
 def teams_of_collaboratives(session: Session, collaborative_ids: list[int]) -> list[TeamSeat]:
