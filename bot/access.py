@@ -19,10 +19,6 @@ def actionable_teams(session: Session, person: Person) -> list[TeamSeat]:
     return own + [seat for seat in overseen if seat.team_id not in seen]
 
 
-def may_act_for(session: Session, person: Person, team_id: int) -> bool:
-    return any(seat.team_id == team_id for seat in actionable_teams(session, person))
-
-
 def not_on_a_team_text(session: Session) -> str:
     faculty = faculty_ids(session)
     who = f"your faculty ({mentions(faculty)})" if faculty else "your collaborative's faculty"

@@ -234,7 +234,7 @@ class _FanOut:
     def _done(self, channel: str, key: str, result: _Result) -> None:
         with self.cond:
             self.in_flight -= 1
-            _count(self.summary, result.outcome, key)
+            count_outcome(self.summary, result.outcome, key)
             if self.queues[channel]:
                 base = result.posted_at if result.posted_at is not None else time.monotonic()
                 wait = self.interval * PACING_MARGIN if result.posted_at is not None else 0.0
@@ -278,7 +278,8 @@ def _fan_out(
     return _FanOut(ctx, pairs, interval, limit, lease_seconds).run(workers)
 
 
-def _count(summary: DeliverySummary, outcome: str, key: str) -> None:
+def count_outcome(summary: DeliverySummary, outcome: str, key: str) -> None:
+    """Add one ``deliver``/``run_once``/``_send`` outcome to ``summary``."""
     if outcome == "sent":
         summary.sent += 1
         summary.sent_keys.append(key)
@@ -331,8 +332,3 @@ def run_once(
         return "failed"
     ledger.mark_sent(ctx.db, key, result)
     return "sent"
-
-
-def count_outcome(summary: DeliverySummary, outcome: str, key: str) -> None:
-    """Add one ``deliver``/``run_once`` outcome to ``summary``."""
-    _count(summary, outcome, key)

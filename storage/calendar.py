@@ -65,9 +65,3 @@ def rsvp_counts(session: Session, event_ids: list[int]) -> dict[int, RsvpCounts]
         for event_id, response, n in rows:
             counts[event_id][response] = int(n)
     return {event_id: RsvpCounts(c.get("going", 0), c.get("not_going", 0)) for event_id, c in counts.items()}
-
-
-def rsvp_of(session: Session, event_id: int, user_id: str) -> str | None:
-    return session.scalar(
-        select(Rsvp.response).where(Rsvp.event_id == event_id, Rsvp.slack_user_id == user_id)
-    )
