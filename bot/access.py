@@ -28,8 +28,9 @@ def not_on_a_team_text(session: Session) -> str:
     )
 
 
-def other_team_text(team_name: str) -> str:
+def other_team_text(team_name: str, doing: str = "report") -> str:
+    """Refusal for someone who may not ``doing`` (report, log PDSA cycles) for ``team_name``."""
     return (
-        f"You're not on *{team_name}*, so you can't report for it. "
+        f"You're not on *{team_name}*, so you can't {doing} for it. "
         "Only the team's own members, its leads and faculty can. Ask the team lead if you should be added."
     )

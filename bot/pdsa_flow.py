@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from slack_sdk.models.views import View
 from sqlalchemy.orm import Session
 
-from bot.access import actionable_teams, not_on_a_team_text
+from bot.access import actionable_teams, not_on_a_team_text, other_team_text
 from bot.context import BotContext
 from bot.pdsa import (
     PlanDraft,
@@ -47,10 +47,7 @@ GONE_TEXT = "That PDSA cycle no longer exists."
 
 
 def not_your_team_text(team_name: str) -> str:
-    return (
-        f"You're not on *{team_name}*, so you can't log PDSA cycles for it. Only the team's own members, "
-        "its leads and faculty can. Ask the team lead if you should be added."
-    )
+    return other_team_text(team_name, doing="log PDSA cycles")
 
 
 @dataclass
