@@ -131,8 +131,9 @@ def update_screen(ctx: BotContext, user_id: str, cycle_id: int) -> View:
 def details_screen(ctx: BotContext, user_id: str, cycle_id: int) -> View:
     """Read-only details: the team and faculty always; peers in the collaborative when it was shared."""
     with ctx.db.reader() as session:
-        cycle, team = _cycle_for(session, user_id, cycle_id)
+        cycle = get_cycle(session, cycle_id)
         person = find_person(session, user_id)
+        team = _seat(session, person, cycle.team_id)[1] if cycle is not None else None
     if cycle is None:
         return notice_view(GONE_TEXT)
     in_collaborative = person.oversees(cycle.collaborative_id) or any(
