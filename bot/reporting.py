@@ -156,24 +156,17 @@ def _form(
 
 def _resubmitted_form(
     db: Database,
-    user_id: str,
+    choices: list[TeamChoice],
+    loaded: tuple[Team, Collaborative, list[MeasureInfo]],
     sub: SubmittedForm,
     now: datetime,
     unusual: list[UnusualValue],
     narrative: Narrative,
 ) -> ReportForm:
     """The same form, with what was typed, the warning, and these figures marked as confirmed."""
-    team, collab, measures = _load(db, sub.team_id)
+    team, collab, measures = loaded
     form = _form(
-        db,
-        _team_choices(db, user_id),
-        team,
-        collab,
-        measures,
-        rules.reportable_months(collab, now),
-        sub.period,
-        now,
-        None,
+        db, choices, team, collab, measures, rules.reportable_months(collab, now), sub.period, now, None
     )
     form.values = {key: (text or "").strip() for key, text in sub.fields.items() if text}
     form.narrative = narrative
@@ -213,7 +206,8 @@ def submit_report(
         history = latest_values_before(session, team.id, sub.period)
     unusual = rules.unusual_values(measures, parsed.values, history)
     if rules.unconfirmed(unusual, sub.confirmed):
-        return NeedsConfirmation(_resubmitted_form(db, user_id, sub, now, unusual, narrative))
+        loaded = (team, collab, measures)
+        return NeedsConfirmation(_resubmitted_form(db, choices, loaded, sub, now, unusual, narrative))
     late = rules.is_late(collab, sub.period, now)
     values = [parsed.values[m.id] for m in measures if m.id in parsed.values]
     result = save_submission(db, Submission(team.id, sub.period, user_id, now, values, narrative, late))
