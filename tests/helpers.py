@@ -1,11 +1,20 @@
-"""Small polling helpers for end-to-end tests (Bolt runs listeners in a thread pool)."""
+"""Small helpers shared by tests: polling (Bolt runs listeners in a thread pool) and example lookups."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
+from bot.context import BotContext
+from jobs.registry import load_jobs
+from storage.collaboratives import collaborative_by_key
+from storage.db import Database
+from storage.models import Collaborative, Team
 from tests.slack_standin import Call, SlackStandIn
 
 T = TypeVar("T")
@@ -63,3 +72,24 @@ def eventually(predicate: Callable[[], bool], timeout: float = 5.0, interval: fl
         if time.time() > deadline:
             return False
         time.sleep(interval)
+
+
+def team_id_by_key(db: Database, key: str) -> int:
+    """The id of the team with this key (e.g. ``riverside`` of the example collaborative)."""
+    with db.reader() as session:
+        return session.scalars(select(Team.id).where(Team.key == key)).one()
+
+
+def collaborative_named(db: Database, key: str = "htn") -> Collaborative:
+    """The loaded collaborative with this key (the example's is ``htn``)."""
+    with db.reader() as session:
+        collab = collaborative_by_key(session, key)
+    assert collab is not None
+    return collab
+
+
+def run_job_at(ctx: BotContext, name: str, local: str, key: str = "htn") -> str:
+    """Run job ``name`` for collaborative ``key`` as of ``local``, a wall-clock time in its timezone."""
+    collab = collaborative_named(ctx.db, key)
+    as_of = datetime.fromisoformat(local).replace(tzinfo=ZoneInfo(collab.timezone))
+    return load_jobs()[name].run(ctx, collab, as_of)

@@ -12,27 +12,18 @@ import yaml
 from sqlalchemy import select
 
 from bot.collab_file import parse_collaborative_file
-from bot.context import BotContext
 from bot.loading import apply_spec
 from jobs.clock import trigger_for
 from jobs.registry import load_jobs
 from storage.collaboratives import collaborative_by_key
 from storage.models import CalendarEvent, Rsvp
 from tests.conftest import EXAMPLE, RunningBot, load_example, make_context
-from tests.helpers import eventually
+from tests.helpers import eventually, run_job_at
 from tests.signing import block_actions_payload
 from tests.slack_standin import SlackStandIn
 
 LA = ZoneInfo("America/Los_Angeles")
 BERLIN = ZoneInfo("Europe/Berlin")
-
-
-def run_job(ctx: BotContext, name: str, local: str, key: str = "htn") -> str:
-    with ctx.db.reader() as session:
-        collab = collaborative_by_key(session, key)
-    assert collab is not None
-    tz = ZoneInfo(collab.timezone)
-    return load_jobs()[name].run(ctx, collab, datetime.fromisoformat(local).replace(tzinfo=tz))
 
 
 def peer_channel(slack: SlackStandIn) -> str:
@@ -59,8 +50,8 @@ def test_reminders_go_out_7_days_1_day_and_1_hour_before(db_url: str, slack: Sla
     ctx = make_context(db_url, slack)
     load_example(ctx.db)
     # the monthly interim call on Thursday 2026-11-12 at noon (PST)
-    assert run_job(ctx, "call-reminders", "2026-11-05T11:45") == "no call reminder due"
-    run_job(ctx, "call-reminders", "2026-11-05T12:00")
+    assert run_job_at(ctx, "call-reminders", "2026-11-05T11:45") == "no call reminder due"
+    run_job_at(ctx, "call-reminders", "2026-11-05T12:00")
     channel = peer_channel(slack)
     [week] = slack.messages(channel)
     stamp = unix(2026, 11, 12, 12, LA)
@@ -75,20 +66,20 @@ def test_reminders_go_out_7_days_1_day_and_1_hour_before(db_url: str, slack: Sla
 
     # every 15 minutes the job runs again: nothing new
     for local in ("2026-11-05T12:15", "2026-11-06T09:00", "2026-11-11T11:45"):
-        run_job(ctx, "call-reminders", local)
+        run_job_at(ctx, "call-reminders", local)
     assert len(slack.messages(channel)) == 1
 
     # the clock was down at noon the day before: it catches up once in the evening
-    run_job(ctx, "call-reminders", "2026-11-11T19:00")
-    run_job(ctx, "call-reminders", "2026-11-11T19:15")
+    run_job_at(ctx, "call-reminders", "2026-11-11T19:00")
+    run_job_at(ctx, "call-reminders", "2026-11-11T19:15")
     assert len(slack.messages(channel)) == 2 and "is tomorrow" in slack.messages(channel)[1]["text"]
 
-    run_job(ctx, "call-reminders", "2026-11-12T11:00")
-    run_job(ctx, "call-reminders", "2026-11-12T11:15")
+    run_job_at(ctx, "call-reminders", "2026-11-12T11:00")
+    run_job_at(ctx, "call-reminders", "2026-11-12T11:15")
     assert len(slack.messages(channel)) == 3 and "starts in an hour" in slack.messages(channel)[2]["text"]
 
-    run_job(ctx, "call-reminders", "2026-11-12T12:15")
-    run_job(ctx, "call-reminders", "2026-11-13T11:00")
+    run_job_at(ctx, "call-reminders", "2026-11-12T12:15")
+    run_job_at(ctx, "call-reminders", "2026-11-13T11:00")
     assert len(slack.messages(channel)) == 3
     assert len(slack.calls_to("conversations.create")) == 1  # the channel id was remembered
     ctx.db.dispose()
@@ -97,8 +88,8 @@ def test_reminders_go_out_7_days_1_day_and_1_hour_before(db_url: str, slack: Sla
 def test_a_missed_hour_before_reminder_is_not_sent_late(db_url: str, slack: SlackStandIn) -> None:
     ctx = make_context(db_url, slack)
     load_example(ctx.db)
-    run_job(ctx, "call-reminders", "2026-11-12T12:05")  # the call has started
-    run_job(ctx, "call-reminders", "2026-11-13T11:00")
+    run_job_at(ctx, "call-reminders", "2026-11-12T12:05")  # the call has started
+    run_job_at(ctx, "call-reminders", "2026-11-13T11:00")
     assert slack.messages() == []
     ctx.db.dispose()
 
@@ -118,18 +109,18 @@ def test_a_call_across_the_dst_change_keeps_its_local_time(
     ctx = make_context(db_url, slack)
     apply_spec(ctx.db, parse_collaborative_file(variant(tmp_path, calls=calls)))
     # Nov 5 is after the change (Nov 1): noon PST = 20:00 UTC; its week-before step is noon PDT Oct 29
-    run_job(ctx, "call-reminders", "2026-10-29T11:45")  # the Oct 29 call itself: hour-before
+    run_job_at(ctx, "call-reminders", "2026-10-29T11:45")  # the Oct 29 call itself: hour-before
     channel = peer_channel(slack)
     assert len(slack.messages(channel)) == 1
     assert f"<!date^{unix(2026, 10, 29, 12, LA)}^" in json.dumps(slack.messages(channel)[0]["blocks"])
     assert "12:00 PM PDT" in slack.messages(channel)[0]["text"]
-    run_job(ctx, "call-reminders", "2026-10-29T12:00")
+    run_job_at(ctx, "call-reminders", "2026-10-29T12:00")
     week = slack.messages(channel)[1]
     stamp = unix(2026, 11, 5, 12, LA)
     assert stamp == int(datetime(2026, 11, 5, 20, tzinfo=UTC).timestamp())
     assert f"<!date^{stamp}^" in json.dumps(week["blocks"]) and "12:00 PM PST" in week["text"]
 
-    run_job(ctx, "call-reminders", "2026-11-05T11:00")
+    run_job_at(ctx, "call-reminders", "2026-11-05T11:00")
     hour = slack.messages(channel)[2]
     assert "starts in an hour" in hour["text"] and f"<!date^{stamp}^" in json.dumps(hour["blocks"])
     # the stand-in saw the hour-before post at 11:00 PST = 19:00 UTC
@@ -158,8 +149,8 @@ def test_a_collaborative_in_another_timezone_gets_its_own_schedule(
     assert nxt is not None and nxt.astimezone(BERLIN).hour == 9 and nxt.utcoffset().total_seconds() == 3600
 
     # 11:00 in Berlin (CET after Oct 25) is the hour-before step of the EU call; htn has nothing then
-    run_job(ctx, "call-reminders", "2026-10-29T11:00", key="eu")
-    run_job(ctx, "call-reminders", "2026-10-29T03:00", key="htn")  # the same instant in Los Angeles
+    run_job_at(ctx, "call-reminders", "2026-10-29T11:00", key="eu")
+    run_job_at(ctx, "call-reminders", "2026-10-29T03:00", key="htn")  # the same instant in Los Angeles
     [msg] = slack.messages()
     assert msg["channel"] == "C0EUPEER01"
     assert f"<!date^{int(datetime(2026, 10, 29, 11, tzinfo=UTC).timestamp())}^" in json.dumps(msg["blocks"])
@@ -169,8 +160,8 @@ def test_a_collaborative_in_another_timezone_gets_its_own_schedule(
 
 def test_rsvp_buttons_store_answers_and_update_the_counts(loaded_bot: RunningBot) -> None:
     bot, slack = loaded_bot, loaded_bot.slack
-    run_job(bot.ctx, "call-reminders", "2026-11-11T12:00")
-    run_job(bot.ctx, "call-reminders", "2026-11-12T11:00")
+    run_job_at(bot.ctx, "call-reminders", "2026-11-11T12:00")
+    run_job_at(bot.ctx, "call-reminders", "2026-11-12T11:00")
     channel = peer_channel(slack)
     posts = [c for c in slack.calls_to("chat.postMessage") if c.ok]
     day_msg = posts[0].response["message"]  # type: ignore[index]
@@ -204,9 +195,9 @@ def test_rsvp_buttons_store_answers_and_update_the_counts(loaded_bot: RunningBot
 def test_feedback_is_requested_an_hour_after_the_call(loaded_bot: RunningBot) -> None:
     bot, slack = loaded_bot, loaded_bot.slack
     # the interim call on 2026-11-12 runs 12:00-13:00
-    assert run_job(bot.ctx, "feedback-requests", "2026-11-12T13:45") == "no feedback request due"
-    run_job(bot.ctx, "feedback-requests", "2026-11-12T14:00")
-    run_job(bot.ctx, "feedback-requests", "2026-11-12T14:15")
+    assert run_job_at(bot.ctx, "feedback-requests", "2026-11-12T13:45") == "no feedback request due"
+    run_job_at(bot.ctx, "feedback-requests", "2026-11-12T14:00")
+    run_job_at(bot.ctx, "feedback-requests", "2026-11-12T14:15")
     channel = peer_channel(slack)
     [request] = slack.messages(channel)
     assert "How was the interim call Monthly interim call?" in request["text"]

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from storage.db import Database
-from storage.models import ChangeIdea, Collaborative, Measure, PdsaCycle, PdsaMeasure, Team
+from storage.models import ChangeIdea, Collaborative, Measure, PdsaCycle, PdsaMeasure
 from tests.conftest import RunningBot
-from tests.helpers import wait_for_calls, wait_for_messages, wait_until
+from tests.helpers import team_id_by_key, wait_for_calls, wait_for_messages, wait_until
 from tests.signing import block_actions_payload, view_submission_payload
 
 ALICE = "U0ALICE001"  # riverside lead
@@ -130,11 +130,6 @@ def submit(bot: RunningBot, view_id: str, values: dict[str, Any], user: str) -> 
     return json.loads(body) if body else {}
 
 
-def team_id(db: Database, key: str) -> int:
-    with db.reader() as session:
-        return session.scalars(select(Team.id).where(Team.key == key)).one()
-
-
 def cycles(db: Database) -> list[PdsaCycle]:
     with db.reader() as session:
         return list(session.scalars(select(PdsaCycle).order_by(PdsaCycle.id)))
@@ -149,7 +144,7 @@ def start_cycle(
 ) -> tuple[str, dict[str, Any]]:
     view_id = open_pdsa(bot, user)
     click_in_view(
-        bot, view_id, "pdsa_new_cycle", user, value=str(team_id(bot.db, "riverside")), block_id="new"
+        bot, view_id, "pdsa_new_cycle", user, value=str(team_id_by_key(bot.db, "riverside")), block_id="new"
     )
     return view_id, submit(bot, view_id, plan_values(**overrides), user)
 
@@ -170,7 +165,7 @@ def test_new_cycle_then_update_then_complete(loaded_bot: RunningBot, decision: s
     assert "Plan a new cycle" in all_text(start) and "No open cycles" in all_text(start)
 
     click_in_view(
-        bot, view_id, "pdsa_new_cycle", ALICE, value=str(team_id(bot.db, "riverside")), block_id="new"
+        bot, view_id, "pdsa_new_cycle", ALICE, value=str(team_id_by_key(bot.db, "riverside")), block_id="new"
     )
     plan = bot.slack.views[view_id]
     assert plan["callback_id"] == "pdsa_new"
@@ -403,7 +398,7 @@ def test_outsiders_are_refused(loaded_bot: RunningBot) -> None:
     forged = dict(
         bot.slack.views[view_id],
         callback_id="pdsa_new",
-        private_metadata=json.dumps({"team_id": team_id(bot.db, "riverside")}),
+        private_metadata=json.dumps({"team_id": team_id_by_key(bot.db, "riverside")}),
     )
     payload = view_submission_payload(forged, plan_values(change_idea_new=text("Other")), BRUNO)
     status, _, body = bot.requests.interact(payload)
@@ -426,7 +421,7 @@ def test_faculty_pick_a_team(loaded_bot: RunningBot) -> None:
     view = bot.slack.views[view_id]
     picker = next(b for b in view["blocks"] if b.get("block_id") == "team")
     assert len(picker["elements"][0]["options"]) == 8
-    east = str(team_id(bot.db, "eastside"))
+    east = str(team_id_by_key(bot.db, "eastside"))
     click_in_view(
         bot,
         view_id,

@@ -10,15 +10,11 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-
 from bot.pdsa import today_in
 from jobs.registry import load_jobs
-from storage.collaboratives import collaborative_by_key
-from storage.models import Collaborative, Team
 from storage.pdsa import CycleRecord, CycleUpdate, NewCycle, create_cycle, update_cycle
 from tests.conftest import BOT_TOKEN, RunningBot
-from tests.helpers import wait_for_calls
+from tests.helpers import collaborative_named, team_id_by_key, wait_for_calls
 from tests.signing import block_actions_payload
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,12 +22,10 @@ TZ = "America/Los_Angeles"
 
 
 def _cycle(bot: RunningBot, team_key: str, title: str, start: date, planned_end: date | None) -> CycleRecord:
-    with bot.db.reader() as session:
-        team_id = session.scalars(select(Team.id).where(Team.key == team_key)).one()
     return create_cycle(
         bot.db,
         NewCycle(
-            team_id=team_id,
+            team_id=team_id_by_key(bot.db, team_key),
             created_by="U0ALICE001",
             objective="Will it work?",
             prediction="Yes, because we practised",
@@ -40,13 +34,6 @@ def _cycle(bot: RunningBot, team_key: str, title: str, start: date, planned_end:
             change_idea_title=title,
         ),
     )
-
-
-def _collaborative(bot: RunningBot) -> Collaborative:
-    with bot.db.reader() as session:
-        collab = collaborative_by_key(session, "htn")
-    assert collab is not None
-    return collab
 
 
 def test_nudges_go_to_the_right_cycles_once_a_week(loaded_bot: RunningBot) -> None:
@@ -59,7 +46,7 @@ def test_nudges_go_to_the_right_cycles_once_a_week(loaded_bot: RunningBot) -> No
     _cycle(bot, "eastside", "East late cycle", today - timedelta(days=9), today - timedelta(days=1))
 
     job = load_jobs()["pdsa-nudges"]
-    collab = _collaborative(bot)
+    collab = collaborative_named(bot.db)
     assert job.cron(collab) == {"day_of_week": "mon", "hour": 9, "minute": 0}
     as_of = datetime.now(ZoneInfo(TZ)) + timedelta(days=3)
     first = job.run(bot.ctx, collab, as_of)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from storage.collaboratives import active_measures, collaborative_by_key
 from storage.db import Database
-from storage.models import ChangeIdea, PdsaCycle, Team, utcnow
+from storage.models import ChangeIdea, PdsaCycle, utcnow
 from storage.pdsa import (
     CycleUpdate,
     NewCycle,
@@ -20,11 +20,7 @@ from storage.pdsa import (
     update_cycle,
 )
 from tests.conftest import load_example
-
-
-def _team_id(db: Database, key: str) -> int:
-    with db.reader() as session:
-        return session.scalars(select(Team.id).where(Team.key == key)).one()
+from tests.helpers import team_id_by_key
 
 
 def _new(team_id: int, title: str = "Repeat BP when first reading is high", **extra: object) -> NewCycle:
@@ -42,7 +38,7 @@ def _new(team_id: int, title: str = "Repeat BP when first reading is high", **ex
 
 def test_cycles_are_numbered_per_change_idea_and_titles_reused_case_insensitively(db: Database) -> None:
     load_example(db)
-    team = _team_id(db, "riverside")
+    team = team_id_by_key(db, "riverside")
     with db.reader() as session:
         collab = collaborative_by_key(session, "htn")
         assert collab is not None
@@ -65,7 +61,7 @@ def test_cycles_are_numbered_per_change_idea_and_titles_reused_case_insensitivel
 
 def test_concurrent_creates_get_distinct_numbers(db: Database) -> None:
     load_example(db)
-    team = _team_id(db, "riverside")
+    team = team_id_by_key(db, "riverside")
     create_cycle(db, _new(team))
     numbers: list[int] = []
     errors: list[BaseException] = []
@@ -89,7 +85,7 @@ def test_concurrent_creates_get_distinct_numbers(db: Database) -> None:
 
 def test_update_saves_notes_then_completes_with_a_decision(db: Database) -> None:
     load_example(db)
-    team = _team_id(db, "riverside")
+    team = team_id_by_key(db, "riverside")
     cycle = create_cycle(db, _new(team))
     saved = update_cycle(db, cycle.id, CycleUpdate(do_observations="Done on 20 patients"), date(2026, 3, 5))
     assert saved.status == "open" and saved.do_observations == "Done on 20 patients"
@@ -104,7 +100,7 @@ def test_update_saves_notes_then_completes_with_a_decision(db: Database) -> None
 
 def test_cycles_needing_a_nudge(db: Database) -> None:
     load_example(db)
-    team = _team_id(db, "riverside")
+    team = team_id_by_key(db, "riverside")
     today = date(2026, 3, 10)
     late = create_cycle(db, _new(team, title="Late", planned_end_date=date(2026, 3, 6)))
     fresh = create_cycle(db, _new(team, title="Fresh", planned_end_date=date(2026, 3, 20)))

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from bot.context import BotContext
-from jobs.registry import load_jobs
 from storage import ledger
-from storage.collaboratives import collaborative_by_key
 from storage.models import Measure, MeasureReport, Team
 from tests.conftest import load_example, make_context
+from tests.helpers import run_job_at, team_id_by_key
 from tests.slack_standin import SlackStandIn
 
-LA = ZoneInfo("America/Los_Angeles")
 TEAM_CHANNELS = {
     "riverside": "C0RIVER001",
     "eastside": "C0EASTS001",
@@ -51,20 +47,8 @@ def report(ctx: BotContext, team_key: str, period: str) -> None:
         )
 
 
-def run_job(ctx: BotContext, name: str, local: str) -> str:
-    with ctx.db.reader() as session:
-        collab = collaborative_by_key(session, "htn")
-    assert collab is not None
-    return load_jobs()[name].run(ctx, collab, datetime.fromisoformat(local).replace(tzinfo=LA))
-
-
 def new_messages(slack: SlackStandIn, before: int) -> list[dict]:
     return slack.messages()[before:]
-
-
-def team_id(ctx: BotContext, key: str) -> int:
-    with ctx.db.reader() as session:
-        return session.scalars(select(Team.id).where(Team.key == key)).one()
 
 
 def test_each_step_of_the_ladder_reaches_the_right_people(db_url: str, slack: SlackStandIn) -> None:
@@ -75,7 +59,7 @@ def test_each_step_of_the_ladder_reaches_the_right_people(db_url: str, slack: Sl
     missing = set(TEAM_CHANNELS) - {"riverside", "eastside"}
 
     # nothing between steps
-    assert run_job(ctx, "report-reminders", "2026-04-05T09:00") == "no reminder step today"
+    assert run_job_at(ctx, "report-reminders", "2026-04-05T09:00") == "no reminder step today"
     assert slack.messages() == []
 
     for day, phrase in (
@@ -84,7 +68,7 @@ def test_each_step_of_the_ladder_reaches_the_right_people(db_url: str, slack: Sl
         ("2026-04-10", "due today"),
     ):
         before = len(slack.messages())
-        run_job(ctx, "report-reminders", f"{day}T09:00")
+        run_job_at(ctx, "report-reminders", f"{day}T09:00")
         sent = new_messages(slack, before)
         assert {m["channel"] for m in sent} == {TEAM_CHANNELS[t] for t in missing}
         for msg in sent:
@@ -93,13 +77,13 @@ def test_each_step_of_the_ladder_reaches_the_right_people(db_url: str, slack: Sl
             assert button["action_id"] == "measures_open" and button["text"]["text"] == "Report now"
             value = json.loads(button["value"])
             team_key = next(k for k, c in TEAM_CHANNELS.items() if c == msg["channel"])
-            assert value == {"team_id": team_id(ctx, team_key), "period": "2026-03"}
+            assert value == {"team_id": team_id_by_key(ctx.db, team_key), "period": "2026-03"}
         if day == "2026-04-09":
             report(ctx, "valle-verde", "2026-03")  # reports after the day-before reminder
             missing.discard("valle-verde")
 
     before = len(slack.messages())
-    run_job(ctx, "report-reminders", "2026-04-11T09:00")
+    run_job_at(ctx, "report-reminders", "2026-04-11T09:00")
     sent = new_messages(slack, before)
     assert {m["channel"] for m in sent} == FACULTY
     summary = sent[0]
@@ -110,7 +94,7 @@ def test_each_step_of_the_ladder_reaches_the_right_people(db_url: str, slack: Sl
 
     for day in ("2026-04-12", "2026-04-13"):
         before = len(slack.messages())
-        run_job(ctx, "report-reminders", f"{day}T09:00")
+        run_job_at(ctx, "report-reminders", f"{day}T09:00")
         sent = new_messages(slack, before)
         assert Counter(m["channel"] for m in sent) == Counter(u for t in missing for u in LEADS[t])
         assert all(m["blocks"][1]["elements"][0]["action_id"] == "measures_open" for m in sent)
@@ -128,9 +112,9 @@ def test_each_step_of_the_ladder_reaches_the_right_people(db_url: str, slack: Sl
 def test_running_the_job_twice_sends_once(db_url: str, slack: SlackStandIn) -> None:
     ctx = make_context(db_url, slack)
     load_example(ctx.db)
-    first = run_job(ctx, "report-reminders", "2026-04-10T09:00")
-    second = run_job(ctx, "report-reminders", "2026-04-10T09:00")
-    later = run_job(ctx, "report-reminders", "2026-04-10T15:00")
+    first = run_job_at(ctx, "report-reminders", "2026-04-10T09:00")
+    second = run_job_at(ctx, "report-reminders", "2026-04-10T09:00")
+    later = run_job_at(ctx, "report-reminders", "2026-04-10T15:00")
     assert "8 sent" in first and "0 sent, 8 already sent" in second and "0 sent" in later
     assert len(slack.messages()) == 8
     ctx.db.dispose()
@@ -146,7 +130,7 @@ def test_with_30_percent_429_and_503_every_reminder_arrives_exactly_once(
     days = ["2026-06-03", "2026-06-11", "2026-06-12", "2026-06-13"]
     for day in days:
         for _ in range(6):  # the hourly re-runs of that day
-            run_job(ctx, "report-reminders", f"{day}T09:00")
+            run_job_at(ctx, "report-reminders", f"{day}T09:00")
             if not ledger.pending_keys(ctx.db, "report-reminders"):
                 break
     assert not ledger.pending_keys(ctx.db, "report-reminders")
