@@ -20,16 +20,22 @@ from tests.slack_standin import Call, SlackStandIn
 T = TypeVar("T")
 
 
-def wait_until(check: Callable[[], T], timeout: float = 5.0) -> T:
-    """Poll ``check`` until it returns something truthy; fail after ``timeout`` seconds."""
+def _poll(check: Callable[[], T], timeout: float, interval: float = 0.02) -> T:
+    """Call ``check`` until it returns something truthy or ``timeout`` passes; its last answer."""
     deadline = time.time() + timeout
     while True:
         result = check()
-        if result:
+        if result or time.time() > deadline:
             return result
-        if time.time() > deadline:
-            raise AssertionError("timed out waiting for the bot")
-        time.sleep(0.02)
+        time.sleep(interval)
+
+
+def wait_until(check: Callable[[], T], timeout: float = 5.0) -> T:
+    """Poll ``check`` until it returns something truthy; fail after ``timeout`` seconds."""
+    result = _poll(check, timeout)
+    if not result:
+        raise AssertionError("timed out waiting for the bot")
+    return result
 
 
 def wait_for_calls(
@@ -43,12 +49,12 @@ def wait_for_calls(
 
     At the timeout it returns what it has, so the caller's assertion says what is missing.
     """
-    deadline = time.time() + timeout
-    while True:
-        calls = [c for c in slack.calls_to(method) if c.ok and (where is None or where(c))]
-        if len(calls) >= count or time.time() > deadline:
-            return calls
-        time.sleep(0.02)
+
+    def matching() -> list[Call]:
+        return [c for c in slack.calls_to(method) if c.ok and (where is None or where(c))]
+
+    _poll(lambda: len(matching()) >= count, timeout)
+    return matching()
 
 
 def wait_for_messages(
@@ -65,13 +71,7 @@ def wait_for_messages(
 
 def eventually(predicate: Callable[[], bool], timeout: float = 5.0, interval: float = 0.02) -> bool:
     """Poll ``predicate`` until true or ``timeout``; returns its last answer (for ``assert not ...``)."""
-    deadline = time.time() + timeout
-    while True:
-        if predicate():
-            return True
-        if time.time() > deadline:
-            return False
-        time.sleep(interval)
+    return bool(_poll(predicate, timeout, interval))
 
 
 def team_id_by_key(db: Database, key: str) -> int:

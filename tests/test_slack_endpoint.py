@@ -7,6 +7,7 @@ import time
 import urllib.request
 
 from tests.conftest import RunningBot
+from tests.helpers import wait_for_calls
 
 
 def test_forged_signature_is_refused(bot: RunningBot) -> None:
@@ -42,9 +43,7 @@ def test_retried_event_is_processed_once(bot: RunningBot) -> None:
     for retry in (None, 1, 2):
         status, _, _ = bot.requests.event(event, event_id="Ev0RETRY0001", retry_num=retry)
         assert status == 200
-    deadline = time.time() + 5
-    while time.time() < deadline and not bot.slack.calls_to("views.publish"):
-        time.sleep(0.05)
+    wait_for_calls(bot.slack, "views.publish", timeout=5)
     time.sleep(0.3)
     assert len(bot.slack.calls_to("views.publish")) == 1
 
