@@ -4,6 +4,7 @@ from jobs import (  # noqa: F401
     call_reminders,
     delivery_retries,
     feedback_requests,
+    housekeeping,
     pdsa_nudges,
     peer_prompts,
     report_reminders,

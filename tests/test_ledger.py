@@ -43,3 +43,23 @@ def test_a_claim_is_exclusive(db: Database) -> None:
     ledger.record_intent(db, key="k", job="j", channel="C1", payload="{}")
     assert ledger.claim(db, "k") is not None
     assert ledger.claim(db, "k") is None
+
+
+def test_housekeeping_forgets_old_event_ids(db_url: str, slack: SlackStandIn) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from jobs.housekeeping import run
+    from storage.models import ProcessedEvent
+    from storage.slack_events import first_delivery
+
+    ctx = make_context(db_url, slack)
+    db = ctx.db
+    assert first_delivery(db, "Ev0OLD")
+    with db.transaction() as session:
+        old = session.get(ProcessedEvent, "Ev0OLD")
+        assert old is not None
+        old.received_at = datetime.now(UTC) - timedelta(days=8)
+    assert first_delivery(db, "Ev0NEW")
+    assert run(ctx, None, datetime.now(UTC)).startswith("forgot 1 ")  # type: ignore[arg-type]
+    assert not first_delivery(db, "Ev0NEW")
+    assert first_delivery(db, "Ev0OLD")

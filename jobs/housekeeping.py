@@ -1,0 +1,28 @@
+"""``housekeeping``: daily tidying that keeps tables from growing without end.
+
+Slack retries an event within minutes, so processed event IDs older than a week are forgotten.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.context import BotContext
+from jobs.registry import Job, register_job
+from storage.models import Collaborative
+from storage.slack_events import forget_older_than
+
+KEEP_EVENT_IDS_DAYS = 7
+
+
+def _cron(collab: Collaborative) -> dict[str, Any]:
+    return {"hour": 3, "minute": 30}
+
+
+def run(ctx: BotContext, collab: Collaborative, as_of: datetime) -> str:
+    forgotten = forget_older_than(ctx.db, days=KEEP_EVENT_IDS_DAYS, now=as_of)
+    return f"forgot {forgotten} processed Slack event IDs older than {KEEP_EVENT_IDS_DAYS} days"
+
+
+JOB = register_job(Job("housekeeping", "Daily tidying: forget old processed Slack event IDs", _cron, run))
