@@ -17,6 +17,7 @@ from slack_sdk.models.views import View
 from bot.context import BotContext
 from bot.pdsa_cards import announce_cycle
 from bot.pdsa_flow import (
+    Submission,
     details_screen,
     new_cycle_screen,
     next_cycle_screen,
@@ -63,9 +64,7 @@ def register(app: App, ctx: BotContext) -> None:
     @app.command("/pdsa")
     def pdsa_command(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
         ack()
-        opened = client.views_open(trigger_id=command["trigger_id"], view=loading_view())["view"]
-        view = start_screen(ctx, command["user_id"])
-        client.views_update(view_id=opened["id"], hash=opened.get("hash"), view=view)
+        _show(client, {"trigger_id": command["trigger_id"]}, lambda: start_screen(ctx, command["user_id"]))
 
     @app.action(ACTION_TEAM)
     def pick_team(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
@@ -95,10 +94,8 @@ def register(app: App, ctx: BotContext) -> None:
     app.action(ACTION_NEXT)(on_cycle(next_cycle_screen))
     app.action(ACTION_DETAILS)(on_cycle(details_screen))
 
-    @app.view(NEW_CALLBACK)
-    def plan_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        team_id = int(read_metadata(view).get("team_id") or 0)
-        result = submit_plan(ctx, body["user"]["id"], team_id, read_plan_form(view["state"]["values"]))
+    def answer(ack: Ack, result: Submission) -> None:
+        """Errors in place, or the next screen; then the channel cards (after the ack)."""
         if result.errors:
             ack(response_action="errors", errors=result.errors)
             return
@@ -106,13 +103,13 @@ def register(app: App, ctx: BotContext) -> None:
         if result.cycle is not None:
             announce_cycle(ctx, result.cycle)
 
+    @app.view(NEW_CALLBACK)
+    def plan_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        team_id = int(read_metadata(view).get("team_id") or 0)
+        answer(ack, submit_plan(ctx, body["user"]["id"], team_id, read_plan_form(view["state"]["values"])))
+
     @app.view(UPDATE_CALLBACK)
     def update_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         cycle_id = int(read_metadata(view).get("cycle_id") or 0)
-        result = submit_update(ctx, body["user"]["id"], cycle_id, read_update_form(view["state"]["values"]))
-        if result.errors:
-            ack(response_action="errors", errors=result.errors)
-            return
-        ack(response_action="update", view=result.view)
-        if result.cycle is not None:
-            announce_cycle(ctx, result.cycle)
+        form = read_update_form(view["state"]["values"])
+        answer(ack, submit_update(ctx, body["user"]["id"], cycle_id, form))
