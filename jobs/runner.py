@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 from bot.app import build_context
 from bot.settings import ConfigError, Settings
 from jobs.registry import load_jobs
-from storage.calendar import rsvp_counts
-from storage.collaboratives import active_collaboratives, upcoming_events
+from storage.calendar import events_starting_between, rsvp_counts
+from storage.collaboratives import active_collaboratives
 from storage.db import Database
 
 
@@ -45,7 +45,7 @@ def list_jobs(settings: Settings, now: datetime | None = None) -> int:
     try:
         with db.reader() as session:
             collaboratives = active_collaboratives(session)
-            calls = {c.id: upcoming_events(session, c.id, now, limit=5) for c in collaboratives}
+            calls = {c.id: events_starting_between(session, c.id, now, limit=5) for c in collaboratives}
             counts = rsvp_counts(session, [e.id for events in calls.values() for e in events])
     except Exception as exc:  # noqa: BLE001 - no database yet: the job list is still useful
         print(f"\n(no collaboratives: the database is not ready: {type(exc).__name__})")

@@ -20,21 +20,25 @@ class RsvpCounts:
 
 
 def events_starting_between(
-    session: Session, collaborative_id: int, start: datetime, end: datetime
+    session: Session,
+    collaborative_id: int,
+    start: datetime,
+    end: datetime | None = None,
+    limit: int | None = None,
 ) -> list[CalendarEvent]:
     """Active events of the collaborative with ``start <= starts_at < end``, soonest first."""
-    return list(
-        session.scalars(
-            select(CalendarEvent)
-            .where(
-                CalendarEvent.collaborative_id == collaborative_id,
-                CalendarEvent.active.is_(True),
-                CalendarEvent.starts_at >= start,
-                CalendarEvent.starts_at < end,
-            )
-            .order_by(CalendarEvent.starts_at, CalendarEvent.id)
+    query = (
+        select(CalendarEvent)
+        .where(
+            CalendarEvent.collaborative_id == collaborative_id,
+            CalendarEvent.active.is_(True),
+            CalendarEvent.starts_at >= start,
         )
+        .order_by(CalendarEvent.starts_at, CalendarEvent.id)
     )
+    if end is not None:
+        query = query.where(CalendarEvent.starts_at < end)
+    return list(session.scalars(query.limit(limit)))
 
 
 def event_by_id(session: Session, event_id: int) -> CalendarEvent | None:

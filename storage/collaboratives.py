@@ -273,23 +273,6 @@ def active_measures(session: Session, collaborative_id: int) -> list[Measure]:
     )
 
 
-def upcoming_events(
-    session: Session, collaborative_id: int, after: datetime, limit: int = 10
-) -> list[CalendarEvent]:
-    return list(
-        session.scalars(
-            select(CalendarEvent)
-            .where(
-                CalendarEvent.collaborative_id == collaborative_id,
-                CalendarEvent.active.is_(True),
-                CalendarEvent.starts_at >= after,
-            )
-            .order_by(CalendarEvent.starts_at)
-            .limit(limit)
-        )
-    )
-
-
 def schedule_fingerprint(session: Session) -> tuple[tuple[object, ...], ...]:
     """What the clock's job schedule depends on; it changes whenever ``load`` changes any of it."""
     rows = session.execute(
