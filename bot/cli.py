@@ -7,6 +7,9 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.database_errors import database_problem
 from bot.settings import ConfigError, Settings, load_settings
 
 NO_TOKENS = (
@@ -133,24 +136,36 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=None, help="gunicorn worker processes (default 2)")
     add("scheduler", cmd_scheduler, "run the clock process that sends scheduled messages")
 
-    db = sub.add_parser("db", help="database maintenance")
+    db = sub.add_parser("db", help="database maintenance", description="Database maintenance.")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
-    upgrade = db_sub.add_parser("upgrade", help="create or migrate the database to the newest schema")
+    upgrade_help = "create or migrate the database ($DATABASE_URL) to the newest schema"
+    upgrade = db_sub.add_parser("upgrade", help=upgrade_help, description=upgrade_help)
     upgrade.set_defaults(func=cmd_db_upgrade)
 
     load = add("load", cmd_load, "load (or reload) a collaborative definition file")
     load.add_argument("file", help="path to the collaborative YAML file")
 
     export = add("export", cmd_export, "export every table to CSV files or one Excel workbook")
-    export.add_argument("--format", choices=("csv", "xlsx"), default="csv")
+    export.add_argument(
+        "--format",
+        choices=("csv", "xlsx"),
+        default="csv",
+        help="csv: one file per table (default); xlsx: one workbook",
+    )
     export.add_argument("--out", default="export", help="output folder (default ./export)")
 
-    jobs = sub.add_parser("jobs", help="list or run scheduled jobs")
+    jobs = sub.add_parser(
+        "jobs", help="list or run scheduled jobs", description="List or run scheduled jobs."
+    )
     jobs_sub = jobs.add_subparsers(dest="jobs_command", metavar="ACTION", required=True)
-    jobs_list = jobs_sub.add_parser("list", help="show every job's next run and the upcoming calls")
+    list_help = "show every job's next run and the upcoming calls"
+    jobs_list = jobs_sub.add_parser("list", help=list_help, description=list_help)
     jobs_list.set_defaults(func=cmd_jobs_list)
-    jobs_run = jobs_sub.add_parser("run", help="run one job now, or as if at --as-of")
-    jobs_run.add_argument("name", help="job name, e.g. report-reminders")
+    run_help = "run one job now, or as if at --as-of; safe to repeat (nothing is sent twice)"
+    jobs_run = jobs_sub.add_parser("run", help=run_help, description=run_help)
+    jobs_run.add_argument(
+        "name", help="job name, e.g. report-reminders (`collab-bot jobs list` shows them all)"
+    )
     jobs_run.add_argument(
         "--as-of", default=None, help="ISO date-time, taken in the collaborative's timezone (default: now)"
     )
@@ -175,6 +190,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"collab-bot: {exc}", file=sys.stderr)
         return 2
+    except SQLAlchemyError as exc:
+        print(f"collab-bot: {database_problem(exc, settings.database_url)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 

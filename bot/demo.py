@@ -25,7 +25,7 @@ from bot.digest import Digest, build_digest
 from bot.digest_delivery import render_chart
 from bot.digest_document import ChartFile, digest_html, digest_markdown
 from bot.loading import apply_spec
-from bot.views.digest import chart_filename
+from bot.views.digest import chart_filename, headline_counts
 from storage.collaboratives import collaborative_by_key
 from storage.db import Database
 from storage.demo_seed import insert_pdsa, insert_reports, insert_rsvps
@@ -140,10 +140,8 @@ def run_demo(out: str | os.PathLike[str] = "demo-out") -> int:
     finally:
         seeded.db.dispose()
     print(f"Demo collaborative: {digest.collaborative_name}, as of {digest.as_of:%A %-d %B %Y %H:%M}.")
-    print(
-        f"{digest.n_reported} of {digest.n_teams} teams reported {digest.period_label}; "
-        f"{len(digest.spotlight)} spotlight candidates; {len(digest.support)} teams may need support."
-    )
+    reported = f"{digest.n_reported} of {digest.n_teams} teams reported {digest.period_label}"
+    print(f"{reported}; {headline_counts(digest)}.")
     print(f"Digest (Markdown): {written[0]}")
     print(f"Digest (HTML):     {written[1]}")
     print(f"Run charts:        {len(written) - 2} PNG files in {folder}")

@@ -98,7 +98,8 @@ def load_collaborative_file(settings: Settings, path: str) -> int:
     try:
         spec = parse_collaborative_file(path)
     except CollabFileError as exc:
-        print(f"{path}: {len(exc.problems)} problem(s); nothing was changed:", file=sys.stderr)
+        count = len(exc.problems)
+        print(f"{path}: {count} problem{'' if count == 1 else 's'}; nothing was changed:", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1

@@ -1,14 +1,17 @@
-"""``/collab``: help and the small sub-commands (``/collab help``, later ``/collab digest``)."""
+"""``/collab``: help and the small sub-commands (``/collab help``, ``/collab status``, ``/collab digest``)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import Ack, App
 
 from bot.context import BotContext
+from bot.team_status import reporting_status
 from bot.views.help import help_message, unknown_subcommand_message
+from bot.views.status import status_message
 from storage.people import Person, faculty_ids, find_person
 
 Subcommand = Callable[[BotContext, Person, str, Ack, dict[str, Any]], None]
@@ -33,7 +36,7 @@ def register(app: App, ctx: BotContext) -> None:
         with ctx.db.reader() as session:
             person = find_person(session, command["user_id"])
             faculty = faculty_ids(session) if not person.known else []
-        if word in ("", "help", "?"):
+        if word in ("", "help", "?") or (word == "status" and not person.known):
             ack(**help_message(person, faculty))
             return
         handler = SUBCOMMANDS.get(word)
@@ -41,3 +44,9 @@ def register(app: App, ctx: BotContext) -> None:
             ack(**unknown_subcommand_message(word, person, faculty))
             return
         handler(ctx, person, rest.strip(), ack, command)
+
+
+@subcommand("status")
+def status(ctx: BotContext, person: Person, rest: str, ack: Ack, command: dict[str, Any]) -> None:
+    """This month's reporting status for the person's teams (and, for faculty, every team)."""
+    ack(**status_message(reporting_status(ctx.db, person, datetime.now(UTC))))

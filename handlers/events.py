@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
 from bot.context import BotContext
+from bot.team_status import reporting_status
 from bot.views.help import home_view
 from storage.people import faculty_ids, find_person
 from storage.slack_events import first_delivery
@@ -34,7 +36,8 @@ def register(app: App, ctx: BotContext) -> None:
         with ctx.db.reader() as session:
             person = find_person(session, user_id)
             faculty = faculty_ids(session) if not person.known else []
-        client.views_publish(user_id=user_id, view=home_view(person, faculty))
+        status = reporting_status(ctx.db, person, datetime.now(UTC)) if person.known else None
+        client.views_publish(user_id=user_id, view=home_view(person, faculty, status))
 
     @app.event("member_joined_channel")
     def member_joined(event: dict[str, Any]) -> None:

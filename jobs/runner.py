@@ -6,7 +6,10 @@ import sys
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.app import build_context
+from bot.database_errors import database_problem
 from bot.settings import ConfigError, Settings
 from jobs.registry import load_jobs
 from storage.calendar import events_starting_between, rsvp_counts
@@ -47,8 +50,8 @@ def list_jobs(settings: Settings, now: datetime | None = None) -> int:
             collaboratives = active_collaboratives(session)
             calls = {c.id: events_starting_between(session, c.id, now, limit=5) for c in collaboratives}
             counts = rsvp_counts(session, [e.id for events in calls.values() for e in events])
-    except Exception as exc:  # noqa: BLE001 - no database yet: the job list is still useful
-        print(f"\n(no collaboratives: the database is not ready: {type(exc).__name__})")
+    except SQLAlchemyError as exc:  # no database yet: the job list is still useful
+        print(f"\nNo collaboratives to show: {database_problem(exc, settings.database_url)}")
         return 0
     finally:
         db.dispose()

@@ -200,7 +200,7 @@ def test_feedback_is_requested_an_hour_after_the_call(loaded_bot: RunningBot) ->
     run_job_at(bot.ctx, "feedback-requests", "2026-11-12T14:15")
     channel = peer_channel(slack)
     [request] = slack.messages(channel)
-    assert "How was the interim call Monthly interim call?" in request["text"]
+    assert request["text"].startswith("How was “Monthly interim call”? Two minutes of feedback")
     button = request["blocks"][2]["elements"][0]
     assert button["action_id"] == "feedback_open"
     with bot.db.reader() as session:

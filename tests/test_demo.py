@@ -28,6 +28,10 @@ def test_demo_writes_the_digest_without_slack_or_environment(tmp_path: Path) -> 
     result = _run_demo(tmp_path)
     assert result.returncode == 0, result.stderr
     out = tmp_path / "digest-demo"
+    assert (
+        "6 of 8 teams reported January 2027; 1 spotlight candidate, 5 teams may need support."
+        in result.stdout
+    )
     assert str(out / "digest.md") in result.stdout
     assert str(out / "digest.html") in result.stdout
     markdown = (out / "digest.md").read_text()

@@ -320,7 +320,9 @@ def test_report_now_button_opens_the_modal_for_that_team_and_month(loaded_bot: R
 def test_late_report_says_it_was_late(loaded_bot: RunningBot) -> None:
     bot = loaded_bot
     view = open_modal(bot, ALICE, "2026-02")
-    assert "will be marked late" in json.dumps(view["blocks"])
+    assert "February 2026 was due March 10, 2026, so this report will be marked late." in json.dumps(
+        view["blocks"]
+    )
     assert submit(bot, view, ALICE) is None
     note = wait_for_messages(bot.slack, RIVER_CHANNEL)[0]
     assert "(late)" in note["text"] and "was due March 10" in json.dumps(note["blocks"])

@@ -77,10 +77,9 @@ def rsvp_confirmation(response: str, title: str) -> str:
 
 
 def feedback_request(*, event_id: int, title: str, kind: str) -> Message:
-    label = KIND_LABELS.get(kind, "Call").lower()
-    text = f"How was the {label} {title}? Tell us in a minute what to keep and what to change."
+    text = f"How was “{title}”? Two minutes of feedback tells faculty what to keep and what to change."
     blocks: list[Block] = [
-        section(f":speech_balloon: *How was the {label} _{title}_?*"),
+        section(f":speech_balloon: *How was “{title}”?*"),
         section(
             "Two minutes of feedback helps faculty shape the next one. Answers are anonymous by default."
         ),

@@ -175,11 +175,18 @@ def digest_blocks(digest: Digest, *, preview: bool = False) -> list[Block]:
     return blocks[:MAX_MESSAGE_BLOCKS]
 
 
+def headline_counts(digest: Digest) -> str:
+    """``1 spotlight candidate, 3 teams may need support`` (singular and plural done right)."""
+    spot, support = len(digest.spotlight), len(digest.support)
+    candidates = "1 spotlight candidate" if spot == 1 else f"{spot} spotlight candidates"
+    needing = "1 team may need support" if support == 1 else f"{support} teams may need support"
+    return f"{candidates}, {needing}"
+
+
 def digest_message(digest: Digest, *, preview: bool = False) -> Message:
     text = (
         f"Weekly digest for {digest.collaborative_name}: {digest.n_reported} of {digest.n_teams} teams "
-        f"reported {digest.period_label}; {len(digest.spotlight)} spotlight candidates, "
-        f"{len(digest.support)} teams may need support."
+        f"reported {digest.period_label}; {headline_counts(digest)}."
     )
     return message(text, digest_blocks(digest, preview=preview))
 

@@ -111,9 +111,13 @@ def _month_picker(form: ReportForm) -> Block:
 
 
 def _status_line(form: ReportForm) -> str:
-    due = f"{rules.month_label(form.period)} is due {rules.due_label(form.due)}, {form.due.year}."
-    if form.late:
-        due += " This report will be marked late."
+    when = f"{rules.due_label(form.due)}, {form.due.year}"
+    month = rules.month_label(form.period)
+    due = (
+        f"{month} was due {when}, so this report will be marked late."
+        if form.late
+        else f"{month} is due {when}."
+    )
     return f"{due} {form.reported}" if form.reported else due
 
 

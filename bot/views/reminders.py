@@ -23,6 +23,11 @@ def day_label(day: date) -> str:
     return f"{day.strftime('%A, %B')} {day.day}"
 
 
+def possessive(name: str) -> str:
+    """``Riverside Family Clinic's``, ``Lakeview Health Partners'``."""
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
+
+
 def report_button(team_id: int, period: str) -> ActionsBlock:
     value = json.dumps({"team_id": team_id, "period": period}, separators=(",", ":"))
     return ActionsBlock(
@@ -40,7 +45,7 @@ _WHEN = {
 
 def team_reminder(team_id: int, team_name: str, period: str, due: date, step: str) -> Message:
     when = _WHEN[step].format(day=day_label(due))
-    text = f"Reminder: {team_name}'s measures for {month_label(period)} {when}."
+    text = f"Reminder: {possessive(team_name)} measures for {month_label(period)} {when}."
     blocks: list[Block] = [
         section(f":spiral_calendar_pad: *{team_name}*: your measures for *{month_label(period)}* {when}."),
         report_button(team_id, period),
@@ -51,7 +56,8 @@ def team_reminder(team_id: int, team_name: str, period: str, due: date, step: st
 
 def lead_nudge(team_id: int, team_name: str, period: str, due: date, *, last: bool = False) -> Message:
     still = "still have not come in (last reminder)" if last else "have not come in yet"
-    text = f"{team_name}'s measures for {month_label(period)} were due on {day_label(due)} and {still}."
+    month = month_label(period)
+    text = f"{possessive(team_name)} measures for {month} were due on {day_label(due)} and {still}."
     blocks: list[Block] = [
         section(f"Hi! {text} As team lead, could you report them now, or ask a teammate to?"),
         report_button(team_id, period),
@@ -77,7 +83,10 @@ def faculty_summary(
     if reported:
         blocks.append(section("*Reported:* " + ", ".join(reported)))
     if missing:
-        lines = [f"• {name}" + (f" (lead: {mentions(leads)})" if leads else "") for name, leads in missing]
+        lines = [
+            f"• {name}" + (f" ({'leads' if len(leads) > 1 else 'lead'}: {mentions(leads)})" if leads else "")
+            for name, leads in missing
+        ]
         blocks.append(section("*Still missing:*\n" + "\n".join(lines)))
         blocks.append(context("Their leads get a direct message today and tomorrow."))
     else:

@@ -1,0 +1,114 @@
+"""`/collab help` by role, `/collab status` and the Home tab, driven through signed requests."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot import measures as rules
+from storage.models import Collaborative, Measure, MeasureReport, Team
+from tests.conftest import RunningBot
+from tests.helpers import wait_for_calls
+from tests.slack_standin import validate_blocks
+
+ALICE, ARJUN, NOBODY = "U0ALICE001", "U0ARJUN001", "U0NOBODY01"
+FACULTY, ADMIN = "U0MREYES01", "U0ADMIN001"
+EXAMPLE_COLLAB = Collaborative(
+    timezone="America/Los_Angeles", start=date(2026, 1, 1), end=date(2027, 6, 30), due_day=10
+)
+
+
+def reply(bot: RunningBot, text: str, user: str) -> dict[str, Any]:
+    status, _, body = bot.requests.command("/collab", text, user)
+    assert status == 200
+    answer: dict[str, Any] = json.loads(body)
+    assert validate_blocks(answer["blocks"], "message") == []
+    return answer
+
+
+def shown(answer: dict[str, Any]) -> str:
+    return json.dumps(answer["blocks"])
+
+
+def this_month() -> str:
+    period = rules.default_month(EXAMPLE_COLLAB, datetime.now(UTC))
+    if period is None:
+        pytest.skip("the example collaborative has no reportable month yet")
+    return period
+
+
+def report(bot: RunningBot, team_key: str, period: str) -> None:
+    with bot.db.transaction() as session:
+        team = session.scalars(select(Team).where(Team.key == team_key)).one()
+        measure = session.scalars(select(Measure).where(Measure.key == "missed_appointments")).one()
+        session.add(
+            MeasureReport(team_id=team.id, measure_id=measure.id, period=period, value=41, submitted_by=ALICE)
+        )
+
+
+def test_help_lists_every_command_by_role(loaded_bot: RunningBot) -> None:
+    member = shown(reply(loaded_bot, "help", ARJUN))
+    for command in ("`/measures`", "`/pdsa`", "`/collab status`", "`/collab help`"):
+        assert command in member
+    assert "/collab digest" not in member and "team lead" not in member
+
+    lead = shown(reply(loaded_bot, "help", ALICE))
+    assert "(team lead)" in lead and "direct message if your team's report is late" in lead
+
+    faculty = shown(reply(loaded_bot, "help", FACULTY))
+    assert "*Faculty* of Hypertension Control Learning Collaborative" in faculty
+    for command in ("`/measures`", "`/pdsa`", "`/collab status`", "`/collab digest`", "`/collab help`"):
+        assert command in faculty
+    assert "for any team" in faculty
+
+    admin = shown(reply(loaded_bot, "help", ADMIN))
+    assert "*Admin* of Hypertension Control Learning Collaborative" in admin
+    for command in ("`/measures`", "`/pdsa`", "`/collab status`", "`/collab help`", "collab-bot load FILE"):
+        assert command in admin
+    assert "/collab digest" not in admin
+
+
+def test_status_says_what_is_due_and_what_is_in(loaded_bot: RunningBot) -> None:
+    period = this_month()
+    month = rules.month_label(period)
+    before = reply(loaded_bot, "status", ALICE)
+    assert f"Riverside Family Clinic: {month} measures" in before["text"]
+    assert f"{month} measures reported" not in before["text"]
+    buttons = [b for b in before["blocks"] if b["type"] == "actions"]
+    assert len(buttons) == 1
+    button = buttons[0]["elements"][0]
+    assert button["text"]["text"] == "Report now" and json.loads(button["value"])["period"] == period
+    assert "No PDSA cycle running: plan one with `/pdsa`." in shown(before)
+
+    report(loaded_bot, "riverside", period)
+    after = reply(loaded_bot, "status", ALICE)
+    assert f"Riverside Family Clinic: {month} measures reported" in after["text"]
+    assert f"To correct them, run `/measures {period}`." in shown(after)
+    assert not [b for b in after["blocks"] if b["type"] == "actions"]
+
+    faculty = reply(loaded_bot, "status", FACULTY)
+    assert "Hypertension Control Learning Collaborative: 1 of 8 teams reported" in faculty["text"]
+    assert f"1 of 8 teams reported {month}" in shown(faculty)
+    assert "Not yet: Eastside Community Health Center" in shown(faculty)
+    assert "Riverside Family Clinic" not in shown(faculty)
+
+
+def test_status_for_someone_on_no_team_says_who_to_ask(loaded_bot: RunningBot) -> None:
+    answer = reply(loaded_bot, "status", NOBODY)
+    assert "not on any team" in answer["text"] and f"<@{FACULTY}>" in answer["text"]
+
+
+def test_home_tab_shows_this_month_then_the_help(loaded_bot: RunningBot) -> None:
+    period = this_month()
+    loaded_bot.requests.event(
+        {"type": "app_home_opened", "user": ALICE, "channel": "D0HOME0001", "tab": "home"}
+    )
+    [call] = wait_for_calls(loaded_bot.slack, "views.publish")
+    home = json.dumps(loaded_bot.slack.home_views[ALICE]["blocks"])
+    assert "*This month*" in home and f"*{rules.month_label(period)}* measures" in home
+    assert home.index("*This month*") < home.index("Here's what you can do")
+    assert "`/collab status`" in home
