@@ -99,11 +99,18 @@ class SyncSummary:
             ("deactivated", self.deactivated),
         ):
             if bucket:
-                parts.append(f"{label} " + ", ".join(f"{n} {kind}" for kind, n in sorted(bucket.items())))
+                parts.append(
+                    f"{label} " + ", ".join(_count_of(n, kind) for kind, n in sorted(bucket.items()))
+                )
         return "; ".join(parts)
 
 
 ModelT = TypeVar("ModelT", bound=Base)
+
+
+def _count_of(n: int, kind: str) -> str:
+    """``1 collaborative``, ``2 teams`` (kinds are stored in the plural)."""
+    return f"{n} {kind.removesuffix('s') if n == 1 else kind}"
 
 
 def _assign(row: Base, values: dict[str, Any]) -> bool:

@@ -40,7 +40,7 @@ def format_value(value: float | None, measure_type: str) -> str:
 
 
 def format_change(line: MeasureLine) -> str:
-    """E.g. "up 1.2 pts from last month (better)"."""
+    """E.g. "up 1.2 pts from last month, better"."""
     if line.change is None:
         return "no change to show"
     size = abs(line.change)
@@ -52,7 +52,7 @@ def format_change(line: MeasureLine) -> str:
         return "about the same as last month"
     better = (line.change > 0) == (line.direction == "up")
     way = "up" if line.change > 0 else "down"
-    return f"{way} {amount} from last month ({'better' if better else 'worse'})"
+    return f"{way} {amount} from last month, {'better' if better else 'worse'}"
 
 
 def _goal(line: MeasureLine) -> str:
@@ -138,7 +138,7 @@ def _calls_text(digest: Digest) -> str:
 def _share_text(digest: Digest) -> str:
     if digest.improvement_share is None:
         return ""
-    return f" {digest.improvement_share:.0%} of teams show an improvement signal on at least one measure."
+    return f"\n{digest.improvement_share:.0%} of teams show an improvement signal on at least one measure."
 
 
 def digest_blocks(digest: Digest, *, preview: bool = False) -> list[Block]:
