@@ -56,6 +56,7 @@ class MeasureLine:
     has_signal: bool
     finding: str
     progress: float | None  # fraction of the way from baseline to goal
+    multiplier: float | None = None  # rates: "per N"
 
     @property
     def percent(self) -> bool:
@@ -251,6 +252,7 @@ def _collaborative_lines(
                 progress=None
                 if value is None or goal is None or start is None
                 else progress_to_goal(start, value, goal),
+                multiplier=_float_or_none(measure.get("multiplier")),
             )
         )
         charts.append(
@@ -498,3 +500,11 @@ def _to_date(value: object) -> date | None:
 def week_key(digest: Digest) -> str:
     """The ledger key of the week's main digest message."""
     return f"weekly-digest:{digest.collaborative_key}:{digest.week}"
+
+
+def _float_or_none(value: object) -> float | None:
+    """A number from a data-frame cell, or None for a missing one (None or NaN)."""
+    if value is None:
+        return None
+    number = float(value)  # type: ignore[arg-type]
+    return None if math.isnan(number) else number

@@ -165,3 +165,11 @@ def test_messages_fit_slack_limits_for_a_large_collaborative() -> None:
         assert len(reply["blocks"]) <= 50
         assert validate_blocks(reply["blocks"], "message") == []
     assert sum(str(r["blocks"]).count("Community Health Center number") for r in replies) >= 2 * teams
+
+
+def test_rates_are_shown_per_their_own_multiplier() -> None:
+    from bot.views.digest import format_value
+
+    assert format_value(2.5, "rate", 1000.0) == "2.50 per 1,000"
+    assert format_value(12.0, "rate", 10000.0) == "12.00 per 10,000"
+    assert format_value(0.63, "proportion") == "63.0%"

@@ -29,13 +29,13 @@ REFUSAL = (
 )
 
 
-def format_value(value: float | None, measure_type: str) -> str:
+def format_value(value: float | None, measure_type: str, multiplier: float | None = None) -> str:
     if value is None or math.isnan(value):
         return "no data"
     if measure_type == "proportion":
         return f"{value:.1%}"
     if measure_type == "rate":
-        return f"{value:.2f} per 1,000"
+        return f"{value:.2f} per {multiplier or 1000:,.0f}"
     return f"{value:.1f} per team"
 
 
@@ -64,7 +64,7 @@ def _goal(line: MeasureLine) -> str:
         progress = ", reached"
     else:
         progress = f", {max(line.progress, 0):.0%} of the way there"
-    return f"goal {format_value(line.goal, line.type)}{progress}"
+    return f"goal {format_value(line.goal, line.type, line.multiplier)}{progress}"
 
 
 def measure_text(line: MeasureLine) -> str:
@@ -72,7 +72,7 @@ def measure_text(line: MeasureLine) -> str:
         line.signal or "", "no signal" if not line.has_signal else "signal, mixed directions"
     )
     return (
-        f"*{line.name}*: {format_value(line.value, line.type)} "
+        f"*{line.name}*: {format_value(line.value, line.type, line.multiplier)} "
         f"({format_change(line)}; {line.n_teams} teams) · {_goal(line)} · {signal}"
     )
 
@@ -225,7 +225,7 @@ def _team_table(digest: Digest) -> list[str]:
     )
     lines = [header]
     for row in digest.teams:
-        value = format_value(row.key_value, key.type) if key else "-"
+        value = format_value(row.key_value, key.type, key.multiplier) if key else "-"
         pdsa = row.last_pdsa.strftime("%-d %b") if row.last_pdsa else "none"
         signals = []
         if row.improvements:
