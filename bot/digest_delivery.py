@@ -11,11 +11,19 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from slack_sdk.errors import SlackApiError, SlackClientError
+
 from bot.analytics.charts import render_run_chart
 from bot.context import BotContext
 from bot.delivery import DeliverySummary, Outgoing, count_outcome, deliver_all, run_once
 from bot.digest import ChartSeries, Digest, build_digest, week_key
-from bot.views.digest import chart_comment, chart_filename, digest_message, digest_thread_messages
+from bot.views.digest import (
+    chart_comment,
+    chart_filename,
+    digest_message,
+    digest_thread_messages,
+    preview_failed_message,
+)
 from storage.db import Database
 from storage.digest_queries import load_digest_data
 
@@ -102,3 +110,11 @@ def send_preview(ctx: BotContext, user_id: str, collaborative_id: int, as_of: da
     channel = main.get("channel") or user_id
     for reply in digest_thread_messages(digest):
         ctx.client.chat_postMessage(channel=channel, thread_ts=thread_ts, unfurl_links=False, **reply)
+
+
+def tell_preview_failed(ctx: BotContext, user_id: str) -> None:
+    """Say the preview could not be made, so the "Preparing…" reply is not left hanging."""
+    try:
+        ctx.client.chat_postMessage(channel=user_id, **preview_failed_message())
+    except (SlackApiError, SlackClientError, OSError) as exc:
+        log.warning("could not tell %s the preview failed: %s", user_id, type(exc).__name__)

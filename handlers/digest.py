@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.context import BotContext
-from bot.digest_delivery import send_preview
+from bot.digest_delivery import send_preview, tell_preview_failed
 from bot.views.digest import preparing_message, refusal_message
 from handlers.collab_command import subcommand
 from storage.people import Person
@@ -25,7 +25,11 @@ def digest_preview(ctx: BotContext, person: Person, rest: str, ack: Ack, command
         return
     ack(**preparing_message())  # answered at once; the digest is built after the ack
     for collaborative_id in faculty_of:
-        send_preview(ctx, person.user_id, collaborative_id, datetime.now(UTC))
+        try:
+            send_preview(ctx, person.user_id, collaborative_id, datetime.now(UTC))
+        except Exception:  # noqa: BLE001 - the person must hear back, whatever went wrong
+            log.exception("digest preview for collaborative %s failed", collaborative_id)
+            tell_preview_failed(ctx, person.user_id)
 
 
 def register(app: App, ctx: BotContext) -> None:

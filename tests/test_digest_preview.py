@@ -51,3 +51,12 @@ def test_member_is_refused_politely(loaded_bot: RunningBot) -> None:
     assert "The digest preview is for faculty" in json.loads(body)["text"]
     time.sleep(0.3)
     assert loaded_bot.slack.calls_to("chat.postMessage") == []
+
+
+def test_a_failed_preview_says_so_instead_of_leaving_the_asker_waiting(loaded_bot: RunningBot) -> None:
+    loaded_bot.slack.fail_next(1, status=400, method="chat.postMessage")
+    status, _, body = loaded_bot.requests.command("/collab", "digest", FACULTY)
+    assert status == 200 and "Preparing your preview" in json.loads(body)["text"]
+    calls = wait_for_calls(loaded_bot.slack, "chat.postMessage", 1)
+    assert calls and calls[0].args["channel"] == FACULTY
+    assert "couldn't prepare the digest preview" in calls[0].args["text"]

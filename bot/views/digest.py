@@ -269,3 +269,10 @@ def preparing_message() -> Message:
 
 def refusal_message() -> Message:
     return plain_message(REFUSAL)
+
+
+def preview_failed_message() -> Message:
+    return plain_message(
+        "Sorry, I couldn't prepare the digest preview just now. Nothing is lost: please try "
+        "`/collab digest` again in a few minutes."
+    )
