@@ -15,11 +15,13 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -210,8 +212,12 @@ class TeamReport(Base):
 
 
 class ChangeIdea(Base):
+    """A change a team tests; its title is unique per team whatever the case."""
+
     __tablename__ = "change_ideas"
-    __table_args__ = (UniqueConstraint("team_id", "title"),)
+    __table_args__ = (
+        Index("uq_change_ideas_team_id_lower_title", "team_id", text("lower(title)"), unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)

@@ -115,3 +115,17 @@ def test_cycles_needing_a_nudge(db: Database) -> None:
         due = cycles_needing_nudge(session, collab.id, utcnow(), today)
     assert {c.id for c in due} == {late.id, stale.id}
     assert fresh.id not in {c.id for c in due}
+
+
+def test_the_database_refuses_one_title_in_two_cases(db: Database) -> None:
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    load_example(db)
+    team_id = team_id_by_key(db, "riverside")
+    with db.transaction() as session:
+        session.add(ChangeIdea(team_id=team_id, title="Teach-back", created_by="U0ALICE001"))
+    with pytest.raises(IntegrityError), db.transaction() as session:
+        session.add(ChangeIdea(team_id=team_id, title="TEACH-BACK", created_by="U0ARJUN001"))
+    with db.reader() as session:
+        assert len(list(session.scalars(select(ChangeIdea).where(ChangeIdea.team_id == team_id)))) == 1
