@@ -67,15 +67,8 @@ class PlanForm:
     shared: bool = True
 
 
-@dataclass(frozen=True)
-class UpdateForm:
-    do_observations: str | None = None
-    do_surprises: str | None = None
-    study_results: str | None = None
-    study_learning: str | None = None
-    decision: str | None = None
-    next_step: str | None = None
-    end_date: date | None = None
+#: What someone typed in the Update modal: exactly the Do/Study/Act fields that are stored.
+UpdateForm = CycleUpdate
 
 
 @dataclass(frozen=True)
@@ -189,18 +182,7 @@ def validate_update(form: UpdateForm, cycle: CycleRecord) -> tuple[CycleUpdate |
         )
     if errors:
         return None, errors
-    return (
-        CycleUpdate(
-            do_observations=form.do_observations,
-            do_surprises=form.do_surprises,
-            study_results=form.study_results,
-            study_learning=form.study_learning,
-            decision=form.decision,
-            next_step=form.next_step,
-            end_date=form.end_date,
-        ),
-        {},
-    )
+    return form, {}
 
 
 def ramp_line(cycle: CycleRecord) -> str:
