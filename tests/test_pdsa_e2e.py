@@ -95,6 +95,18 @@ def click_in_view(bot: RunningBot, view_id: str, action_id: str, user: str, **fi
     assert call.ok, call.response
 
 
+def open_cycle_in_view(bot: RunningBot, view_id: str, cycle_id: int, user: str = ALICE) -> None:
+    """Press a cycle's "Update" button in the start view, as its team member would."""
+    click_in_view(
+        bot,
+        view_id,
+        "pdsa_open",
+        user,
+        value=json.dumps({"cycle_id": cycle_id}),
+        block_id=f"cycle-{cycle_id}",
+    )
+
+
 def click_in_message(bot: RunningBot, msg: dict[str, Any], channel: str, action_id: str, user: str) -> str:
     """Press a button on a posted message; returns the id of the modal it opened."""
     before_open = len(bot.slack.calls_to("views.open"))
@@ -191,14 +203,7 @@ def test_new_cycle_then_update_then_complete(loaded_bot: RunningBot, decision: s
     # Come back with /pdsa: the open cycle is listed; save notes only, then complete.
     view_id = open_pdsa(bot, ALICE)
     assert "Repeat BP when the first reading is high" in all_text(bot.slack.views[view_id])
-    click_in_view(
-        bot,
-        view_id,
-        "pdsa_open",
-        ALICE,
-        value=json.dumps({"cycle_id": cycle.id}),
-        block_id=f"cycle-{cycle.id}",
-    )
+    open_cycle_in_view(bot, view_id, cycle.id)
     assert bot.slack.views[view_id]["callback_id"] == "pdsa_update"
     reply = submit(bot, view_id, update_values(None), ALICE)
     assert reply["response_action"] == "update" and "stays open" in json.dumps(reply["view"])
@@ -207,14 +212,7 @@ def test_new_cycle_then_update_then_complete(loaded_bot: RunningBot, decision: s
     )
 
     view_id = open_pdsa(bot, ALICE)
-    click_in_view(
-        bot,
-        view_id,
-        "pdsa_open",
-        ALICE,
-        value=json.dumps({"cycle_id": cycle.id}),
-        block_id=f"cycle-{cycle.id}",
-    )
+    open_cycle_in_view(bot, view_id, cycle.id)
     assert "Repeated on 20 patients" in all_text(bot.slack.views[view_id])  # prefilled with the saved notes
     reply = submit(bot, view_id, update_values(decision, end_date=day("2026-03-09")), ALICE)
     assert reply["response_action"] == "update"
@@ -232,14 +230,7 @@ def test_adapt_then_plan_next_cycle_is_prefilled_and_numbered(loaded_bot: Runnin
     start_cycle(bot)
     [first] = cycles(bot.db)
     view_id = open_pdsa(bot, ALICE)
-    click_in_view(
-        bot,
-        view_id,
-        "pdsa_open",
-        ALICE,
-        value=json.dumps({"cycle_id": first.id}),
-        block_id=f"cycle-{first.id}",
-    )
+    open_cycle_in_view(bot, view_id, first.id)
     submit(bot, view_id, update_values("adapt"), ALICE)
     _, completed = wait_for_messages(bot.slack, RIVER, 2)
 
@@ -270,14 +261,7 @@ def test_adapt_then_plan_next_cycle_is_prefilled_and_numbered(loaded_bot: Runnin
     )
     # The adapt button also works from inside the modal: cycle 3 is offered next.
     view_id = open_pdsa(bot, ALICE)
-    click_in_view(
-        bot,
-        view_id,
-        "pdsa_open",
-        ALICE,
-        value=json.dumps({"cycle_id": second.id}),
-        block_id=f"cycle-{second.id}",
-    )
+    open_cycle_in_view(bot, view_id, second.id)
     submit(bot, view_id, update_values("adapt"), ALICE)
     click_in_view(
         bot, view_id, "pdsa_next", ALICE, value=json.dumps({"cycle_id": second.id}), block_id="next"
@@ -361,14 +345,7 @@ def test_bad_input_shows_field_errors_and_stores_nothing(loaded_bot: RunningBot)
     _, reply = start_cycle(bot)
     [cycle] = cycles(bot.db)
     view_id = open_pdsa(bot, ALICE)
-    click_in_view(
-        bot,
-        view_id,
-        "pdsa_open",
-        ALICE,
-        value=json.dumps({"cycle_id": cycle.id}),
-        block_id=f"cycle-{cycle.id}",
-    )
+    open_cycle_in_view(bot, view_id, cycle.id)
     reply = submit(
         bot,
         view_id,
