@@ -140,6 +140,18 @@ def inputs(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {b["block_id"].split("|")[0]: b for b in view["blocks"] if b["type"] == "input"}
 
 
+def press_report_now(bot: RunningBot, user: str, team_id: int, period: str) -> dict[str, Any]:
+    """Press a reminder's "Report now" button; returns the modal it filled in."""
+    payload = block_actions_payload(
+        "measures_open",
+        user,
+        value=json.dumps({"team_id": team_id, "period": period}),
+        trigger_id=bot.slack.issue_trigger_id(),
+    )
+    assert bot.requests.interact(payload)[0] == 200
+    return _latest_update(bot, 0)
+
+
 # --- tests ----------------------------------------------------------------------------------------
 
 
@@ -281,14 +293,7 @@ def test_someone_on_no_team_is_told_who_to_ask(loaded_bot: RunningBot) -> None:
 def test_other_team_member_is_refused_from_a_report_now_button(loaded_bot: RunningBot) -> None:
     bot = loaded_bot
     team_id, _ = riverside(bot.db, "2026-03")
-    payload = block_actions_payload(
-        "measures_open",
-        BRUNO,
-        value=json.dumps({"team_id": team_id, "period": "2026-03"}),
-        trigger_id=bot.slack.issue_trigger_id(),
-    )
-    assert bot.requests.interact(payload)[0] == 200
-    view = _latest_update(bot, 0)
+    view = press_report_now(bot, BRUNO, team_id, "2026-03")
     assert "You're not on *Riverside Family Clinic*" in json.dumps(view["blocks"])
     assert view.get("submit") is None
 
@@ -305,14 +310,7 @@ def test_other_team_submission_is_refused_and_stores_nothing(loaded_bot: Running
 def test_report_now_button_opens_the_modal_for_that_team_and_month(loaded_bot: RunningBot) -> None:
     bot = loaded_bot
     team_id, _ = riverside(bot.db, "2026-03")
-    payload = block_actions_payload(
-        "measures_open",
-        ALICE,
-        value=json.dumps({"team_id": team_id, "period": "2026-03"}),
-        trigger_id=bot.slack.issue_trigger_id(),
-    )
-    assert bot.requests.interact(payload)[0] == 200
-    view = _latest_update(bot, 0)
+    view = press_report_now(bot, ALICE, team_id, "2026-03")
     assert inputs(view)["month"]["element"]["initial_option"]["value"] == "2026-03"
     assert json.loads(view["private_metadata"]) == {"team_id": team_id, "period": "2026-03", "confirmed": {}}
 
