@@ -8,7 +8,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from bot.views.common import mentions
-from storage.people import Person, TeamSeat, faculty_ids, teams_of_collaboratives
+from storage.db import Database
+from storage.people import Person, TeamSeat, faculty_ids, find_person, teams_of_collaboratives
 
 
 def actionable_teams(session: Session, person: Person) -> list[TeamSeat]:
@@ -34,3 +35,10 @@ def other_team_text(team_name: str, doing: str = "report") -> str:
         f"You're not on *{team_name}*, so you can't {doing} for it. "
         "Only the team's own members, its leads and faculty can. Ask the team lead if you should be added."
     )
+
+
+def who_is(db: Database, user_id: str) -> tuple[Person, list[str]]:
+    """The person, plus the faculty to ask when they are on no team yet (empty otherwise)."""
+    with db.reader() as session:
+        person = find_person(session, user_id)
+        return person, ([] if person.known else faculty_ids(session))

@@ -8,11 +8,12 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
+from bot.access import who_is
 from bot.context import BotContext
 from bot.team_status import reporting_status
 from bot.views.help import help_message, unknown_subcommand_message
 from bot.views.status import status_message
-from storage.people import Person, faculty_ids, find_person
+from storage.people import Person
 
 Subcommand = Callable[[BotContext, Person, str, Ack, dict[str, Any]], None]
 SUBCOMMANDS: dict[str, Subcommand] = {}
@@ -33,9 +34,7 @@ def register(app: App, ctx: BotContext) -> None:
     def collab(ack: Ack, command: dict[str, Any]) -> None:
         word, _, rest = (command.get("text") or "").strip().partition(" ")
         word = word.lower()
-        with ctx.db.reader() as session:
-            person = find_person(session, command["user_id"])
-            faculty = faculty_ids(session) if not person.known else []
+        person, faculty = who_is(ctx.db, command["user_id"])
         if word in ("", "help", "?") or (word == "status" and not person.known):
             ack(**help_message(person, faculty))
             return

@@ -10,10 +10,10 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
+from bot.access import who_is
 from bot.context import BotContext
 from bot.team_status import reporting_status
 from bot.views.help import home_view
-from storage.people import faculty_ids, find_person
 from storage.slack_events import first_delivery
 
 log = logging.getLogger(__name__)
@@ -33,9 +33,7 @@ def register(app: App, ctx: BotContext) -> None:
         if event.get("tab", "home") != "home":
             return
         user_id = event["user"]
-        with ctx.db.reader() as session:
-            person = find_person(session, user_id)
-            faculty = faculty_ids(session) if not person.known else []
+        person, faculty = who_is(ctx.db, user_id)
         status = reporting_status(ctx.db, person, datetime.now(UTC)) if person.known else None
         client.views_publish(user_id=user_id, view=home_view(person, faculty, status))
 
