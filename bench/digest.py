@@ -5,7 +5,7 @@
 Seeds a scratch database (a temporary SQLite file, or a fresh PostgreSQL database created on
 the server at ``--url`` / ``TEST_DATABASE_URL`` and dropped afterwards), then times:
 
-- the digest computation (all queries + :func:`bot.digest.build_digest`, no Slack I/O);
+- the digest computation (all queries + :func:`bot.digest.rules.build_digest`, no Slack I/O);
 - a bare ``pandas.read_sql`` of the same 48,000 report rows (the six columns the digest reads,
   no joins), and the ratio of the two;
 - rendering the 10 collaborative run charts (PNG), reported separately;
@@ -34,9 +34,9 @@ import pandas as pd
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
-from bot.demo_data import Profile, synthetic_pdsa, synthetic_reports
-from bot.digest import build_digest
-from bot.digest_delivery import render_chart
+from bot.collaborative.demo_data import Profile, synthetic_pdsa, synthetic_reports
+from bot.digest.delivery import render_chart
+from bot.digest.rules import build_digest
 from storage.collaboratives import (
     CollaborativeState,
     EventState,

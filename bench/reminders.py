@@ -1,7 +1,7 @@
 """500 reminders through the Slack stand-in with Slack's per-channel rate limit enforced.
 
 Run from the repository root: ``python -m bench.reminders`` (options: ``--help``). It sends
-``channels x per_channel`` report reminders through the delivery ledger (``bot.delivery.deliver_all``)
+``channels x per_channel`` report reminders through the delivery ledger (``bot.slack.delivery.deliver_all``)
 to the stand-in, which enforces a token bucket of ``1 msg/s`` per channel with a burst, scaled by
 ``--time-scale`` so the run takes seconds instead of minutes. It reports
 
@@ -34,9 +34,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bot.context import BotContext
-from bot.delivery import Outgoing, deliver_all
+from bot.measures.reminder_views import team_reminder
 from bot.settings import load_settings
-from bot.views.reminders import team_reminder
+from bot.slack.delivery import Outgoing, deliver_all
 from storage import ledger
 from storage.db import Database, normalise_url
 from storage.migrate import upgrade

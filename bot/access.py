@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from bot.views.common import mentions
+from bot.slack.blocks import mentions
 from storage.db import Database
 from storage.people import Person, TeamSeat, faculty_ids, find_person, teams_of_collaboratives
 

@@ -48,14 +48,14 @@ def _require_slack(settings: Settings) -> None:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.server import run_all_in_one
+    from bot.slack.server import run_all_in_one
 
     _require_slack(settings)
     return run_all_in_one(settings)
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.server import serve_http
+    from bot.slack.server import serve_http
 
     _require_slack(settings)
     settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
@@ -77,7 +77,7 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.loading import load_collaborative_file
+    from bot.collaborative.loading import load_collaborative_file
 
     return load_collaborative_file(settings, args.file)
 
@@ -104,14 +104,14 @@ def cmd_jobs_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_manifest(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.manifest import manifest_yaml
+    from bot.slack.manifest import manifest_yaml
 
     print(manifest_yaml(socket_mode=args.socket, url=args.url), end="")
     return 0
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.demo import run_demo
+    from bot.collaborative.demo import run_demo
 
     return run_demo(args.out)
 

@@ -10,9 +10,9 @@ from slack_bolt import Ack, App
 
 from bot.access import who_is
 from bot.context import BotContext
-from bot.team_status import reporting_status
-from bot.views.help import help_message, unknown_subcommand_message
-from bot.views.status import status_message
+from bot.home.views import help_message, unknown_subcommand_message
+from bot.measures.status import reporting_status
+from bot.measures.status_views import status_message
 from storage.people import Person
 
 Subcommand = Callable[[BotContext, Person, str, Ack, dict[str, Any]], None]

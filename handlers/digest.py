@@ -9,8 +9,8 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.context import BotContext
-from bot.digest_delivery import send_preview, tell_preview_failed
-from bot.views.digest import preparing_message, refusal_message
+from bot.digest.delivery import send_preview, tell_preview_failed
+from bot.digest.views import preparing_message, refusal_message
 from handlers.collab_command import subcommand
 from storage.people import Person
 

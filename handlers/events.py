@@ -12,8 +12,8 @@ from slack_sdk import WebClient
 
 from bot.access import who_is
 from bot.context import BotContext
-from bot.team_status import reporting_status
-from bot.views.help import home_view
+from bot.home.views import home_view
+from bot.measures.status import reporting_status
 from storage.slack_events import first_delivery
 
 log = logging.getLogger(__name__)

@@ -7,8 +7,8 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
+from bot.calls.views import FEEDBACK_ACTION, feedback_coming_soon_view
 from bot.context import BotContext
-from bot.views.calls import FEEDBACK_ACTION, feedback_coming_soon_view
 
 
 def register(app: App, ctx: BotContext) -> None:

@@ -16,10 +16,16 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.context import BotContext
-from bot.measures import MONTH, parse_period
-from bot.reporting import Invalid, NeedsConfirmation, Refusal, announce_report, open_form, submit_report
-from bot.slack_client import slack_error_code
-from bot.views.measures import (
+from bot.measures.rules import MONTH, parse_period
+from bot.measures.service import (
+    Invalid,
+    NeedsConfirmation,
+    Refusal,
+    announce_report,
+    open_form,
+    submit_report,
+)
+from bot.measures.views import (
     CALLBACK_ID,
     MONTH_ACTION,
     OPEN_ACTION,
@@ -33,6 +39,7 @@ from bot.views.measures import (
     report_modal,
     selected_value,
 )
+from bot.slack.client import slack_error_code
 
 log = logging.getLogger(__name__)
 

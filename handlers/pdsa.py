@@ -1,4 +1,4 @@
-"""``/pdsa`` and its buttons and modals: thin listeners that hand plain data to ``bot.pdsa_flow``.
+"""``/pdsa`` and its buttons and modals: thin listeners that hand plain data to ``bot.pdsa.service``.
 
 Every entry point acks at once and opens a modal straight away with the trigger id (a short
 "Loading" view), then fills it with ``views.update``; work that talks to the database comes after.
@@ -15,8 +15,8 @@ from slack_sdk import WebClient
 from slack_sdk.models.views import View
 
 from bot.context import BotContext
-from bot.pdsa_cards import announce_cycle
-from bot.pdsa_flow import (
+from bot.pdsa.cards import announce_cycle
+from bot.pdsa.service import (
     Submission,
     details_screen,
     new_cycle_screen,
@@ -26,7 +26,7 @@ from bot.pdsa_flow import (
     submit_update,
     update_screen,
 )
-from bot.views.pdsa import (
+from bot.pdsa.views import (
     ACTION_DETAILS,
     ACTION_NEW,
     ACTION_NEXT,

@@ -8,9 +8,9 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.calls import record_rsvp
+from bot.calls.service import record_rsvp
+from bot.calls.views import RSVP_GOING, RSVP_NOT_GOING, rsvp_confirmation
 from bot.context import BotContext
-from bot.views.calls import RSVP_GOING, RSVP_NOT_GOING, rsvp_confirmation
 
 RESPONSES = {RSVP_GOING: "going", RSVP_NOT_GOING: "not_going"}
 

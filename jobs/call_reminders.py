@@ -1,13 +1,13 @@
-"""``call-reminders``: every 15 minutes, the call reminders whose time has come (see ``bot.calls``)."""
+"""``call-reminders``: every 15 minutes, the call reminders whose time has come (``bot.calls``)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from bot.calls import call_reminders_due
+from bot.calls.service import call_reminders_due
 from bot.context import BotContext
-from bot.delivery import deliver_all
+from bot.slack.delivery import deliver_all
 from jobs.registry import Job, register_job
 from storage.models import Collaborative
 

@@ -25,9 +25,9 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.app import build_context
 from bot.context import BotContext
 from bot.settings import Settings
+from bot.slack.app import build_context
 from jobs.registry import Job, load_jobs
 from storage.clock_lock import ClockLock
 from storage.collaboratives import active_collaboratives, collaborative_by_key, schedule_fingerprint

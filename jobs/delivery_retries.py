@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot import pdsa_cards, reporting
 from bot.context import BotContext
-from bot.delivery import DeliverySummary, retry_pending
+from bot.measures import service as reporting
+from bot.pdsa import cards as pdsa_cards
+from bot.slack.delivery import DeliverySummary, retry_pending
 from jobs.registry import Job, register_job
 from storage.models import Collaborative
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.calls import feedback_requests_due
+from bot.calls.service import feedback_requests_due
 from bot.context import BotContext
-from bot.delivery import deliver_all
+from bot.slack.delivery import deliver_all
 from jobs.registry import Job, register_job
 from storage.models import Collaborative
 

@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from bot.context import BotContext
-from bot.delivery import deliver_all
-from bot.pdsa_nudges import JOB, plan_nudges
+from bot.pdsa.nudges import JOB, plan_nudges
+from bot.slack.delivery import deliver_all
 from jobs.registry import Job, register_job
 from storage.models import Collaborative
 

@@ -1,4 +1,4 @@
-"""``report-reminders``: the monthly report ladder (see ``bot.reminders``), hourly 09:00-17:00 local.
+"""``report-reminders``: the monthly report ladder (see ``bot.measures.reminders``), hourly 09:00-17:00 local.
 
 Each run sends the step that falls on the run's local date; the ledger makes later runs that day
 no-ops, except for a send that failed, which they retry.
@@ -10,8 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from bot.context import BotContext
-from bot.delivery import deliver_all
-from bot.reminders import report_reminders_due
+from bot.measures.reminders import report_reminders_due
+from bot.slack.delivery import deliver_all
 from jobs.registry import Job, register_job
 from storage.models import Collaborative
 

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.app import build_context
 from bot.database_errors import database_problem
 from bot.settings import ConfigError, Settings
+from bot.slack.app import build_context
 from jobs.registry import load_jobs
 from storage.calendar import events_starting_between, rsvp_counts
 from storage.collaboratives import active_collaboratives

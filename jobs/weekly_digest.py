@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.context import BotContext
-from bot.digest_delivery import JOB, send_weekly_digest
+from bot.digest.delivery import JOB, send_weekly_digest
 from jobs.registry import Job, register_job
 from storage.models import Collaborative
 

@@ -23,11 +23,11 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bot.app import build_context, create_app
 from bot.context import BotContext
 from bot.settings import Settings, load_settings
-from bot.slack_client import build_web_client
-from bot.web import create_wsgi_app
+from bot.slack.app import build_context, create_app
+from bot.slack.client import build_web_client
+from bot.slack.web import create_wsgi_app
 from storage.db import Database, normalise_url
 from storage.migrate import upgrade
 from storage.models import Base
@@ -165,8 +165,8 @@ def bot(db_url: str, slack: SlackStandIn) -> Iterator[RunningBot]:
 
 
 def load_example(db: Database, path: Path = EXAMPLE) -> None:
-    from bot.collab_file import parse_collaborative_file
-    from bot.loading import apply_spec
+    from bot.collaborative.file import parse_collaborative_file
+    from bot.collaborative.loading import apply_spec
 
     apply_spec(db, parse_collaborative_file(path), str(path))
 

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import yaml
 from sqlalchemy import select
 
-from bot.collab_file import parse_collaborative_file
-from bot.loading import apply_spec
+from bot.collaborative.file import parse_collaborative_file
+from bot.collaborative.loading import apply_spec
 from jobs.clock import trigger_for
 from jobs.registry import load_jobs
 from storage.collaboratives import collaborative_by_key

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from bot.collab_file import (
+from bot.collaborative.file import (
     CollabFileError,
     CollaborativeSpec,
     measure_due_date,

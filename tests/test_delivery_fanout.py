@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from collections import Counter
 
-from bot.delivery import Outgoing, deliver_all
-from bot.views.common import plain_message
+from bot.slack.blocks import plain_message
+from bot.slack.delivery import Outgoing, deliver_all
 from storage import ledger
 from tests.conftest import make_context
 from tests.slack_standin import SlackStandIn

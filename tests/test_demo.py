@@ -53,5 +53,5 @@ def test_demo_writes_the_digest_without_slack_or_environment(tmp_path: Path) -> 
 
 
 def test_packaged_example_matches_the_repository_file() -> None:
-    packaged = ROOT / "bot" / "data" / "collaborative.yaml"
+    packaged = ROOT / "bot" / "collaborative" / "data" / "collaborative.yaml"
     assert packaged.read_bytes() == EXAMPLE.read_bytes()

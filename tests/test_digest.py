@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 import pandas as pd
 import pytest
 
-from bot.digest import build_digest
-from bot.views.digest import digest_message, digest_thread_messages
+from bot.digest.rules import build_digest
+from bot.digest.views import digest_message, digest_thread_messages
 from storage.digest_queries import CALL_COLUMNS, CollaborativeInfo, DigestData
 from tests.slack_standin import validate_blocks
 
@@ -168,7 +168,7 @@ def test_messages_fit_slack_limits_for_a_large_collaborative() -> None:
 
 
 def test_rates_are_shown_per_their_own_multiplier() -> None:
-    from bot.views.digest import format_value
+    from bot.digest.views import format_value
 
     assert format_value(2.5, "rate", 1000.0) == "2.50 per 1,000"
     assert format_value(12.0, "rate", 10000.0) == "12.00 per 10,000"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from bot.demo import seed_demo
+from bot.collaborative.demo import seed_demo
 from tests.conftest import RunningBot
 from tests.helpers import wait_for_calls
 from tests.slack_standin import validate_blocks

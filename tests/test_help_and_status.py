@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot import measures as rules
+from bot.measures import rules
 from storage.models import Collaborative, Measure, MeasureReport, Team
 from tests.conftest import RunningBot
 from tests.helpers import wait_for_calls

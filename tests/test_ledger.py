@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.delivery import Outgoing, deliver_all, retry_pending
-from bot.views.common import plain_message
+from bot.slack.blocks import plain_message
+from bot.slack.delivery import Outgoing, deliver_all, retry_pending
 from storage import ledger
 from storage.db import Database
 from tests.conftest import make_context

@@ -67,8 +67,8 @@ def test_broken_file_reports_every_problem_and_changes_nothing(
 
 
 def test_team_removed_from_file_is_deactivated_and_keeps_reports(db: Database, tmp_path: Path) -> None:
-    from bot.collab_file import parse_collaborative_text
-    from bot.loading import apply_spec
+    from bot.collaborative.file import parse_collaborative_text
+    from bot.collaborative.loading import apply_spec
     from storage.models import Measure, MeasureReport, Team
 
     load_example(db)
@@ -136,7 +136,7 @@ def test_run_without_tokens_explains_and_points_at_the_demo(tmp_path: Path) -> N
 
 
 def test_manifest_lists_commands_events_and_home_tab() -> None:
-    from bot.manifest import build_manifest
+    from bot.slack.manifest import build_manifest
 
     manifest = build_manifest(url="https://bot.example.org")
     commands = {c["command"]: c for c in manifest["features"]["slash_commands"]}

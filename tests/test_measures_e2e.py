@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot import measures as rules
+from bot.measures import rules
 from storage.collaboratives import active_measures, active_teams, collaborative_by_key
 from storage.db import Database
 from storage.models import Collaborative

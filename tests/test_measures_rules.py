@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot import measures as rules
-from bot.measures import MeasureInfo
+from bot.measures import rules
+from bot.measures.rules import MeasureInfo
 from storage.models import Collaborative
 from storage.reports import ReportedValue
 

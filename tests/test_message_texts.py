@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.views.calls import feedback_request
-from bot.views.reminders import faculty_summary, lead_nudge, team_reminder
+from bot.calls.views import feedback_request
+from bot.measures.reminder_views import faculty_summary, lead_nudge, team_reminder
 
 
 def test_team_names_ending_in_s_take_a_plain_apostrophe() -> None:

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.pdsa import today_in
+from bot.pdsa.rules import today_in
 from jobs.registry import load_jobs
 from storage.pdsa import CycleRecord, CycleUpdate, NewCycle, create_cycle, update_cycle
 from tests.conftest import BOT_TOKEN, RunningBot

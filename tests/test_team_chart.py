@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.demo import seed_demo
-from bot.team_chart import post_team_chart
+from bot.collaborative.demo import seed_demo
+from bot.measures.chart import post_team_chart
 from storage.models import Team
 from tests.conftest import make_context
 from tests.slack_standin import SlackStandIn

@@ -10,7 +10,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from bot.demo import seed_demo
+from bot.collaborative.demo import seed_demo
 from jobs.registry import load_jobs
 from storage.collaboratives import collaborative_by_key
 from storage.db import Database

@@ -1,0 +1,1 @@
+"""Interim calls and learning sessions: reminders, RSVPs, feedback requests and their views."""

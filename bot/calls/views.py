@@ -1,0 +1,109 @@
+"""Call messages: the reminder with RSVP buttons and counts, the feedback request, and its modal."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
+from slack_sdk.models.views import View
+
+from bot.slack.blocks import Message, context, message, section
+
+RSVP_GOING = "rsvp_going"
+RSVP_NOT_GOING = "rsvp_not_going"
+FEEDBACK_ACTION = "feedback_open"
+
+KIND_LABELS = {"learning_session": "Learning session", "interim_call": "Interim call"}
+STEP_PHRASES = {
+    "week-before": "is coming up",
+    "day-before": "is tomorrow",
+    "hour-before": "starts in an hour",
+}
+
+
+def local_fallback(at: datetime, tz: ZoneInfo) -> str:
+    """``Thursday, November 12 at 12:00 PM PST``: what clients that cannot localise show."""
+    local = at.astimezone(tz)
+    return f"{local:%A, %B} {local.day} at {local:%I:%M %p %Z}".replace(" 0", " ")
+
+
+def slack_date(at: datetime, tz: ZoneInfo) -> str:
+    """Slack date formatting: every reader sees the time in their own timezone."""
+    return f"<!date^{int(at.timestamp())}^{{date_long_pretty}} at {{time}}|{local_fallback(at, tz)}>"
+
+
+def call_reminder(
+    *,
+    event_id: int,
+    title: str,
+    kind: str,
+    starts_at: datetime,
+    duration_minutes: int,
+    join_url: str | None,
+    tz: ZoneInfo,
+    step: str,
+    going: int,
+    not_going: int,
+) -> Message:
+    label = KIND_LABELS.get(kind, "Call")
+    phrase = STEP_PHRASES.get(step, "is coming up")
+    text = f"{label} {phrase}: {title}, {local_fallback(starts_at, tz)}"
+    details = f"*When:* {slack_date(starts_at, tz)} ({duration_minutes} minutes)"
+    if join_url:
+        details += f"\n*Join:* <{join_url}|Join the call>"
+    blocks: list[Block] = [
+        section(f":telephone_receiver: *{label} {phrase}: {title}*"),
+        section(details),
+        ActionsBlock(
+            block_id=f"rsvp_{event_id}",
+            elements=[
+                ButtonElement(text="Going", action_id=RSVP_GOING, value=str(event_id), style="primary"),
+                ButtonElement(text="Can't make it", action_id=RSVP_NOT_GOING, value=str(event_id)),
+            ],
+        ),
+        context(rsvp_line(going, not_going)),
+    ]
+    return message(text, blocks)
+
+
+def rsvp_line(going: int, not_going: int) -> str:
+    return f":white_check_mark: Going: *{going}*   ·   :x: Can't make it: *{not_going}*"
+
+
+def rsvp_confirmation(response: str, title: str) -> str:
+    answer = "you're going to" if response == "going" else "you can't make it to"
+    return f"Thanks: {answer} {title}. You can change your answer with the buttons any time."
+
+
+def feedback_request(*, event_id: int, title: str, kind: str) -> Message:
+    text = f"How was “{title}”? Two minutes of feedback tells faculty what to keep and what to change."
+    blocks: list[Block] = [
+        section(f":speech_balloon: *How was “{title}”?*"),
+        section(
+            "Two minutes of feedback helps faculty shape the next one. Answers are anonymous by default."
+        ),
+        ActionsBlock(
+            block_id=f"feedback_{event_id}",
+            elements=[
+                ButtonElement(
+                    text="Give feedback", action_id=FEEDBACK_ACTION, value=str(event_id), style="primary"
+                )
+            ],
+        ),
+    ]
+    return message(text, blocks)
+
+
+def feedback_coming_soon_view() -> View:
+    return View(
+        type="modal",
+        title="Feedback",
+        close="Close",
+        blocks=[
+            section(
+                "Thank you for wanting to give feedback! The feedback form is coming soon. "
+                "Until then, please tell your faculty what worked and what to change."
+            )
+        ],
+    )

@@ -1,0 +1,94 @@
+"""Report reminder messages: the team reminder with "Report now", the faculty summary, the lead nudge."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date
+
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
+
+from bot.slack.blocks import Message, context, mentions, message, section
+
+REPORT_ACTION = "measures_open"  # handled by the measures feature: opens the measures modal
+
+
+def month_label(period: str) -> str:
+    """``2026-03`` -> ``March 2026``."""
+    return date.fromisoformat(f"{period}-01").strftime("%B %Y")
+
+
+def day_label(day: date) -> str:
+    """``Friday, April 10``."""
+    return f"{day.strftime('%A, %B')} {day.day}"
+
+
+def possessive(name: str) -> str:
+    """``Riverside Family Clinic's``, ``Lakeview Health Partners'``."""
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
+
+
+def report_button(team_id: int, period: str) -> ActionsBlock:
+    value = json.dumps({"team_id": team_id, "period": period}, separators=(",", ":"))
+    return ActionsBlock(
+        block_id=f"report_{team_id}_{period}",
+        elements=[ButtonElement(text="Report now", action_id=REPORT_ACTION, value=value, style="primary")],
+    )
+
+
+_WHEN = {
+    "week-before": "are due in a week, on {day}",
+    "day-before": "are due tomorrow, {day}",
+    "due-day": "are due today, {day}",
+}
+
+
+def team_reminder(team_id: int, team_name: str, period: str, due: date, step: str) -> Message:
+    when = _WHEN[step].format(day=day_label(due))
+    text = f"Reminder: {possessive(team_name)} measures for {month_label(period)} {when}."
+    blocks: list[Block] = [
+        section(f":spiral_calendar_pad: *{team_name}*: your measures for *{month_label(period)}* {when}."),
+        report_button(team_id, period),
+        context("Reporting takes a few minutes: the numbers only, never patient details."),
+    ]
+    return message(text, blocks)
+
+
+def lead_nudge(team_id: int, team_name: str, period: str, due: date, *, last: bool = False) -> Message:
+    still = "still have not come in (last reminder)" if last else "have not come in yet"
+    month = month_label(period)
+    text = f"{possessive(team_name)} measures for {month} were due on {day_label(due)} and {still}."
+    blocks: list[Block] = [
+        section(f"Hi! {text} As team lead, could you report them now, or ask a teammate to?"),
+        report_button(team_id, period),
+        context("Late numbers still count: they go into your run charts and the faculty digest."),
+    ]
+    return message(text, blocks)
+
+
+def faculty_summary(
+    collaborative_name: str,
+    period: str,
+    due: date,
+    reported: Sequence[str],
+    missing: Sequence[tuple[str, Sequence[str]]],
+) -> Message:
+    """``missing`` is (team name, lead user ids) for each team that has not reported."""
+    total = len(reported) + len(missing)
+    text = (
+        f"{collaborative_name}: {len(reported)} of {total} teams reported their {month_label(period)} "
+        f"measures by {day_label(due)}."
+    )
+    blocks: list[Block] = [section(f"*{text}*")]
+    if reported:
+        blocks.append(section("*Reported:* " + ", ".join(reported)))
+    if missing:
+        lines = [
+            f"• {name}" + (f" ({'leads' if len(leads) > 1 else 'lead'}: {mentions(leads)})" if leads else "")
+            for name, leads in missing
+        ]
+        blocks.append(section("*Still missing:*\n" + "\n".join(lines)))
+        blocks.append(context("Their leads get a direct message today and tomorrow."))
+    else:
+        blocks.append(context("Every team has reported. :tada:"))
+    return message(text, blocks)

@@ -1,0 +1,1 @@
+"""PDSA cycles: rules, the /pdsa service, channel cards, weekly nudges and views."""

@@ -1,0 +1,1 @@
+"""Peer learning: the collaborative's peer-sharing channel."""

@@ -1,0 +1,334 @@
+"""Sending scheduled messages through the delivery ledger, so each is sent exactly once.
+
+Jobs describe what they intend to send as :class:`Outgoing` messages with unique keys
+(job, collaborative, team or channel, period or event, step). :func:`deliver_all` records the
+intents (one transaction), then claims and posts each with the retrying WebClient and records
+Slack's ``ts``. A send that still fails after slack_sdk's retry handlers (429 with Retry-After,
+5xx, connection errors) goes back to pending; the next run of the job, which intends the same
+keys, sends it then. A claim taken by a process that died expires after its lease.
+
+Fan-out respects Slack's ~1 message per second per channel without stalling on one channel:
+messages are grouped by channel, a small pool of workers always takes the channel that is ready
+soonest, and each channel is paced client-side (``per_channel_interval`` between the starts of
+consecutive posts; a rare 429 from timing jitter is retried by slack_sdk's Retry-After handler).
+Nothing here logs message text.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.context import BotContext
+from bot.slack.blocks import Message
+from bot.slack.client import slack_error_code
+from storage import ledger
+
+log = logging.getLogger(__name__)
+
+#: Slack allows about one message per second per channel (short bursts are tolerated).
+PER_CHANNEL_INTERVAL = 1.0
+#: Posts to one channel start this much more than ``per_channel_interval`` apart, so network
+#: jitter rarely makes two arrive closer than Slack allows.
+PACING_MARGIN = 1.02
+#: Channels served at once; each worker sends to one channel at a time.
+WORKERS = 8
+#: A worker takes a paced channel this early, to claim the next message while the channel waits.
+CLAIM_AHEAD = 0.05
+#: How long a claim protects a message being sent from other senders.
+LEASE_SECONDS = 120.0
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    key: str
+    job: str
+    channel: str  # a channel ID, or a user ID for a direct message
+    message: Message
+    collaborative_id: int | None = None
+    thread_key: str | None = None  # ledger key of the message this one replies to
+
+
+@dataclass
+class DeliverySummary:
+    sent: int = 0
+    skipped: int = 0
+    failed: int = 0
+    sent_keys: list[str] = field(default_factory=list)
+
+    def add(self, other: DeliverySummary) -> None:
+        self.sent += other.sent
+        self.skipped += other.skipped
+        self.failed += other.failed
+        self.sent_keys.extend(other.sent_keys)
+
+    def describe(self) -> str:
+        return f"{self.sent} sent, {self.skipped} already sent, {self.failed} failed (will retry)"
+
+
+@dataclass(frozen=True)
+class _Result:
+    outcome: str  # sent | skipped | failed
+    posted_at: float | None = None  # time.monotonic() when the (last successful) post started
+
+
+class _NotYet(Exception):
+    pass
+
+
+SIDE_EFFECT = "side_effect"
+
+
+def _post(ctx: BotContext, claim: ledger.Claim) -> tuple[str | None, float]:
+    payload = json.loads(claim.payload)
+    if payload.get(SIDE_EFFECT):  # only its own job can redo it (see run_once)
+        raise _NotYet("side_effect_not_replayable")
+    thread_ts = ledger.sent_ts(ctx.db, claim.thread_key) if claim.thread_key else None
+    if claim.thread_key and thread_ts is None:
+        raise _NotYet("parent_not_sent")
+    started = time.monotonic()
+    response = ctx.client.chat_postMessage(
+        channel=claim.channel,
+        text=payload.get("text", ""),
+        blocks=payload.get("blocks"),
+        thread_ts=thread_ts,
+        unfurl_links=False,
+    )
+    ts = response.get("ts")
+    return (str(ts) if ts is not None else None), started
+
+
+def _send(ctx: BotContext, key: str, lease_seconds: float, not_before: float = 0.0) -> _Result:
+    """Claim ``key``, wait until ``not_before`` (time.monotonic), post it and record the outcome.
+
+    Claiming before the wait keeps the database round trip out of the channel's pacing.
+    """
+    claim = ledger.claim(ctx.db, key, lease_seconds=lease_seconds)
+    if claim is None:
+        return _Result("skipped")
+    delay = not_before - time.monotonic()
+    if delay > 0:
+        time.sleep(delay)
+    try:
+        ts, posted = _post(ctx, claim)
+    except SlackApiError as exc:
+        error = slack_error_code(exc)
+        log.warning("delivery %s failed: %s", key, error)
+        ledger.mark_failed(ctx.db, key, error)
+        return _Result("failed", time.monotonic())
+    except (SlackClientError, OSError, ValueError, _NotYet) as exc:
+        log.warning("delivery %s failed: %s", key, type(exc).__name__)
+        ledger.mark_failed(ctx.db, key, type(exc).__name__)
+        return _Result("failed", time.monotonic())
+    ledger.mark_sent(ctx.db, key, ts)
+    return _Result("sent", posted)
+
+
+def send_claimed(ctx: BotContext, key: str, lease_seconds: float = LEASE_SECONDS) -> str:
+    """Claim and send one ledger row; returns 'sent', 'skipped' or 'failed'."""
+    return _send(ctx, key, lease_seconds).outcome
+
+
+def deliver(ctx: BotContext, out: Outgoing) -> str:
+    ledger.record_intents(ctx.db, [_intent(out)])
+    return send_claimed(ctx, out.key)
+
+
+def _intent(out: Outgoing) -> ledger.Intent:
+    return ledger.Intent(
+        key=out.key,
+        job=out.job,
+        channel=out.channel,
+        payload=json.dumps(out.message),
+        collaborative_id=out.collaborative_id,
+        thread_key=out.thread_key,
+    )
+
+
+def deliver_all(
+    ctx: BotContext,
+    outgoing: Iterable[Outgoing],
+    *,
+    per_channel_interval: float = PER_CHANNEL_INTERVAL,
+    workers: int = WORKERS,
+    limit: int | None = None,
+    lease_seconds: float = LEASE_SECONDS,
+) -> DeliverySummary:
+    """Record and send every message once; ``limit`` stops after that many sends this run."""
+    items = list({out.key: out for out in outgoing}.values())
+    ledger.record_intents(ctx.db, [_intent(out) for out in items])
+    return _fan_out(
+        ctx, [(out.channel, out.key) for out in items], per_channel_interval, workers, limit, lease_seconds
+    )
+
+
+def retry_pending(
+    ctx: BotContext,
+    job: str | None = None,
+    *,
+    collaborative_id: int | None = None,
+    per_channel_interval: float = PER_CHANNEL_INTERVAL,
+    workers: int = WORKERS,
+) -> DeliverySummary:
+    """Send what earlier runs left pending (or abandoned mid-send past its lease)."""
+    pairs = ledger.pending(ctx.db, job, collaborative_id=collaborative_id)
+    return _fan_out(ctx, pairs, per_channel_interval, workers, None, LEASE_SECONDS)
+
+
+class _FanOut:
+    """Workers take the channel that may be posted to soonest; one post in flight per channel."""
+
+    def __init__(
+        self,
+        ctx: BotContext,
+        pairs: Sequence[tuple[str, str]],
+        interval: float,
+        limit: int | None,
+        lease_seconds: float,
+    ) -> None:
+        self.ctx = ctx
+        self.interval = interval
+        self.limit = limit
+        self.lease_seconds = lease_seconds
+        self.queues: dict[str, deque[str]] = {}
+        for channel, key in pairs:
+            self.queues.setdefault(channel, deque()).append(key)
+        now = time.monotonic()
+        self.ready: list[tuple[float, int, str]] = [(now, i, ch) for i, ch in enumerate(self.queues)]
+        heapq.heapify(self.ready)
+        self.order = {ch: i for i, ch in enumerate(self.queues)}
+        self.cond = threading.Condition()
+        self.in_flight = 0
+        self.summary = DeliverySummary()
+
+    def _next(self) -> tuple[str, str, float] | None:
+        with self.cond:
+            while True:
+                if self.limit is not None and self.summary.sent + self.in_flight >= self.limit:
+                    if self.in_flight == 0 or self.summary.sent >= self.limit:
+                        return None
+                    self.cond.wait()
+                    continue
+                if not self.ready:
+                    if self.in_flight == 0:
+                        return None
+                    self.cond.wait()
+                    continue
+                ready_at, _, channel = self.ready[0]
+                delay = ready_at - CLAIM_AHEAD - time.monotonic()
+                if delay > 0:
+                    self.cond.wait(delay)
+                    continue
+                heapq.heappop(self.ready)
+                self.in_flight += 1
+                return channel, self.queues[channel].popleft(), ready_at
+
+    def _done(self, channel: str, key: str, result: _Result) -> None:
+        with self.cond:
+            self.in_flight -= 1
+            count_outcome(self.summary, result.outcome, key)
+            if self.queues[channel]:
+                base = result.posted_at if result.posted_at is not None else time.monotonic()
+                wait = self.interval * PACING_MARGIN if result.posted_at is not None else 0.0
+                heapq.heappush(self.ready, (base + wait, self.order[channel], channel))
+            self.cond.notify_all()
+
+    def work(self) -> None:
+        while (item := self._next()) is not None:
+            channel, key, ready_at = item
+            result = _Result("failed")
+            try:
+                result = _send(self.ctx, key, self.lease_seconds, not_before=ready_at)
+            except Exception:  # a database hiccup: the row stays claimable, the next run retries
+                log.exception("delivery %s could not be recorded", key)
+            finally:
+                self._done(channel, key, result)
+
+    def run(self, workers: int) -> DeliverySummary:
+        count = max(1, min(workers, len(self.queues)))
+        if count == 1:
+            self.work()
+            return self.summary
+        threads = [threading.Thread(target=self.work, name=f"delivery-{i}") for i in range(count)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return self.summary
+
+
+def _fan_out(
+    ctx: BotContext,
+    pairs: Sequence[tuple[str, str]],
+    interval: float,
+    workers: int,
+    limit: int | None,
+    lease_seconds: float,
+) -> DeliverySummary:
+    if not pairs:
+        return DeliverySummary()
+    return _FanOut(ctx, pairs, interval, limit, lease_seconds).run(workers)
+
+
+def count_outcome(summary: DeliverySummary, outcome: str, key: str) -> None:
+    """Add one ``deliver``/``run_once``/``_send`` outcome to ``summary``."""
+    if outcome == "sent":
+        summary.sent += 1
+        summary.sent_keys.append(key)
+    elif outcome == "skipped":
+        summary.skipped += 1
+    else:
+        summary.failed += 1
+
+
+def run_once(
+    ctx: BotContext,
+    *,
+    key: str,
+    job: str,
+    channel: str,
+    action: Callable[[str | None], str | None],
+    collaborative_id: int | None = None,
+    thread_key: str | None = None,
+) -> str:
+    """Do a side effect other than a message (e.g. a file upload) once per ``key``.
+
+    ``action(thread_ts)`` gets the ``ts`` of the ``thread_key`` message (None without one) and
+    returns an id to record. Returns 'sent', 'skipped' (done before, or in progress elsewhere)
+    or 'failed' (left pending: the job that owns it does it when it runs again).
+    """
+    ledger.record_intent(
+        ctx.db,
+        key=key,
+        job=job,
+        channel=channel,
+        payload=json.dumps({SIDE_EFFECT: True}),
+        collaborative_id=collaborative_id,
+        thread_key=thread_key,
+    )
+    if ledger.claim(ctx.db, key) is None:
+        return "skipped"
+    thread_ts = ledger.sent_ts(ctx.db, thread_key) if thread_key else None
+    try:
+        if thread_key and thread_ts is None:
+            raise _NotYet("parent_not_sent")
+        result = action(thread_ts)
+    except SlackApiError as exc:
+        error = slack_error_code(exc)
+        log.warning("side effect %s failed: %s", key, error)
+        ledger.mark_failed(ctx.db, key, error)
+        return "failed"
+    except (SlackClientError, OSError, _NotYet) as exc:
+        log.warning("side effect %s failed: %s", key, type(exc).__name__)
+        ledger.mark_failed(ctx.db, key, type(exc).__name__)
+        return "failed"
+    ledger.mark_sent(ctx.db, key, result)
+    return "sent"

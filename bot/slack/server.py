@@ -1,0 +1,90 @@
+"""Process entry points: the gunicorn HTTP server and the all-in-one ``run`` (HTTP or Socket Mode)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from bot.settings import Settings
+from bot.slack.app import build_context, create_app
+from bot.slack.web import WsgiApp, create_wsgi_app
+from storage.db import backend_name
+from storage.migrate import upgrade
+
+log = logging.getLogger(__name__)
+
+
+def prepare_database(settings: Settings) -> None:
+    """An embedded SQLite database is created or migrated on start; PostgreSQL uses `db upgrade`."""
+    if backend_name(settings.database_url) == "sqlite":
+        upgrade(settings.database_url)
+
+
+def build_wsgi(settings: Settings, on_start: Callable[[Any], None] | None = None) -> WsgiApp:
+    ctx = build_context(settings)
+    app = create_app(ctx)
+    if on_start is not None:
+        on_start(ctx)
+    return create_wsgi_app(app, ctx.db)
+
+
+class GunicornServer(BaseApplication):  # type: ignore[misc]
+    """Gunicorn with threaded workers; each worker builds its own app after the fork."""
+
+    def __init__(self, factory: Callable[[], WsgiApp], options: dict[str, Any]) -> None:
+        self._factory = factory
+        self._options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self._options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> WsgiApp:
+        return self._factory()
+
+
+def _gunicorn_options(port: int, workers: int) -> dict[str, Any]:
+    return {
+        "bind": f"0.0.0.0:{port}",
+        "workers": workers,
+        "worker_class": "gthread",
+        "threads": int(os.environ.get("GUNICORN_THREADS", "8")),
+        "timeout": 30,
+        "graceful_timeout": 10,
+        "accesslog": "-",
+        "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(L)ss',
+    }
+
+
+def serve_http(settings: Settings, port: int, workers: int | None = None) -> int:
+    prepare_database(settings)
+    count = workers or int(os.environ.get("WEB_CONCURRENCY", "2"))
+    log.info("serving POST /slack/events and GET /healthz on port %s with %s workers", port, count)
+    GunicornServer(lambda: build_wsgi(settings), _gunicorn_options(port, count)).run()
+    return 0
+
+
+def run_all_in_one(settings: Settings) -> int:
+    from jobs.clock import start_background_clock
+
+    prepare_database(settings)
+    if settings.socket_mode:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        ctx = build_context(settings)
+        app = create_app(ctx)
+        start_background_clock(ctx)
+        log.info("connecting to Slack in Socket Mode")
+        SocketModeHandler(app, settings.slack_app_token).start()
+        return 0
+    settings.require("SLACK_SIGNING_SECRET")
+    log.info("serving HTTP on port %s with the scheduler in the same process", settings.port)
+    GunicornServer(
+        lambda: build_wsgi(settings, on_start=start_background_clock), _gunicorn_options(settings.port, 1)
+    ).run()
+    return 0

@@ -1,1 +1,0 @@
-"""Block Kit builders. Handlers and jobs never write Block Kit dicts themselves."""
