@@ -13,33 +13,37 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.views import View
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.context import BotContext
+from bot.measures.announce import announce_report
 from bot.measures.rules import MONTH, parse_period
 from bot.measures.service import (
     Invalid,
     NeedsConfirmation,
     Refusal,
-    announce_report,
     open_form,
     submit_report,
 )
 from bot.measures.views import (
     CALLBACK_ID,
+    FRAME,
     MONTH_ACTION,
     OPEN_ACTION,
+    STALE,
     TEAM_ACTION,
+    ModalRef,
+    ReportTarget,
     error_blocks,
-    loading_view,
     modal_ref,
-    notice_view,
-    parse_open_value,
     read_submission,
     report_modal,
     selected_value,
 )
 from bot.slack.client import slack_error_code
+from bot.slack.modals import loading_view, notice_view
+from bot.slack.payloads import parse, parse_id
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +59,12 @@ def _now() -> datetime:
 
 
 def register(app: App, ctx: BotContext) -> None:
+    def update(client: WebClient, view_id: str, view_hash: str | None, view: View) -> None:
+        try:
+            client.views_update(view_id=view_id, hash=view_hash, view=view)
+        except SlackApiError as exc:  # e.g. hash_conflict: a newer choice already updated the modal
+            log.info("measures modal not updated: %s", slack_error_code(exc))
+
     def show_form(
         client: WebClient,
         view_id: str,
@@ -64,18 +74,29 @@ def register(app: App, ctx: BotContext) -> None:
         period: str | None,
     ) -> None:
         form = open_form(ctx.db, user_id, _now(), team_id=team_id, period=period)
-        view = notice_view(form.text) if isinstance(form, Refusal) else report_modal(form)
-        try:
-            client.views_update(view_id=view_id, hash=view_hash, view=view)
-        except SlackApiError as exc:  # e.g. hash_conflict: a newer choice already updated the modal
-            log.info("measures modal not updated: %s", slack_error_code(exc))
+        view = notice_view(FRAME, form.text) if isinstance(form, Refusal) else report_modal(form)
+        update(client, view_id, view_hash, view)
 
     def open_then_fill(
-        client: WebClient, trigger_id: str, user_id: str, team_id: int | None, period: str | None
+        client: WebClient,
+        trigger_id: str,
+        user_id: str,
+        target: tuple[int | None, str | None] | None,
     ) -> None:
-        opened = client.views_open(trigger_id=trigger_id, view=loading_view())
+        """Open the loading modal, then the form for ``target`` (team, month), or say it is stale."""
+        opened = client.views_open(trigger_id=trigger_id, view=loading_view(FRAME))
         view = opened["view"]
-        show_form(client, view["id"], view.get("hash"), user_id, team_id, period)
+        if target is None:
+            update(client, view["id"], view.get("hash"), notice_view(FRAME, STALE))
+            return
+        show_form(client, view["id"], view.get("hash"), user_id, *target)
+
+    def modal_of(client: WebClient, body: dict[str, Any]) -> ModalRef | None:
+        """The modal an action came from; when its metadata is unreadable it says so instead."""
+        ref = modal_ref(body["view"])
+        if ref is None:
+            update(client, body["view"]["id"], body["view"].get("hash"), notice_view(FRAME, STALE))
+        return ref
 
     @app.command("/measures")
     def measures_command(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
@@ -85,33 +106,39 @@ def register(app: App, ctx: BotContext) -> None:
             ack(text=BAD_MONTH.format(text=text[:40]), response_type="ephemeral")
             return
         ack()
-        open_then_fill(client, command["trigger_id"], command["user_id"], None, period)
+        open_then_fill(client, command["trigger_id"], command["user_id"], (None, period))
 
     @app.action(OPEN_ACTION)
     def report_now(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
-        target = parse_open_value(action.get("value"))
-        team_id, period = target if target is not None else (None, None)
-        open_then_fill(client, body["trigger_id"], body["user"]["id"], team_id, period)
+        target = parse(ReportTarget, action.get("value"))
+        found = (target.team_id, target.period) if target is not None else None
+        open_then_fill(client, body["trigger_id"], body["user"]["id"], found)
 
     @app.action(TEAM_ACTION)
     def team_chosen(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
-        ref = modal_ref(body["view"])
-        chosen = selected_value(action)
-        team_id = int(chosen) if chosen and chosen.isdigit() else ref.team_id
+        ref = modal_of(client, body)
+        if ref is None:
+            return
+        team_id = parse_id(selected_value(action)) or ref.team_id
         show_form(client, ref.view_id, ref.view_hash, body["user"]["id"], team_id, ref.period)
 
     @app.action(MONTH_ACTION)
     def month_chosen(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
-        ref = modal_ref(body["view"])
+        ref = modal_of(client, body)
+        if ref is None:
+            return
         period = parse_period(selected_value(action) or "") or ref.period
         show_form(client, ref.view_id, ref.view_hash, body["user"]["id"], ref.team_id, period)
 
     @app.view(CALLBACK_ID)
     def report_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         submitted = read_submission(view)
+        if submitted is None:
+            ack(response_action="update", view=notice_view(FRAME, STALE))
+            return
         try:
             outcome = submit_report(ctx.db, body["user"]["id"], submitted, _now())
         except SQLAlchemyError as exc:
@@ -129,7 +156,7 @@ def register(app: App, ctx: BotContext) -> None:
         elif isinstance(outcome, NeedsConfirmation):
             ack(response_action="update", view=report_modal(outcome.form))
         elif isinstance(outcome, Refusal):
-            ack(response_action="update", view=notice_view(outcome.text))
+            ack(response_action="update", view=notice_view(FRAME, outcome.text))
         else:
             ack()
             announce_report(ctx, outcome)

@@ -11,13 +11,13 @@ from datetime import datetime
 from typing import Any
 
 from bot.context import BotContext
-from bot.measures import service as reporting
+from bot.measures import announce as measure_notes
 from bot.pdsa import cards as pdsa_cards
 from bot.slack.delivery import DeliverySummary, retry_pending
 from jobs.registry import Job, register_job
 from storage.models import Collaborative
 
-EVENT_DRIVEN_JOBS = (reporting.JOB, pdsa_cards.JOB)
+EVENT_DRIVEN_JOBS = (measure_notes.JOB, pdsa_cards.JOB)
 
 
 def _cron(collab: Collaborative) -> dict[str, Any]:

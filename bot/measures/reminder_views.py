@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import date
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
+from bot.measures.views import OPEN_ACTION, ReportTarget
 from bot.slack.blocks import Message, context, mentions, message, section
-
-REPORT_ACTION = "measures_open"  # handled by the measures feature: opens the measures modal
 
 
 def month_label(period: str) -> str:
@@ -29,10 +27,11 @@ def possessive(name: str) -> str:
 
 
 def report_button(team_id: int, period: str) -> ActionsBlock:
-    value = json.dumps({"team_id": team_id, "period": period}, separators=(",", ":"))
+    """The "Report now" button: opens the measures modal for this team and month."""
+    value = ReportTarget(team_id=team_id, period=period).dump()
     return ActionsBlock(
         block_id=f"report_{team_id}_{period}",
-        elements=[ButtonElement(text="Report now", action_id=REPORT_ACTION, value=value, style="primary")],
+        elements=[ButtonElement(text="Report now", action_id=OPEN_ACTION, value=value, style="primary")],
     )
 
 

@@ -2,17 +2,18 @@
 
 Block ids carry the team and month the fields were built for (``name|team_id|period``), so a
 ``views.update`` after choosing another team or month shows that month's stored values instead of
-keeping what was typed. The modal's ``private_metadata`` (JSON) says which team and month it is,
-and which unusual figures the person has already confirmed.
+keeping what was typed. The modal's ``private_metadata`` (:class:`ReportMeta`) says which team and
+month it is, and which unusual figures the person has already confirmed; the "Report now" button
+carries a :class:`ReportTarget`.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import AfterValidator
 from slack_sdk.models.blocks import (
     Block,
     ContextBlock,
@@ -31,6 +32,8 @@ from slack_sdk.models.views import View
 from bot.measures import rules
 from bot.measures.rules import MeasureInfo, ReportForm, ReportLine, Saved, SubmittedForm
 from bot.slack.blocks import Message, context, message, section
+from bot.slack.modals import ModalFrame
+from bot.slack.payloads import Payload, RowId, parse
 
 CALLBACK_ID = "measures_report"
 TEAM_ACTION = "measures_team"
@@ -68,23 +71,44 @@ def _modal(
     )
 
 
-def loading_view() -> View:
-    """Opened at once with the trigger id; replaced by the form a moment later."""
-    return _modal([section(":hourglass_flowing_sand: Getting your team's measures…")])
+# The loading and notice modals (``bot.slack.modals``) for measures.
+FRAME = ModalFrame(TITLE, ":hourglass_flowing_sand: Getting your team's measures…", CALLBACK_ID)
+STALE = "This form or button is out of date, so nothing was done. Run `/measures` to start again."
 
 
-def notice_view(text: str) -> View:
-    """A modal that only explains something (why this person can't report, for example)."""
-    return _modal([section(text)])
+# --- what travels through Slack -------------------------------------------------------------------
+
+
+def _period(text: str) -> str:
+    period = rules.parse_period(text)
+    if period is None:
+        raise ValueError("not a YYYY-MM month")
+    return period
+
+
+Period = Annotated[str, AfterValidator(_period)]
+
+
+class ReportTarget(Payload):
+    """The "Report now" button's value: ``{"team_id":3,"period":"2026-10"}``."""
+
+    team_id: RowId
+    period: Period | None = None
+
+
+class ReportMeta(Payload):
+    """The report modal's ``private_metadata``: its team and month, and the confirmed unusual figures."""
+
+    team_id: RowId
+    period: Period
+    confirmed: dict[str, float] = {}
 
 
 # --- the form -----------------------------------------------------------------------------------
 
 
 def _metadata(form: ReportForm) -> str:
-    return json.dumps(
-        {"team_id": form.team_id, "period": form.period, "confirmed": form.confirmed}, separators=(",", ":")
-    )
+    return ReportMeta(team_id=form.team_id, period=form.period, confirmed=form.confirmed).dump()
 
 
 def _team_picker(form: ReportForm) -> Block:
@@ -212,9 +236,12 @@ class ModalRef:
     period: str
 
 
-def modal_ref(view: Mapping[str, Any]) -> ModalRef:
-    meta = json.loads(view.get("private_metadata") or "{}")
-    return ModalRef(str(view.get("id")), view.get("hash"), int(meta["team_id"]), str(meta["period"]))
+def modal_ref(view: Mapping[str, Any]) -> ModalRef | None:
+    """The modal an action came from, or ``None`` when its metadata is unreadable."""
+    meta = parse(ReportMeta, view.get("private_metadata"))
+    if meta is None:
+        return None
+    return ModalRef(str(view.get("id")), view.get("hash"), meta.team_id, meta.period)
 
 
 def selected_value(action: Mapping[str, Any]) -> str | None:
@@ -223,11 +250,15 @@ def selected_value(action: Mapping[str, Any]) -> str | None:
     return str(value) if value is not None else None
 
 
-def read_submission(view: Mapping[str, Any]) -> SubmittedForm:
-    """The submitted modal as text fields, keyed the way :mod:`bot.measures.rules` expects."""
-    meta = json.loads(view.get("private_metadata") or "{}")
-    team_id, period = int(meta["team_id"]), str(meta["period"])
-    confirmed = {str(k): float(v) for k, v in (meta.get("confirmed") or {}).items()}
+def read_submission(view: Mapping[str, Any]) -> SubmittedForm | None:
+    """The submitted modal as text fields, keyed the way :mod:`bot.measures.rules` expects.
+
+    ``None`` when the modal's metadata is unreadable (nothing can be saved from it).
+    """
+    meta = parse(ReportMeta, view.get("private_metadata"))
+    if meta is None:
+        return None
+    team_id, period, confirmed = meta.team_id, meta.period, meta.confirmed
     fields: dict[str, str | None] = {}
     narrative: dict[str, str | None] = {}
     selected_period: str | None = None
@@ -263,17 +294,6 @@ def error_blocks(
             bid = month
         out[bid] = f"{out[bid]} {text}" if bid in out else text
     return out
-
-
-def parse_open_value(value: str | None) -> tuple[int, str | None] | None:
-    """The "Report now" button's value, ``{"team_id": 3, "period": "2026-10"}``, or None if unreadable."""
-    try:
-        data = json.loads(value or "")
-        team_id = int(data["team_id"])
-    except (ValueError, TypeError, KeyError):
-        return None
-    period = data.get("period")
-    return team_id, rules.parse_period(period) if isinstance(period, str) else None
 
 
 # --- confirmations --------------------------------------------------------------------------------
