@@ -1,14 +1,16 @@
-"""``/pdsa`` and its buttons and modals: thin listeners that hand plain data to ``bot.pdsa.service``.
+"""``/pdsa`` and its buttons and modals: thin listeners that hand plain data to ``bot.pdsa.service``
+and turn what it answers into a view.
 
 Every entry point acks at once and opens a modal straight away with the trigger id (a short
 "Loading" view), then fills it with ``views.update``; work that talks to the database comes after.
+Button values and modal metadata are parsed first (``bot.slack.payloads``); an unreadable one gets
+an "out of date" notice and nothing else happens.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, assert_never
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
@@ -17,7 +19,17 @@ from slack_sdk.models.views import View
 from bot.context import BotContext
 from bot.pdsa.cards import announce_cycle
 from bot.pdsa.service import (
-    Submission,
+    CycleCompleted,
+    CycleDetails,
+    CyclePlanned,
+    Invalid,
+    NotesSaved,
+    Outcome,
+    PlanScreen,
+    Refusal,
+    Screen,
+    StartScreen,
+    UpdateScreen,
     details_screen,
     new_cycle_screen,
     next_cycle_screen,
@@ -32,22 +44,78 @@ from bot.pdsa.views import (
     ACTION_NEXT,
     ACTION_OPEN,
     ACTION_TEAM,
+    FRAME,
     NEW_CALLBACK,
+    STALE_BUTTON,
+    STALE_FORM,
     UPDATE_CALLBACK,
-    loading_view,
-    notice_view,
-    read_metadata,
+    CycleRef,
+    TeamRef,
+    details_view,
+    done_view,
+    new_cycle_view,
+    notes_saved_view,
+    planned_view,
     read_plan_form,
     read_update_form,
+    start_view,
+    update_view,
 )
+from bot.slack.modals import loading_view, notice_view
+from bot.slack.payloads import parse, parse_id
+
+Action = dict[str, Any]
 
 
-def _cycle_id(action: dict[str, Any]) -> int | None:
-    try:
-        value = json.loads(action.get("value") or "{}")
-        return int(value["cycle_id"])
-    except (ValueError, KeyError, TypeError):
-        return None
+def screen_view(screen: Screen) -> View:
+    """The modal for each screen the service answers with."""
+    match screen:
+        case Refusal(text):
+            return notice_view(FRAME, text)
+        case StartScreen(teams, team, cycles):
+            return start_view(teams, team, cycles)
+        case PlanScreen(team, ideas, measures, draft):
+            return new_cycle_view(team, ideas, measures, draft)
+        case UpdateScreen(cycle):
+            return update_view(cycle)
+        case CycleDetails(cycle):
+            return details_view(cycle)
+        case _:
+            assert_never(screen)
+
+
+def outcome_view(outcome: Refusal | CyclePlanned | NotesSaved | CycleCompleted) -> View:
+    """The modal that replaces a submitted form."""
+    match outcome:
+        case Refusal(text):
+            return notice_view(FRAME, text)
+        case CyclePlanned(cycle):
+            return planned_view(cycle)
+        case NotesSaved():
+            return notes_saved_view()
+        case CycleCompleted(cycle):
+            return done_view(cycle)
+        case _:
+            assert_never(outcome)
+
+
+# -- what each button carries -------------------------------------------------------------------------
+
+
+def picked_team(action: Action) -> int | None:
+    """The team picker's chosen team id."""
+    return parse_id((action.get("selected_option") or {}).get("value"))
+
+
+def team_button(action: Action) -> int | None:
+    """ "Plan a new cycle": the team id."""
+    return parse_id(action.get("value"))
+
+
+def cycle_button(action: Action) -> int | None:
+    """Update, Plan next cycle, Details: the cycle id."""
+    ref = parse(CycleRef, action.get("value"))
+    return ref.cycle_id if ref is not None else None
 
 
 def _show(client: WebClient, body: dict[str, Any], build: Callable[[], View]) -> None:
@@ -56,7 +124,7 @@ def _show(client: WebClient, body: dict[str, Any], build: Callable[[], View]) ->
     if view:
         client.views_update(view_id=view["id"], hash=view.get("hash"), view=build())
         return
-    opened = client.views_open(trigger_id=body["trigger_id"], view=loading_view())["view"]
+    opened = client.views_open(trigger_id=body["trigger_id"], view=loading_view(FRAME))["view"]
     client.views_update(view_id=opened["id"], hash=opened.get("hash"), view=build())
 
 
@@ -64,52 +132,59 @@ def register(app: App, ctx: BotContext) -> None:
     @app.command("/pdsa")
     def pdsa_command(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
         ack()
-        _show(client, {"trigger_id": command["trigger_id"]}, lambda: start_screen(ctx, command["user_id"]))
+        user_id = command["user_id"]
+        _show(client, {"trigger_id": command["trigger_id"]}, lambda: screen_view(start_screen(ctx, user_id)))
 
-    @app.action(ACTION_TEAM)
-    def pick_team(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        ack()
-        team_id = int((action.get("selected_option") or {}).get("value") or 0)
-        _show(client, body, lambda: start_screen(ctx, body["user"]["id"], team_id))
+    def on_button(
+        read: Callable[[Action], int | None], build: Callable[[BotContext, str, int], Screen]
+    ) -> Callable[..., None]:
+        """A listener that reads the id the button carries, then shows ``build``'s screen for it."""
 
-    @app.action(ACTION_NEW)
-    def new_cycle(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        ack()
-        team_id = int(action.get("value") or 0)
-        _show(client, body, lambda: new_cycle_screen(ctx, body["user"]["id"], team_id))
-
-    def on_cycle(build: Callable[[BotContext, str, int], View]) -> Callable[..., None]:
-        def listener(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        def listener(ack: Ack, body: dict[str, Any], action: Action, client: WebClient) -> None:
             ack()
-            cycle_id = _cycle_id(action)
-            user_id = body["user"]["id"]
-            if cycle_id is None:
-                _show(client, body, lambda: notice_view("That button is out of date. Try `/pdsa` again."))
-                return
-            _show(client, body, lambda: build(ctx, user_id, cycle_id))
+            target, user_id = read(action), body["user"]["id"]
+
+            def view() -> View:
+                if target is None:
+                    return notice_view(FRAME, STALE_BUTTON)
+                return screen_view(build(ctx, user_id, target))
+
+            _show(client, body, view)
 
         return listener
 
-    app.action(ACTION_OPEN)(on_cycle(update_screen))
-    app.action(ACTION_NEXT)(on_cycle(next_cycle_screen))
-    app.action(ACTION_DETAILS)(on_cycle(details_screen))
+    app.action(ACTION_TEAM)(on_button(picked_team, start_screen))
+    app.action(ACTION_NEW)(on_button(team_button, new_cycle_screen))
+    app.action(ACTION_OPEN)(on_button(cycle_button, update_screen))
+    app.action(ACTION_NEXT)(on_button(cycle_button, next_cycle_screen))
+    app.action(ACTION_DETAILS)(on_button(cycle_button, details_screen))
 
-    def answer(ack: Ack, result: Submission) -> None:
-        """Errors in place, or the next screen; then the channel cards (after the ack)."""
-        if result.errors:
-            ack(response_action="errors", errors=result.errors)
+    def answer(ack: Ack, outcome: Outcome) -> None:
+        """Errors in place, or the next view; then the channel cards (after the ack)."""
+        if isinstance(outcome, Invalid):
+            ack(response_action="errors", errors=outcome.errors)
             return
-        ack(response_action="update", view=result.view)
-        if result.cycle is not None:
-            announce_cycle(ctx, result.cycle)
+        ack(response_action="update", view=outcome_view(outcome))
+        if isinstance(outcome, CyclePlanned | CycleCompleted):
+            announce_cycle(ctx, outcome.cycle)
+
+    def stale(ack: Ack) -> None:
+        ack(response_action="update", view=notice_view(FRAME, STALE_FORM))
 
     @app.view(NEW_CALLBACK)
     def plan_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        team_id = int(read_metadata(view).get("team_id") or 0)
-        answer(ack, submit_plan(ctx, body["user"]["id"], team_id, read_plan_form(view["state"]["values"])))
+        meta = parse(TeamRef, view.get("private_metadata"))
+        if meta is None:
+            stale(ack)
+            return
+        form = read_plan_form(view["state"]["values"])
+        answer(ack, submit_plan(ctx, body["user"]["id"], meta.team_id, form))
 
     @app.view(UPDATE_CALLBACK)
     def update_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        cycle_id = int(read_metadata(view).get("cycle_id") or 0)
+        meta = parse(CycleRef, view.get("private_metadata"))
+        if meta is None:
+            stale(ack)
+            return
         form = read_update_form(view["state"]["values"])
-        answer(ack, submit_update(ctx, body["user"]["id"], cycle_id, form))
+        answer(ack, submit_update(ctx, body["user"]["id"], meta.cycle_id, form))

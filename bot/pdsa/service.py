@@ -1,16 +1,19 @@
-"""The /pdsa conversation: which view each step shows, who may do it, and what a submission stores.
+"""The /pdsa conversation: what each step shows, who may do it, and what a submission stores.
 
-Handlers call these with the Slack user id and plain forms; each returns the :class:`View` to show
-(or, for submissions, a :class:`Submission` with field errors or the stored cycle). Access follows
-the measures rules (``bot.access``): a team's members and leads, and faculty/admins of its
-collaborative. Shared cycles can be read (Details) by anyone in the same collaborative.
+Handlers call these with the Slack user id and plain forms. Each returns a plain result, never a
+view: a screen to show (:data:`Screen`: the start screen, the plan form, the update form, a
+cycle's details, or a :class:`Refusal`) or, for submissions, an :data:`Outcome` (field errors, a
+refusal, or what was stored). ``handlers.pdsa`` picks the view for each. Every request reads in
+one database session; a submission then writes in one transaction.
+
+Access follows the measures rules (``bot.access``): a team's members and leads, and faculty/admins
+of its collaborative. Shared cycles can be read (Details) by anyone in the same collaborative.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from slack_sdk.models.views import View
 from sqlalchemy.orm import Session
 
 from bot.access import actionable_teams, not_on_a_team_text, other_team_text
@@ -26,13 +29,14 @@ from bot.pdsa.rules import (
     validate_plan,
     validate_update,
 )
-from bot.pdsa.views import details_view, done_view, new_cycle_view, notice_view, start_view, update_view
 from storage.collaboratives import active_measures
 from storage.pdsa import (
     ChangeIdeaNotFound,
+    ChangeIdeaRow,
     CycleClosed,
     CycleNotFound,
     CycleRecord,
+    LinkedMeasure,
     change_ideas,
     collaborative_timezone,
     create_cycle,
@@ -50,13 +54,82 @@ def not_your_team_text(team_name: str) -> str:
     return other_team_text(team_name, doing="log PDSA cycles")
 
 
-@dataclass
-class Submission:
-    """The answer to a modal submission: field errors, or the view to show next (and the stored cycle)."""
+# -- what the service answers -------------------------------------------------------------------------
 
-    errors: dict[str, str] = field(default_factory=dict)
-    view: View | None = None
-    cycle: CycleRecord | None = None
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why this person can't do this (or why it can't be done now); nothing was stored."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """Field errors, keyed by the form's field names; nothing was stored."""
+
+    errors: dict[str, str]
+
+
+@dataclass(frozen=True)
+class StartScreen:
+    """New cycle, or one of the team's open cycles (``teams``: every team the person may pick)."""
+
+    teams: tuple[TeamSeat, ...]
+    team: TeamSeat
+    cycles: tuple[CycleRecord, ...]
+
+
+@dataclass(frozen=True)
+class PlanScreen:
+    """The New-cycle form for ``team``, prefilled from ``draft``."""
+
+    team: TeamSeat
+    ideas: tuple[ChangeIdeaRow, ...]
+    measures: tuple[LinkedMeasure, ...]
+    draft: PlanDraft
+
+
+@dataclass(frozen=True)
+class UpdateScreen:
+    """The Do/Study/Act form for an open cycle."""
+
+    cycle: CycleRecord
+
+
+@dataclass(frozen=True)
+class CycleDetails:
+    """A cycle, read-only."""
+
+    cycle: CycleRecord
+
+
+@dataclass(frozen=True)
+class CyclePlanned:
+    """A new cycle was stored (its card goes to the team channel, and peers when shared)."""
+
+    cycle: CycleRecord
+
+
+@dataclass(frozen=True)
+class NotesSaved:
+    """Do/Study notes were stored; the cycle stays open."""
+
+    cycle: CycleRecord
+
+
+@dataclass(frozen=True)
+class CycleCompleted:
+    """A decision was stored and the cycle is complete (its card goes out again)."""
+
+    cycle: CycleRecord
+
+
+Screen = Refusal | StartScreen | PlanScreen | UpdateScreen | CycleDetails
+Outcome = Refusal | Invalid | CyclePlanned | NotesSaved | CycleCompleted
+
+
+# -- reading ----------------------------------------------------------------------------------------
 
 
 def _seat(session: Session, person: Person, team_id: int | None) -> tuple[list[TeamSeat], TeamSeat | None]:
@@ -66,30 +139,30 @@ def _seat(session: Session, person: Person, team_id: int | None) -> tuple[list[T
     return teams, next((t for t in teams if t.team_id == team_id), None)
 
 
-def start_screen(ctx: BotContext, user_id: str, team_id: int | None = None) -> View:
+def start_screen(ctx: BotContext, user_id: str, team_id: int | None = None) -> Screen:
     """The first view: new cycle or an open one, for the chosen (or first) team."""
     with ctx.db.reader() as session:
         person = find_person(session, user_id)
         teams, team = _seat(session, person, team_id)
         if not teams:
-            return notice_view(not_on_a_team_text(session))
+            return Refusal(not_on_a_team_text(session))
         if team is None:
-            return notice_view("You can't log PDSA cycles for that team.")
-        return start_view(teams, team, open_cycles(session, [team.team_id]))
+            return Refusal("You can't log PDSA cycles for that team.")
+        return StartScreen(tuple(teams), team, tuple(open_cycles(session, [team.team_id])))
 
 
-def _plan_screen(session: Session, team: TeamSeat, draft: PlanDraft) -> View:
+def _plan_screen(session: Session, team: TeamSeat, draft: PlanDraft) -> PlanScreen:
     ideas = change_ideas(session, team.team_id)
-    measures = active_measures(session, team.collaborative_id)
-    return new_cycle_view(team, ideas, measures, draft)
+    measures = [LinkedMeasure(m.id, m.key, m.name) for m in active_measures(session, team.collaborative_id)]
+    return PlanScreen(team, tuple(ideas), tuple(measures), draft)
 
 
-def new_cycle_screen(ctx: BotContext, user_id: str, team_id: int) -> View:
+def new_cycle_screen(ctx: BotContext, user_id: str, team_id: int) -> Screen:
     with ctx.db.reader() as session:
         person = find_person(session, user_id)
         teams, team = _seat(session, person, team_id)
         if team is None:
-            return notice_view(not_on_a_team_text(session) if not teams else "You can't log for that team.")
+            return Refusal(not_on_a_team_text(session) if not teams else "You can't log for that team.")
         today = today_in(collaborative_timezone(session, team.collaborative_id))
         return _plan_screen(session, team, blank_draft(today))
 
@@ -102,99 +175,83 @@ def _cycle_for(session: Session, user_id: str, cycle_id: int) -> tuple[CycleReco
     return cycle, team
 
 
-def next_cycle_screen(ctx: BotContext, user_id: str, cycle_id: int) -> View:
-    """ "Plan next cycle": the New-cycle view prefilled from ``cycle`` and numbered next on its ramp."""
+def next_cycle_screen(ctx: BotContext, user_id: str, cycle_id: int) -> Screen:
+    """ "Plan next cycle": the New-cycle form prefilled from ``cycle`` and numbered next on its ramp."""
     with ctx.db.reader() as session:
         last, team = _cycle_for(session, user_id, cycle_id)
         if last is None:
-            return notice_view(GONE_TEXT)
+            return Refusal(GONE_TEXT)
         if team is None:
-            return notice_view(not_your_team_text(last.team_name))
+            return Refusal(not_your_team_text(last.team_name))
         ramp = ramp_of(team_cycles(session, last.team_id), last.change_idea_id)
         today = today_in(collaborative_timezone(session, last.collaborative_id))
         return _plan_screen(session, team, next_cycle_draft(ramp[-1] if ramp else last, ramp, today))
 
 
-def update_screen(ctx: BotContext, user_id: str, cycle_id: int) -> View:
-    """The Do/Study/Act view for an open cycle (a completed one shows its details instead)."""
+def update_screen(ctx: BotContext, user_id: str, cycle_id: int) -> Screen:
+    """The Do/Study/Act form for an open cycle (a completed one shows its details instead)."""
     with ctx.db.reader() as session:
         cycle, team = _cycle_for(session, user_id, cycle_id)
     if cycle is None:
-        return notice_view(GONE_TEXT)
+        return Refusal(GONE_TEXT)
     if team is None:
-        return notice_view(not_your_team_text(cycle.team_name))
+        return Refusal(not_your_team_text(cycle.team_name))
     if not cycle.is_open:
-        return details_view(cycle)
-    return update_view(cycle)
+        return CycleDetails(cycle)
+    return UpdateScreen(cycle)
 
 
-def details_screen(ctx: BotContext, user_id: str, cycle_id: int) -> View:
+def details_screen(ctx: BotContext, user_id: str, cycle_id: int) -> Screen:
     """Read-only details: the team and faculty always; peers in the collaborative when it was shared."""
     with ctx.db.reader() as session:
         cycle = get_cycle(session, cycle_id)
         person = find_person(session, user_id)
         team = _seat(session, person, cycle.team_id)[1] if cycle is not None else None
     if cycle is None:
-        return notice_view(GONE_TEXT)
+        return Refusal(GONE_TEXT)
     in_collaborative = person.oversees(cycle.collaborative_id) or any(
         s.collaborative_id == cycle.collaborative_id for s in person.seats
     )
     if team is None and not (cycle.shared and in_collaborative):
-        return notice_view("This PDSA cycle is only visible to its team and faculty.")
-    return details_view(cycle)
+        return Refusal("This PDSA cycle is only visible to its team and faculty.")
+    return CycleDetails(cycle)
 
 
-def submit_plan(ctx: BotContext, user_id: str, team_id: int, form: PlanForm) -> Submission:
+# -- writing ----------------------------------------------------------------------------------------
+
+
+def submit_plan(ctx: BotContext, user_id: str, team_id: int, form: PlanForm) -> Outcome:
     """Validate and store a new cycle (one transaction); nothing is stored when there are errors."""
     with ctx.db.reader() as session:
         _, team = _seat(session, find_person(session, user_id), team_id)
     if team is None:
-        return Submission(view=notice_view("You're not on this team, so the cycle wasn't saved."))
+        return Refusal("You're not on this team, so the cycle wasn't saved.")
     new, errors = validate_plan(form, team.team_id, user_id)
     if new is None:
-        return Submission(errors=errors)
+        return Invalid(errors)
     try:
         cycle = create_cycle(ctx.db, new)
     except ChangeIdeaNotFound:
-        return Submission(
-            errors={"change_idea_pick": "That change idea is gone: pick another or type it again."}
-        )
-    text = (
-        f":seedling: *Cycle {cycle.cycle_number}* of *{cycle.change_idea}* is planned. "
-        "Come back with `/pdsa` to log what happened."
-    )
-    return Submission(view=notice_view(text, "PDSA cycle saved"), cycle=cycle)
+        return Invalid({"change_idea_pick": "That change idea is gone: pick another or type it again."})
+    return CyclePlanned(cycle)
 
 
-def submit_update(ctx: BotContext, user_id: str, cycle_id: int, form: UpdateForm) -> Submission:
+def submit_update(ctx: BotContext, user_id: str, cycle_id: int, form: UpdateForm) -> Outcome:
     """Validate and store Do/Study/Act; a decision completes the cycle."""
     with ctx.db.reader() as session:
         cycle, team = _cycle_for(session, user_id, cycle_id)
         timezone = collaborative_timezone(session, cycle.collaborative_id) if cycle else "UTC"
     if cycle is None:
-        return Submission(view=notice_view(GONE_TEXT))
+        return Refusal(GONE_TEXT)
     if team is None:
-        return Submission(view=notice_view(not_your_team_text(cycle.team_name)))
+        return Refusal(not_your_team_text(cycle.team_name))
     change, errors = validate_update(form, cycle)
     if change is None:
-        return Submission(errors=errors)
+        return Invalid(errors)
     try:
         saved = update_cycle(ctx.db, cycle.id, change, today_in(timezone))
     except CycleClosed:
-        return Submission(
-            view=notice_view("A teammate completed this cycle a moment ago; nothing was changed.")
-        )
+        return Refusal("A teammate completed this cycle a moment ago; nothing was changed.")
     except CycleNotFound:
-        return Submission(view=notice_view(GONE_TEXT))
-    if saved.is_open:
-        text = (
-            "Notes saved. The cycle stays open: come back with `/pdsa` when you've decided what to do next."
-        )
-        return Submission(view=notice_view(text, "PDSA cycle saved"), cycle=None)
-    text = (
-        f":checkered_flag: *Cycle {saved.cycle_number}* of *{saved.change_idea}* is complete: "
-        f"*{saved.act_decision}*."
-    )
-    if saved.act_decision == "adapt":
-        text += " Plan the next cycle on this idea now, or later from the team channel."
-    return Submission(view=done_view(saved, text), cycle=saved)
+        return Refusal(GONE_TEXT)
+    return NotesSaved(saved) if saved.is_open else CycleCompleted(saved)

@@ -2,12 +2,13 @@
 
 Modal input block ids are the domain's field names (``bot.pdsa.rules``), so validation errors show
 under the right field. ``read_plan_form`` / ``read_update_form`` turn a submitted modal's state
-back into plain forms.
+back into plain forms. Buttons on a cycle carry a :class:`CycleRef`; modals carry a
+:class:`TeamRef` or :class:`CycleRef` in ``private_metadata``; "Plan a new cycle" and the team
+picker carry the bare team id (``bot.slack.payloads``).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -43,8 +44,9 @@ from bot.pdsa.rules import (
     clean,
 )
 from bot.slack.blocks import Message, context, message, section
-from storage.models import Measure
-from storage.pdsa import DECISIONS, ChangeIdeaRow, CycleRecord
+from bot.slack.modals import ModalFrame, notice_view
+from bot.slack.payloads import Payload, RowId
+from storage.pdsa import DECISIONS, ChangeIdeaRow, CycleRecord, LinkedMeasure
 from storage.people import TeamSeat
 
 START_CALLBACK = "pdsa_start"
@@ -61,6 +63,29 @@ SHARE_VALUE = "share"
 MAX_LISTED_CYCLES = 40
 MAX_OPTIONS = 100
 
+# The loading and notice modals (``bot.slack.modals``) for PDSA cycles.
+FRAME = ModalFrame("PDSA cycle", "Loading… :hourglass:")
+SAVED_TITLE = "PDSA cycle saved"
+STALE_BUTTON = "That button is out of date. Try `/pdsa` again."
+STALE_FORM = "This form is out of date, so nothing was saved. Run `/pdsa` to start again."
+
+
+class _Spaced(Payload):
+    # PDSA buttons and modals have always carried ``{"cycle_id": 3}`` with spaces; posted cards keep it.
+    separators = (", ", ": ")
+
+
+class CycleRef(_Spaced):
+    """Which cycle a button or the Update modal is about: ``{"cycle_id": 3}``."""
+
+    cycle_id: RowId
+
+
+class TeamRef(_Spaced):
+    """Which team the start and New-cycle modals are for: ``{"team_id": 2}``."""
+
+    team_id: RowId
+
 
 def clip(text: str | None, limit: int) -> str:
     """``text`` cut to ``limit`` characters (with an ellipsis when cut)."""
@@ -74,19 +99,7 @@ def _option(label: str, value: str) -> Option:
 
 def cycle_value(cycle_id: int) -> str:
     """The button value for actions on one cycle: ``{"cycle_id": N}``."""
-    return json.dumps({"cycle_id": cycle_id})
-
-
-def metadata(**values: Any) -> str:
-    return json.dumps(values)
-
-
-def read_metadata(view: dict[str, Any]) -> dict[str, Any]:
-    try:
-        data = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
+    return CycleRef(cycle_id=cycle_id).dump()
 
 
 def cycle_title(cycle: CycleRecord, limit: int = 150) -> str:
@@ -100,16 +113,29 @@ def _day(value: date | None) -> str:
 # -- small modals ----------------------------------------------------------------------------------
 
 
-def loading_view() -> View:
-    return View(type="modal", title="PDSA cycle", close="Close", blocks=[section("Loading… :hourglass:")])
+def planned_view(cycle: CycleRecord) -> View:
+    """Shown when a new cycle is stored."""
+    text = (
+        f":seedling: *Cycle {cycle.cycle_number}* of *{cycle.change_idea}* is planned. "
+        "Come back with `/pdsa` to log what happened."
+    )
+    return notice_view(FRAME, text, SAVED_TITLE)
 
 
-def notice_view(text: str, title: str = "PDSA cycle") -> View:
-    return View(type="modal", title=clip(title, 24), close="Close", blocks=[section(text)])
+def notes_saved_view() -> View:
+    """Shown when Do/Study notes are saved and the cycle stays open."""
+    text = "Notes saved. The cycle stays open: come back with `/pdsa` when you've decided what to do next."
+    return notice_view(FRAME, text, SAVED_TITLE)
 
 
-def done_view(cycle: CycleRecord, text: str) -> View:
-    """Shown after a save; after "adapt" it offers to plan the next cycle right away."""
+def done_view(cycle: CycleRecord) -> View:
+    """Shown when a cycle is completed; after "adapt" it offers to plan the next cycle right away."""
+    text = (
+        f":checkered_flag: *Cycle {cycle.cycle_number}* of *{cycle.change_idea}* is complete: "
+        f"*{cycle.act_decision}*."
+    )
+    if cycle.act_decision == "adapt":
+        text += " Plan the next cycle on this idea now, or later from the team channel."
     blocks: list[Block] = [section(text)]
     if cycle.act_decision == "adapt":
         blocks.append(
@@ -188,7 +214,7 @@ def start_view(teams: Sequence[TeamSeat], team: TeamSeat, cycles: Sequence[Cycle
         callback_id=START_CALLBACK,
         title="PDSA cycle",
         close="Close",
-        private_metadata=metadata(team_id=team.team_id),
+        private_metadata=TeamRef(team_id=team.team_id).dump(),
         blocks=blocks,
     )
 
@@ -230,7 +256,7 @@ def _date_input(
 
 
 def new_cycle_view(
-    team: TeamSeat, ideas: Sequence[ChangeIdeaRow], measures: Sequence[Measure], draft: PlanDraft
+    team: TeamSeat, ideas: Sequence[ChangeIdeaRow], measures: Sequence[LinkedMeasure], draft: PlanDraft
 ) -> View:
     blocks: list[Block] = []
     heading = f"*{team.team_name}*: plan a test of change."
@@ -328,7 +354,7 @@ def new_cycle_view(
         title="New PDSA cycle",
         submit="Start cycle",
         close="Cancel",
-        private_metadata=metadata(team_id=team.team_id),
+        private_metadata=TeamRef(team_id=team.team_id).dump(),
         blocks=blocks,
     )
 
@@ -434,7 +460,7 @@ def update_view(cycle: CycleRecord) -> View:
         title="Update PDSA cycle",
         submit="Save",
         close="Cancel",
-        private_metadata=metadata(cycle_id=cycle.id),
+        private_metadata=CycleRef(cycle_id=cycle.id).dump(),
         blocks=blocks,
     )
 
