@@ -9,8 +9,9 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.calls.service import record_rsvp
-from bot.calls.views import RSVP_GOING, RSVP_NOT_GOING, rsvp_confirmation
+from bot.calls.views import CALL_GONE, RSVP_GOING, RSVP_NOT_GOING, STALE_BUTTON, rsvp_confirmation
 from bot.context import BotContext
+from bot.slack.payloads import parse_id
 
 RESPONSES = {RSVP_GOING: "going", RSVP_NOT_GOING: "not_going"}
 
@@ -23,16 +24,12 @@ def register(app: App, ctx: BotContext) -> None:
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
         ts = (body.get("message") or {}).get("ts") or (body.get("container") or {}).get("message_ts")
         response = RESPONSES[action["action_id"]]
-        try:
-            event_id = int(action.get("value") or "")
-        except ValueError:
-            return
-        clicked = (str(channel), str(ts)) if channel and ts else None
-        result = record_rsvp(ctx, event_id, user_id, response, clicked)
+        event_id = parse_id(action.get("value"))
+        if event_id is None:
+            text = STALE_BUTTON
+        else:
+            clicked = (str(channel), str(ts)) if channel and ts else None
+            result = record_rsvp(ctx, event_id, user_id, response, clicked)
+            text = rsvp_confirmation(response, result.title) if result else CALL_GONE
         if channel:
-            text = (
-                rsvp_confirmation(response, result.title)
-                if result
-                else "That call is no longer on the calendar."
-            )
             client.chat_postEphemeral(channel=channel, user=user_id, text=text)

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import yaml
 from sqlalchemy import select
 
+from bot.calls.views import FEEDBACK_ACTION, RSVP_GOING, RSVP_NOT_GOING
 from bot.collaborative.file import parse_collaborative_file
 from bot.collaborative.loading import apply_spec
 from jobs.clock import trigger_for
@@ -61,7 +62,7 @@ def test_reminders_go_out_7_days_1_day_and_1_hour_before(db_url: str, slack: Sla
     assert "https://example.org/join/htn-interim" in body
     buttons = week["blocks"][2]["elements"]
     assert [b["text"]["text"] for b in buttons] == ["Going", "Can't make it"]
-    assert [b["action_id"] for b in buttons] == ["rsvp_going", "rsvp_not_going"]
+    assert [b["action_id"] for b in buttons] == [RSVP_GOING, RSVP_NOT_GOING]
     assert "is coming up" in week["text"]
 
     # every 15 minutes the job runs again: nothing new
@@ -180,10 +181,10 @@ def test_rsvp_buttons_store_answers_and_update_the_counts(loaded_bot: RunningBot
     def counts_shown() -> set[str]:
         return {json.dumps(m["blocks"][3]) for m in slack.posted[channel].values()}
 
-    click("U0ALICE001", "rsvp_going")
+    click("U0ALICE001", RSVP_GOING)
     assert {"Going: *1*" in c and "Can't make it: *0*" in c for c in counts_shown()} == {True}
-    click("U0BRUNO001", "rsvp_not_going")
-    click("U0ALICE001", "rsvp_not_going")  # changes her mind
+    click("U0BRUNO001", RSVP_NOT_GOING)
+    click("U0ALICE001", RSVP_NOT_GOING)  # changes her mind
     assert {"Going: *0*" in c and "Can't make it: *2*" in c for c in counts_shown()} == {True}
     with bot.db.reader() as session:
         rows = {r.slack_user_id: r.response for r in session.scalars(select(Rsvp))}
@@ -202,14 +203,14 @@ def test_feedback_is_requested_an_hour_after_the_call(loaded_bot: RunningBot) ->
     [request] = slack.messages(channel)
     assert request["text"].startswith("How was “Monthly interim call”? Two minutes of feedback")
     button = request["blocks"][2]["elements"][0]
-    assert button["action_id"] == "feedback_open"
+    assert button["action_id"] == FEEDBACK_ACTION
     with bot.db.reader() as session:
         event = session.get(CalendarEvent, int(button["value"]))
         assert event is not None and event.starts_at == datetime(2026, 11, 12, 20, tzinfo=UTC)
 
     trigger = slack.issue_trigger_id()
     payload = block_actions_payload(
-        "feedback_open", "U0ALICE001", value=button["value"], channel_id=channel, trigger_id=trigger
+        FEEDBACK_ACTION, "U0ALICE001", value=button["value"], channel_id=channel, trigger_id=trigger
     )
     assert bot.requests.interact(payload)[0] == 200
     assert eventually(lambda: len(slack.calls_to("views.open")) == 1)

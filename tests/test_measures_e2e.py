@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from bot.measures import rules
+from bot.measures.views import MONTH_ACTION, OPEN_ACTION, TEAM_ACTION, ReportTarget
 from storage.collaboratives import active_measures, active_teams, collaborative_by_key
 from storage.db import Database
 from storage.models import Collaborative
@@ -143,9 +144,9 @@ def inputs(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def press_report_now(bot: RunningBot, user: str, team_id: int, period: str) -> dict[str, Any]:
     """Press a reminder's "Report now" button; returns the modal it filled in."""
     payload = block_actions_payload(
-        "measures_open",
+        OPEN_ACTION,
         user,
-        value=json.dumps({"team_id": team_id, "period": period}),
+        value=ReportTarget(team_id=team_id, period=period).dump(),
         trigger_id=bot.slack.issue_trigger_id(),
     )
     assert bot.requests.interact(payload)[0] == 200
@@ -387,11 +388,11 @@ def test_faculty_pick_a_team_and_a_month(loaded_bot: RunningBot) -> None:
     team_options = inputs(view)["team"]["element"]["options"]
     assert len(team_options) == 8
     eastside = next(o["value"] for o in team_options if o["text"]["text"].startswith("Eastside"))
-    east = choose(bot, view, FACULTY, "measures_team", eastside)
+    east = choose(bot, view, FACULTY, TEAM_ACTION, eastside)
     assert json.loads(east["private_metadata"])["team_id"] == int(eastside)
     riverside_id = riverside(bot.db, "2026-03")[0]
-    back = choose(bot, east, FACULTY, "measures_team", str(riverside_id))
-    march = choose(bot, back, FACULTY, "measures_month", "2026-03")
+    back = choose(bot, east, FACULTY, TEAM_ACTION, str(riverside_id))
+    march = choose(bot, back, FACULTY, MONTH_ACTION, "2026-03")
     assert inputs(march)["bp_control:numerator"]["element"]["initial_value"] == "126"
     assert inputs(march)["month"]["element"]["initial_option"]["value"] == "2026-03"
 

@@ -8,6 +8,18 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from bot.pdsa.views import (
+    ACTION_DETAILS,
+    ACTION_NEW,
+    ACTION_NEXT,
+    ACTION_OPEN,
+    ACTION_TEAM,
+    NEW_CALLBACK,
+    UPDATE_CALLBACK,
+    CycleRef,
+    TeamRef,
+    cycle_value,
+)
 from storage.db import Database
 from storage.models import ChangeIdea, Collaborative, Measure, PdsaCycle, PdsaMeasure
 from tests.conftest import RunningBot
@@ -100,9 +112,9 @@ def open_cycle_in_view(bot: RunningBot, view_id: str, cycle_id: int, user: str =
     click_in_view(
         bot,
         view_id,
-        "pdsa_open",
+        ACTION_OPEN,
         user,
-        value=json.dumps({"cycle_id": cycle_id}),
+        value=cycle_value(cycle_id),
         block_id=f"cycle-{cycle_id}",
     )
 
@@ -156,7 +168,7 @@ def start_cycle(
 ) -> tuple[str, dict[str, Any]]:
     view_id = open_pdsa(bot, user)
     click_in_view(
-        bot, view_id, "pdsa_new_cycle", user, value=str(team_id_by_key(bot.db, "riverside")), block_id="new"
+        bot, view_id, ACTION_NEW, user, value=str(team_id_by_key(bot.db, "riverside")), block_id="new"
     )
     return view_id, submit(bot, view_id, plan_values(**overrides), user)
 
@@ -177,10 +189,10 @@ def test_new_cycle_then_update_then_complete(loaded_bot: RunningBot, decision: s
     assert "Plan a new cycle" in all_text(start) and "No open cycles" in all_text(start)
 
     click_in_view(
-        bot, view_id, "pdsa_new_cycle", ALICE, value=str(team_id_by_key(bot.db, "riverside")), block_id="new"
+        bot, view_id, ACTION_NEW, ALICE, value=str(team_id_by_key(bot.db, "riverside")), block_id="new"
     )
     plan = bot.slack.views[view_id]
-    assert plan["callback_id"] == "pdsa_new"
+    assert plan["callback_id"] == NEW_CALLBACK
     with bot.db.reader() as session:
         bp = session.scalars(select(Measure).where(Measure.key == "bp_control")).one()
     reply = submit(
@@ -204,7 +216,7 @@ def test_new_cycle_then_update_then_complete(loaded_bot: RunningBot, decision: s
     view_id = open_pdsa(bot, ALICE)
     assert "Repeat BP when the first reading is high" in all_text(bot.slack.views[view_id])
     open_cycle_in_view(bot, view_id, cycle.id)
-    assert bot.slack.views[view_id]["callback_id"] == "pdsa_update"
+    assert bot.slack.views[view_id]["callback_id"] == UPDATE_CALLBACK
     reply = submit(bot, view_id, update_values(None), ALICE)
     assert reply["response_action"] == "update" and "stays open" in json.dumps(reply["view"])
     assert (
@@ -234,9 +246,9 @@ def test_adapt_then_plan_next_cycle_is_prefilled_and_numbered(loaded_bot: Runnin
     submit(bot, view_id, update_values("adapt"), ALICE)
     _, completed = wait_for_messages(bot.slack, RIVER, 2)
 
-    next_id = click_in_message(bot, completed, RIVER, "pdsa_next", ALICE)
+    next_id = click_in_message(bot, completed, RIVER, ACTION_NEXT, ALICE)
     view = bot.slack.views[next_id]
-    assert view["callback_id"] == "pdsa_new"
+    assert view["callback_id"] == NEW_CALLBACK
     blocks = {b.get("block_id"): b for b in view["blocks"]}
     assert "cycle 2" in all_text(view)
     assert blocks["change_idea_pick"]["element"]["initial_option"]["value"] == str(first.change_idea_id)
@@ -263,9 +275,7 @@ def test_adapt_then_plan_next_cycle_is_prefilled_and_numbered(loaded_bot: Runnin
     view_id = open_pdsa(bot, ALICE)
     open_cycle_in_view(bot, view_id, second.id)
     submit(bot, view_id, update_values("adapt"), ALICE)
-    click_in_view(
-        bot, view_id, "pdsa_next", ALICE, value=json.dumps({"cycle_id": second.id}), block_id="next"
-    )
+    click_in_view(bot, view_id, ACTION_NEXT, ALICE, value=cycle_value(second.id), block_id="next")
     assert "cycle 3" in all_text(bot.slack.views[view_id])
 
 
@@ -288,7 +298,7 @@ def test_shared_cards_go_to_peers_with_details_and_unshared_stay_in_the_team(loa
     assert len(bot.slack.calls_to("conversations.create")) == 1
 
     # A peer from another team opens the read-only details of the shared cycle.
-    details_id = click_in_message(bot, card, peer, "pdsa_details", BRUNO)
+    details_id = click_in_message(bot, card, peer, ACTION_DETAILS, BRUNO)
     details = bot.slack.views[details_id]
     assert details.get("submit") is None and "Pod B" in all_text(details)
     # ...but not the details of the unshared one.
@@ -300,14 +310,12 @@ def test_shared_cards_go_to_peers_with_details_and_unshared_stay_in_the_team(loa
             "blocks": [
                 {
                     "type": "actions",
-                    "elements": [
-                        {"action_id": "pdsa_details", "value": json.dumps({"cycle_id": unshared.id})}
-                    ],
+                    "elements": [{"action_id": ACTION_DETAILS, "value": cycle_value(unshared.id)}],
                 }
             ],
         },
         peer,
-        "pdsa_details",
+        ACTION_DETAILS,
         BRUNO,
     )
     assert "only visible to its team" in all_text(bot.slack.views[refused_id])
@@ -369,21 +377,21 @@ def test_outsiders_are_refused(loaded_bot: RunningBot) -> None:
     [cycle] = cycles(bot.db)
     # Someone from another team presses "Update" on Riverside's card.
     started = wait_for_messages(bot.slack, RIVER, 1)[0]
-    refused = click_in_message(bot, started, RIVER, "pdsa_open", BRUNO)
+    refused = click_in_message(bot, started, RIVER, ACTION_OPEN, BRUNO)
     assert "not on *Riverside Family Clinic*" in all_text(bot.slack.views[refused])
     # A forged submission for Riverside by an Eastside member stores nothing.
     forged = dict(
         bot.slack.views[view_id],
-        callback_id="pdsa_new",
-        private_metadata=json.dumps({"team_id": team_id_by_key(bot.db, "riverside")}),
+        callback_id=NEW_CALLBACK,
+        private_metadata=TeamRef(team_id=team_id_by_key(bot.db, "riverside")).dump(),
     )
     payload = view_submission_payload(forged, plan_values(change_idea_new=text("Other")), BRUNO)
     status, _, body = bot.requests.interact(payload)
     assert status == 200 and "wasn't saved" in body
     forged_update = dict(
         bot.slack.views[view_id],
-        callback_id="pdsa_update",
-        private_metadata=json.dumps({"cycle_id": cycle.id}),
+        callback_id=UPDATE_CALLBACK,
+        private_metadata=CycleRef(cycle_id=cycle.id).dump(),
     )
     status, _, body = bot.requests.interact(
         view_submission_payload(forged_update, update_values("adopt"), BRUNO)
@@ -402,14 +410,14 @@ def test_faculty_pick_a_team(loaded_bot: RunningBot) -> None:
     click_in_view(
         bot,
         view_id,
-        "pdsa_team",
+        ACTION_TEAM,
         FACULTY,
         block_id="team",
         action_type="static_select",
         selected_option=option(east),
     )
     assert "Eastside Community Health Center" in all_text(bot.slack.views[view_id])
-    click_in_view(bot, view_id, "pdsa_new_cycle", FACULTY, value=east, block_id="new")
+    click_in_view(bot, view_id, ACTION_NEW, FACULTY, value=east, block_id="new")
     submit(bot, view_id, plan_values(), FACULTY)
     [cycle] = cycles(bot.db)
     assert cycle.team_id == int(east) and cycle.created_by == FACULTY

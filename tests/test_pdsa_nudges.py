@@ -11,6 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.pdsa.rules import today_in
+from bot.pdsa.views import ACTION_OPEN, UPDATE_CALLBACK
 from jobs.registry import load_jobs
 from storage.pdsa import CycleRecord, CycleUpdate, NewCycle, create_cycle, update_cycle
 from tests.conftest import BOT_TOKEN, RunningBot
@@ -66,9 +67,9 @@ def test_nudges_go_to_the_right_cycles_once_a_week(loaded_bot: RunningBot) -> No
 
     # The nudge's Update button opens the cycle in the update modal.
     button = stale["blocks"][1]["elements"][0]
-    assert button["action_id"] == "pdsa_open"
+    assert button["action_id"] == ACTION_OPEN
     payload = block_actions_payload(
-        "pdsa_open",
+        ACTION_OPEN,
         "U0ALICE001",
         value=button["value"],
         block_id="pdsa",
@@ -77,7 +78,7 @@ def test_nudges_go_to_the_right_cycles_once_a_week(loaded_bot: RunningBot) -> No
     )
     bot.requests.interact(payload)
     update = wait_for_calls(bot.slack, "views.update", 1)[-1]
-    assert update.args["view"]["callback_id"] == "pdsa_update"
+    assert update.args["view"]["callback_id"] == UPDATE_CALLBACK
     assert json.loads(update.args["view"]["private_metadata"]) == {"cycle_id": on_time.id}
 
 

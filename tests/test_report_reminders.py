@@ -8,6 +8,7 @@ from collections import Counter
 from sqlalchemy import select
 
 from bot.context import BotContext
+from bot.measures.views import OPEN_ACTION
 from storage import ledger
 from storage.models import Measure, MeasureReport, Team
 from tests.conftest import load_example, make_context
@@ -74,7 +75,7 @@ def test_each_step_of_the_ladder_reaches_the_right_people(db_url: str, slack: Sl
         for msg in sent:
             assert phrase in msg["text"] and "March 2026" in msg["text"]
             button = msg["blocks"][1]["elements"][0]
-            assert button["action_id"] == "measures_open" and button["text"]["text"] == "Report now"
+            assert button["action_id"] == OPEN_ACTION and button["text"]["text"] == "Report now"
             value = json.loads(button["value"])
             team_key = next(k for k, c in TEAM_CHANNELS.items() if c == msg["channel"])
             assert value == {"team_id": team_id_by_key(ctx.db, team_key), "period": "2026-03"}
@@ -97,7 +98,7 @@ def test_each_step_of_the_ladder_reaches_the_right_people(db_url: str, slack: Sl
         run_job_at(ctx, "report-reminders", f"{day}T09:00")
         sent = new_messages(slack, before)
         assert Counter(m["channel"] for m in sent) == Counter(u for t in missing for u in LEADS[t])
-        assert all(m["blocks"][1]["elements"][0]["action_id"] == "measures_open" for m in sent)
+        assert all(m["blocks"][1]["elements"][0]["action_id"] == OPEN_ACTION for m in sent)
         if day == "2026-04-12":
             report(ctx, "lakeview", "2026-03")
             missing.discard("lakeview")

@@ -10,9 +10,12 @@ from slack_sdk.models.views import View
 
 from bot.slack.blocks import Message, context, message, section
 
-RSVP_GOING = "rsvp_going"
+RSVP_GOING = "rsvp_going"  # RSVP and feedback buttons carry the call's event id ("42")
 RSVP_NOT_GOING = "rsvp_not_going"
 FEEDBACK_ACTION = "feedback_open"
+
+CALL_GONE = "That call is no longer on the calendar."
+STALE_BUTTON = "That button is out of date, so your answer wasn't saved."
 
 KIND_LABELS = {"learning_session": "Learning session", "interim_call": "Interim call"}
 STEP_PHRASES = {
