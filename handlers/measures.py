@@ -19,13 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.context import BotContext
 from bot.measures.announce import announce_report
 from bot.measures.rules import MONTH, parse_period
-from bot.measures.service import (
-    Invalid,
-    NeedsConfirmation,
-    Refusal,
-    open_form,
-    submit_report,
-)
+from bot.measures.service import NeedsConfirmation, open_form, submit_report
 from bot.measures.views import (
     CALLBACK_ID,
     FRAME,
@@ -41,6 +35,7 @@ from bot.measures.views import (
     report_modal,
     selected_value,
 )
+from bot.results import Invalid, Refusal
 from bot.slack.client import slack_error_code
 from bot.slack.modals import loading_view, notice_view
 from bot.slack.payloads import parse, parse_id

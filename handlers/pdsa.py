@@ -10,7 +10,7 @@ an "out of date" notice and nothing else happens.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, assert_never
+from typing import Any, TypeVar, assert_never
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
@@ -22,11 +22,9 @@ from bot.pdsa.service import (
     CycleCompleted,
     CycleDetails,
     CyclePlanned,
-    Invalid,
     NotesSaved,
     Outcome,
     PlanScreen,
-    Refusal,
     Screen,
     StartScreen,
     UpdateScreen,
@@ -61,10 +59,12 @@ from bot.pdsa.views import (
     start_view,
     update_view,
 )
+from bot.results import Invalid, Refusal
 from bot.slack.modals import loading_view, notice_view
-from bot.slack.payloads import parse, parse_id
+from bot.slack.payloads import Payload, parse, parse_id
 
 Action = dict[str, Any]
+P = TypeVar("P", bound=Payload)
 
 
 def screen_view(screen: Screen) -> View:
@@ -168,23 +168,21 @@ def register(app: App, ctx: BotContext) -> None:
         if isinstance(outcome, CyclePlanned | CycleCompleted):
             announce_cycle(ctx, outcome.cycle)
 
-    def stale(ack: Ack) -> None:
-        ack(response_action="update", view=notice_view(FRAME, STALE_FORM))
+    def metadata(ack: Ack, view: dict[str, Any], model: type[P]) -> P | None:
+        """The submitted modal's metadata; when it is unreadable, the modal says so and nothing is saved."""
+        meta = parse(model, view.get("private_metadata"))
+        if meta is None:
+            ack(response_action="update", view=notice_view(FRAME, STALE_FORM))
+        return meta
 
     @app.view(NEW_CALLBACK)
     def plan_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        meta = parse(TeamRef, view.get("private_metadata"))
-        if meta is None:
-            stale(ack)
-            return
-        form = read_plan_form(view["state"]["values"])
-        answer(ack, submit_plan(ctx, body["user"]["id"], meta.team_id, form))
+        if (team := metadata(ack, view, TeamRef)) is not None:
+            form = read_plan_form(view["state"]["values"])
+            answer(ack, submit_plan(ctx, body["user"]["id"], team.team_id, form))
 
     @app.view(UPDATE_CALLBACK)
     def update_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        meta = parse(CycleRef, view.get("private_metadata"))
-        if meta is None:
-            stale(ack)
-            return
-        form = read_update_form(view["state"]["values"])
-        answer(ack, submit_update(ctx, body["user"]["id"], meta.cycle_id, form))
+        if (cycle := metadata(ack, view, CycleRef)) is not None:
+            form = read_update_form(view["state"]["values"])
+            answer(ack, submit_update(ctx, body["user"]["id"], cycle.cycle_id, form))

@@ -26,6 +26,7 @@ from bot.measures.rules import (
     TeamChoice,
     UnusualValue,
 )
+from bot.results import Invalid, Refusal
 from storage.collaboratives import active_measures
 from storage.db import Database
 from storage.models import Collaborative, Team
@@ -46,16 +47,6 @@ from storage.reports import (
 log = logging.getLogger(__name__)
 
 NO_LONGER_ACTIVE = "That team is no longer part of an active collaborative, so there's nothing to report."
-
-
-@dataclass(frozen=True)
-class Refusal:
-    text: str
-
-
-@dataclass(frozen=True)
-class Invalid:
-    errors: dict[str, str]
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from bot.pdsa.rules import (
     validate_plan,
     validate_update,
 )
+from bot.results import Invalid, Refusal
 from storage.collaboratives import active_measures
 from storage.pdsa import (
     ChangeIdeaNotFound,
@@ -54,21 +55,7 @@ def not_your_team_text(team_name: str) -> str:
     return other_team_text(team_name, doing="log PDSA cycles")
 
 
-# -- what the service answers -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """Why this person can't do this (or why it can't be done now); nothing was stored."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class Invalid:
-    """Field errors, keyed by the form's field names; nothing was stored."""
-
-    errors: dict[str, str]
+# -- what the service answers (besides bot.results' Refusal and Invalid) -----------------------------
 
 
 @dataclass(frozen=True)
@@ -91,38 +78,28 @@ class PlanScreen:
 
 
 @dataclass(frozen=True)
-class UpdateScreen:
+class _OneCycle:
+    cycle: CycleRecord
+
+
+class UpdateScreen(_OneCycle):
     """The Do/Study/Act form for an open cycle."""
 
-    cycle: CycleRecord
 
-
-@dataclass(frozen=True)
-class CycleDetails:
+class CycleDetails(_OneCycle):
     """A cycle, read-only."""
 
-    cycle: CycleRecord
 
-
-@dataclass(frozen=True)
-class CyclePlanned:
+class CyclePlanned(_OneCycle):
     """A new cycle was stored (its card goes to the team channel, and peers when shared)."""
 
-    cycle: CycleRecord
 
-
-@dataclass(frozen=True)
-class NotesSaved:
+class NotesSaved(_OneCycle):
     """Do/Study notes were stored; the cycle stays open."""
 
-    cycle: CycleRecord
 
-
-@dataclass(frozen=True)
-class CycleCompleted:
+class CycleCompleted(_OneCycle):
     """A decision was stored and the cycle is complete (its card goes out again)."""
-
-    cycle: CycleRecord
 
 
 Screen = Refusal | StartScreen | PlanScreen | UpdateScreen | CycleDetails
