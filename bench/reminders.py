@@ -33,6 +33,7 @@ from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bot import months
 from bot.context import BotContext
 from bot.measures.reminder_views import team_reminder
 from bot.settings import load_settings
@@ -46,7 +47,7 @@ TOKEN = "xoxb-test-token"
 
 
 def _periods(n: int) -> list[str]:
-    return [f"{2020 + i // 12:04d}-{i % 12 + 1:02d}" for i in range(n)]
+    return [months.shift("2020-01", i) for i in range(n)]
 
 
 def reminders(channels: int, per_channel: int) -> list[Outgoing]:

@@ -30,24 +30,27 @@ REASONS = {
 }
 
 
-def _birth_like_year(year: int) -> bool:
+def _birth_like_year(year: int, today: date) -> bool:
     """Dates of birth are decades old; recent dates (visits, cycle dates) are fine."""
-    return year < date.today().year - 2
+    return year < today.year - 2
 
 
-def _looks_like_dob(text: str) -> bool:
+def _looks_like_dob(text: str, today: date) -> bool:
     if _DOB_LABEL.search(text):
         return True
     for match in _DATE_NUMERIC.finditer(text):
         year = int(match.group(3))
         year = year + (1900 if year > 30 else 2000) if year < 100 else year
-        if _birth_like_year(year):
+        if _birth_like_year(year, today):
             return True
-    return any(_birth_like_year(int(m.group(1))) for m in _DATE_ISO.finditer(text))
+    return any(_birth_like_year(int(m.group(1)), today) for m in _DATE_ISO.finditer(text))
 
 
-def find_phi(text: str | None) -> list[str]:
-    """The kinds of patient information ``text`` seems to contain (empty when it looks clean)."""
+def find_phi(text: str | None, today: date) -> list[str]:
+    """The kinds of patient information ``text`` seems to contain (empty when it looks clean).
+
+    ``today`` tells old dates (possible dates of birth) from recent ones.
+    """
     if not text:
         return []
     found: list[str] = []
@@ -59,14 +62,14 @@ def find_phi(text: str | None) -> list[str]:
         found.append("phone")
     if "ssn" not in found and "phone" not in found and (_MRN.search(text) or _MRN_LABEL.search(text)):
         found.append("mrn")
-    if _looks_like_dob(text):
+    if _looks_like_dob(text, today):
         found.append("dob")
     return found
 
 
-def phi_error(text: str | None) -> str | None:
+def phi_error(text: str | None, today: date) -> str | None:
     """A field error a clinic nurse understands, or None when the text looks clean."""
-    kinds = find_phi(text)
+    kinds = find_phi(text, today)
     if not kinds:
         return None
     what = " and ".join(REASONS[k] for k in kinds)

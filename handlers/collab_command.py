@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -48,4 +47,4 @@ def register(app: App, ctx: BotContext) -> None:
 @subcommand("status")
 def status(ctx: BotContext, person: Person, rest: str, ack: Ack, command: dict[str, Any]) -> None:
     """This month's reporting status for the person's teams (and, for faculty, every team)."""
-    ack(**status_message(reporting_status(ctx.db, person, datetime.now(UTC))))
+    ack(**status_message(reporting_status(ctx.db, person, ctx.now())))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -26,7 +25,7 @@ def digest_preview(ctx: BotContext, person: Person, rest: str, ack: Ack, command
     ack(**preparing_message())  # answered at once; the digest is built after the ack
     for collaborative_id in faculty_of:
         try:
-            send_preview(ctx, person.user_id, collaborative_id, datetime.now(UTC))
+            send_preview(ctx, person.user_id, collaborative_id, ctx.now())
         except Exception:  # noqa: BLE001 - the person must hear back, whatever went wrong
             log.exception("digest preview for collaborative %s failed", collaborative_id)
             tell_preview_failed(ctx, person.user_id)

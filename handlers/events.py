@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import App, BoltResponse
@@ -34,7 +33,7 @@ def register(app: App, ctx: BotContext) -> None:
             return
         user_id = event["user"]
         person, faculty = who_is(ctx.db, user_id)
-        status = reporting_status(ctx.db, person, datetime.now(UTC)) if person.known else None
+        status = reporting_status(ctx.db, person, ctx.now()) if person.known else None
         client.views_publish(user_id=user_id, view=home_view(person, faculty, status))
 
     @app.event("member_joined_channel")

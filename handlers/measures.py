@@ -7,7 +7,6 @@ trigger id at once; the form is built afterwards and swapped in with ``views.upd
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -49,10 +48,6 @@ BAD_MONTH = (
 SAVE_FAILED = "Something went wrong while saving, so nothing was stored. Please press Submit again."
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def register(app: App, ctx: BotContext) -> None:
     def update(client: WebClient, view_id: str, view_hash: str | None, view: View) -> None:
         try:
@@ -68,7 +63,7 @@ def register(app: App, ctx: BotContext) -> None:
         team_id: int | None,
         period: str | None,
     ) -> None:
-        form = open_form(ctx.db, user_id, _now(), team_id=team_id, period=period)
+        form = open_form(ctx.db, user_id, ctx.now(), team_id=team_id, period=period)
         view = notice_view(FRAME, form.text) if isinstance(form, Refusal) else report_modal(form)
         update(client, view_id, view_hash, view)
 
@@ -135,7 +130,7 @@ def register(app: App, ctx: BotContext) -> None:
             ack(response_action="update", view=notice_view(FRAME, STALE))
             return
         try:
-            outcome = submit_report(ctx.db, body["user"]["id"], submitted, _now())
+            outcome = submit_report(ctx.db, body["user"]["id"], submitted, ctx.now())
         except SQLAlchemyError as exc:
             log.warning("measures not saved: %s", type(exc).__name__)
             ack(

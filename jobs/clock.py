@@ -18,7 +18,7 @@ import logging
 import signal
 import threading
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -59,7 +59,7 @@ def run_scheduled(job_name: str, collaborative_key: str) -> None:
         log.info("job %s for %s is no longer defined; skipping", job_name, collaborative_key)
         return
     try:
-        summary = job.run(ctx, collab, datetime.now(UTC))
+        summary = job.run(ctx, collab, ctx.now())
     except Exception:  # the next run retries; the ledger keeps what was sent
         log.exception("job %s for %s failed", job_name, collaborative_key)
         return

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.database_errors import database_problem
+from bot.months import Clock, utc_now
 from bot.settings import ConfigError, Settings
 from bot.slack.app import build_context
 from jobs.registry import load_jobs
@@ -17,11 +18,11 @@ from storage.collaboratives import active_collaboratives
 from storage.db import Database
 
 
-def parse_as_of(value: str | None, timezone: str) -> datetime:
-    """An ISO date-time; a naive one is taken in ``timezone``. None means now."""
+def parse_as_of(value: str | None, timezone: str, now: datetime) -> datetime:
+    """An ISO date-time; a naive one is taken in ``timezone``. None means ``now``."""
     zone = ZoneInfo(timezone)
     if value is None:
-        return datetime.now(zone)
+        return now.astimezone(zone)
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
@@ -33,7 +34,7 @@ def _when(moment: datetime | None, zone: ZoneInfo) -> str:
     return "-" if moment is None else f"{moment.astimezone(zone):%a %Y-%m-%d %H:%M %Z}"
 
 
-def list_jobs(settings: Settings, now: datetime | None = None) -> int:
+def list_jobs(settings: Settings, clock: Clock = utc_now) -> int:
     """Every job; per collaborative, each job's next run (local time) and the upcoming calls."""
     from jobs.clock import trigger_for
 
@@ -43,7 +44,7 @@ def list_jobs(settings: Settings, now: datetime | None = None) -> int:
         return 0
     for job in jobs.values():
         print(f"{job.name:20} {job.description}")
-    now = now or datetime.now(ZoneInfo("UTC"))
+    now = clock()
     db = Database(settings.database_url)
     try:
         with db.reader() as session:
@@ -90,5 +91,5 @@ def run_job_by_name(settings: Settings, name: str, as_of: str | None) -> int:
         print("No collaborative is loaded yet: run `collab-bot load FILE` first.", file=sys.stderr)
         return 2
     for collab in collaboratives:
-        print(f"{collab.key}: {job.run(ctx, collab, parse_as_of(as_of, collab.timezone))}")
+        print(f"{collab.key}: {job.run(ctx, collab, parse_as_of(as_of, collab.timezone, ctx.now()))}")
     return 0

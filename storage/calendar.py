@@ -45,16 +45,20 @@ def event_by_id(session: Session, event_id: int) -> CalendarEvent | None:
     return session.get(CalendarEvent, event_id)
 
 
-def set_rsvp(session: Session, event_id: int, user_id: str, response: str) -> None:
-    """Record or change one person's answer."""
+def set_rsvp(
+    session: Session, event_id: int, user_id: str, response: str, now: datetime | None = None
+) -> None:
+    """Record or change one person's answer (``now``: when; default the real time)."""
     if response not in RESPONSES:
         raise ValueError(f"unknown RSVP response {response!r}")
     row = session.scalar(select(Rsvp).where(Rsvp.event_id == event_id, Rsvp.slack_user_id == user_id))
     if row is None:
-        session.add(Rsvp(event_id=event_id, slack_user_id=user_id, response=response))
+        session.add(
+            Rsvp(event_id=event_id, slack_user_id=user_id, response=response, updated_at=now or utcnow())
+        )
     elif row.response != response:
         row.response = response
-        row.updated_at = utcnow()
+        row.updated_at = now or utcnow()
 
 
 def rsvp_counts(session: Session, event_ids: list[int]) -> dict[int, RsvpCounts]:

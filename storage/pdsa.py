@@ -259,9 +259,8 @@ def _find_or_add_idea(session: Session, new: NewCycle) -> ChangeIdea:
     return idea
 
 
-def _insert_cycle(session: Session, new: NewCycle) -> int:
+def _insert_cycle(session: Session, new: NewCycle, now: datetime) -> int:
     idea = _find_or_add_idea(session, new)
-    now = utcnow()
     cycle = PdsaCycle(
         team_id=new.team_id,
         change_idea_id=idea.id,
@@ -289,8 +288,10 @@ def _insert_cycle(session: Session, new: NewCycle) -> int:
     return cycle.id
 
 
-def create_cycle(db: Database, new: NewCycle) -> CycleRecord:
+def create_cycle(db: Database, new: NewCycle, now: datetime | None = None) -> CycleRecord:
     """Store the change idea (if new), the cycle and its measures in one transaction.
+
+    ``now`` stamps the cycle's created and updated time (default: the real time).
 
     The cycle gets the next number on its change idea. The idea's row is locked while numbering
     (PostgreSQL), and if a teammate still takes that number (or creates the same new idea) at the
@@ -301,7 +302,7 @@ def create_cycle(db: Database, new: NewCycle) -> CycleRecord:
             time.sleep(random.uniform(0, 0.02 * attempt))
         try:
             with db.transaction() as session:
-                cycle_id = _insert_cycle(session, new)
+                cycle_id = _insert_cycle(session, new, now or utcnow())
                 record = get_cycle(session, cycle_id)
                 assert record is not None
                 return record
@@ -311,8 +312,13 @@ def create_cycle(db: Database, new: NewCycle) -> CycleRecord:
     raise AssertionError("unreachable")
 
 
-def update_cycle(db: Database, cycle_id: int, change: CycleUpdate, today: date) -> CycleRecord:
-    """Save Do/Study/Act in one transaction; a decision completes the cycle (end date default today)."""
+def update_cycle(
+    db: Database, cycle_id: int, change: CycleUpdate, today: date, now: datetime | None = None
+) -> CycleRecord:
+    """Save Do/Study/Act in one transaction; a decision completes the cycle (end date default today).
+
+    ``now`` stamps the cycle's updated time (default: the real time).
+    """
     with db.transaction() as session:
         cycle = session.get(PdsaCycle, cycle_id, with_for_update=True)
         if cycle is None:
@@ -331,7 +337,7 @@ def update_cycle(db: Database, cycle_id: int, change: CycleUpdate, today: date) 
             cycle.act_decision = change.decision
             cycle.status = "completed"
             cycle.end_date = change.end_date or today
-        cycle.updated_at = utcnow()
+        cycle.updated_at = now or utcnow()
         session.flush()
         record = get_cycle(session, cycle_id)
         assert record is not None

@@ -14,6 +14,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from socketserver import ThreadingMixIn
 from typing import Any
@@ -24,6 +25,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bot.context import BotContext
+from bot.months import fixed_clock
 from bot.settings import Settings, load_settings
 from bot.slack.app import build_context, create_app
 from bot.slack.client import build_web_client
@@ -38,6 +40,10 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "collaborative.yaml"
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
+#: The tests' "now": mid-April 2026 (noon in Los Angeles), inside the example collaborative
+#: (January 2026 to June 2027), so March 2026 is the default month and January to March can be
+#: reported. A test that needs another moment sets ``bot.ctx.clock = fixed_clock(...)``.
+NOW = datetime(2026, 4, 15, 19, 0, tzinfo=UTC)
 NO_POSTGRES = (
     "PostgreSQL tests need TEST_DATABASE_URL, e.g. postgresql://postgres@127.0.0.1:5432/test "
     "(.ci/run sets it)"
@@ -144,10 +150,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def make_context(db_url: str, slack: SlackStandIn, **extra: str) -> BotContext:
-    """A real context against the stand-in; 5xx back-off is shortened so tests stay quick."""
+def make_context(db_url: str, slack: SlackStandIn, now: datetime = NOW, **extra: str) -> BotContext:
+    """A real context against the stand-in, its clock fixed at ``now``; 5xx back-off is shortened
+    so tests stay quick."""
     settings = make_settings(db_url, slack, **extra)
-    return build_context(settings, client=build_web_client(settings, backoff_factor=0.01))
+    client = build_web_client(settings, backoff_factor=0.01)
+    return build_context(settings, client=client, clock=fixed_clock(now))
 
 
 @pytest.fixture

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
+from bot import months
 from bot.measures import rules
 from storage.models import Collaborative, Measure, MeasureReport, Team
-from tests.conftest import RunningBot
+from tests.conftest import NOW, RunningBot
 from tests.helpers import wait_for_calls
 from tests.slack_standin import validate_blocks
 
@@ -35,9 +35,9 @@ def shown(answer: dict[str, Any]) -> str:
 
 
 def this_month() -> str:
-    period = rules.default_month(EXAMPLE_COLLAB, datetime.now(UTC))
-    if period is None:
-        pytest.skip("the example collaborative has no reportable month yet")
+    """The month being reported at the pinned ``NOW``: March 2026."""
+    period = rules.default_month(EXAMPLE_COLLAB, NOW)
+    assert period == "2026-03"
     return period
 
 
@@ -74,7 +74,7 @@ def test_help_lists_every_command_by_role(loaded_bot: RunningBot) -> None:
 
 def test_status_says_what_is_due_and_what_is_in(loaded_bot: RunningBot) -> None:
     period = this_month()
-    month = rules.month_label(period)
+    month = months.month_label(period)
     before = reply(loaded_bot, "status", ALICE)
     assert f"Riverside Family Clinic: {month} measures" in before["text"]
     assert f"{month} measures reported" not in before["text"]
@@ -109,6 +109,6 @@ def test_home_tab_shows_this_month_then_the_help(loaded_bot: RunningBot) -> None
     )
     [call] = wait_for_calls(loaded_bot.slack, "views.publish")
     home = json.dumps(loaded_bot.slack.home_views[ALICE]["blocks"])
-    assert "*This month*" in home and f"*{rules.month_label(period)}* measures" in home
+    assert "*This month*" in home and f"*{months.month_label(period)}* measures" in home
     assert home.index("*This month*") < home.index("Here's what you can do")
     assert "`/collab status`" in home

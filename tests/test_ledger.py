@@ -46,7 +46,7 @@ def test_a_claim_is_exclusive(db: Database) -> None:
 
 
 def test_housekeeping_forgets_old_event_ids(db_url: str, slack: SlackStandIn) -> None:
-    from datetime import UTC, datetime, timedelta
+    from datetime import timedelta
 
     from jobs.housekeeping import run
     from storage.models import ProcessedEvent
@@ -58,8 +58,8 @@ def test_housekeeping_forgets_old_event_ids(db_url: str, slack: SlackStandIn) ->
     with db.transaction() as session:
         old = session.get(ProcessedEvent, "Ev0OLD")
         assert old is not None
-        old.received_at = datetime.now(UTC) - timedelta(days=8)
+        old.received_at = ctx.now() - timedelta(days=8)
     assert first_delivery(db, "Ev0NEW")
-    assert run(ctx, None, datetime.now(UTC)).startswith("forgot 1 ")  # type: ignore[arg-type]
+    assert run(ctx, None, ctx.now()).startswith("forgot 1 ")  # type: ignore[arg-type]
     assert not first_delivery(db, "Ev0NEW")
     assert first_delivery(db, "Ev0OLD")

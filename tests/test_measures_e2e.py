@@ -1,25 +1,26 @@
 """``/measures`` end to end: signed requests to the running bot, the real WebClient against the stand-in.
 
-Runs on SQLite and PostgreSQL with the example collaborative loaded. "Now" is the real clock, so
-months are computed from it (the default month is the last complete month in Los Angeles).
+Runs on SQLite and PostgreSQL with the example collaborative loaded. "Now" is the test kit's fixed
+clock (``tests.conftest.NOW``, mid-April 2026), so the default month is March 2026.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import pytest
 
+from bot import months
 from bot.measures import rules
 from bot.measures.views import MONTH_ACTION, OPEN_ACTION, TEAM_ACTION, ReportTarget
 from storage.collaboratives import active_measures, active_teams, collaborative_by_key
 from storage.db import Database
 from storage.models import Collaborative
 from storage.reports import ReportedValue, revisions, stored_team_report, stored_values
-from tests.conftest import RunningBot
+from tests.conftest import NOW, RunningBot
 from tests.helpers import wait_for_calls, wait_for_messages
 from tests.signing import block_actions_payload, view_submission_payload
 from tests.slack_standin import validate_view
@@ -44,9 +45,9 @@ VALID = {
 
 
 def default_month() -> str:
-    month = rules.default_month(EXAMPLE_COLLAB, datetime.now(UTC))
-    if month is None or month < "2026-03":
-        pytest.skip("the example collaborative needs a few reportable months before today")
+    """The month ``/measures`` opens on at the pinned ``NOW``: March 2026."""
+    month = rules.default_month(EXAMPLE_COLLAB, NOW)
+    assert month == "2026-03"
     return month
 
 
@@ -179,7 +180,7 @@ def test_open_submit_store_and_confirm(loaded_bot: RunningBot) -> None:
     assert report.narrative.self_assessment == 3.0
 
     note = wait_for_messages(bot.slack, RIVER_CHANNEL)[0]
-    assert f"<@{ALICE}> reported *{rules.month_label(month)}*" in note["text"]
+    assert f"<@{ALICE}> reported *{months.month_label(month)}*" in note["text"]
     body = json.dumps(note["blocks"])
     assert "63% (126/200)" in body and "goal 70%" in body and "first report" in body
     assert "2.5 per 1,000" in body
@@ -249,9 +250,8 @@ def test_month_outside_the_collaborative_is_refused_under_the_month(
 
 def test_current_month_is_refused(loaded_bot: RunningBot) -> None:
     bot = loaded_bot
-    current = rules.period_of(rules.local_today(EXAMPLE_COLLAB, datetime.now(UTC)))
-    if current > "2027-06":
-        pytest.skip("the example collaborative is over")
+    current = months.period_of(rules.local_today(EXAMPLE_COLLAB, NOW))
+    assert current == "2026-04"
     view = _retarget(open_modal(bot, ALICE), current)
     reply = submit(bot, view, ALICE)
     assert reply is not None and "isn't over yet" in reply["errors"][inputs(view)["month"]["block_id"]]
@@ -333,7 +333,7 @@ def test_late_report_says_it_was_late(loaded_bot: RunningBot) -> None:
 
 def test_values_far_from_last_month_ask_submit_anyway(loaded_bot: RunningBot) -> None:
     bot, month = loaded_bot, default_month()
-    before = rules.previous_period(month)
+    before = months.previous(month)
     assert submit(bot, open_modal(bot, ALICE, before), ALICE) is None
     view = open_modal(bot, ALICE)
     wild = {**VALID, "bp_control:numerator": "1260", "bp_control:denominator": "2000"}
@@ -435,7 +435,7 @@ def test_confirmation_slack_refused_is_resent_by_delivery_retries(loaded_bot: Ru
     with bot.db.reader() as session:
         collab = collaborative_by_key(session, "htn")
     assert collab is not None
-    summary = retry_deliveries(bot.ctx, collab, datetime.now(UTC))
+    summary = retry_deliveries(bot.ctx, collab, bot.ctx.now())
     assert summary.startswith("2 sent")
     assert len(bot.slack.messages(RIVER_CHANNEL)) == 1 and len(bot.slack.messages(ALICE)) == 1
-    assert retry_deliveries(bot.ctx, collab, datetime.now(UTC)).startswith("0 sent")
+    assert retry_deliveries(bot.ctx, collab, bot.ctx.now()).startswith("0 sent")

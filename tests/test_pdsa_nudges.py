@@ -6,11 +6,10 @@ import json
 import os
 import subprocess
 import sys
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-from bot.pdsa.rules import today_in
+from bot.months import local_date, local_time
 from bot.pdsa.views import ACTION_OPEN, UPDATE_CALLBACK
 from jobs.registry import load_jobs
 from storage.pdsa import CycleRecord, CycleUpdate, NewCycle, create_cycle, update_cycle
@@ -23,6 +22,7 @@ TZ = "America/Los_Angeles"
 
 
 def _cycle(bot: RunningBot, team_key: str, title: str, start: date, planned_end: date | None) -> CycleRecord:
+    """A cycle created at the bot's (pinned) now."""
     return create_cycle(
         bot.db,
         NewCycle(
@@ -34,22 +34,23 @@ def _cycle(bot: RunningBot, team_key: str, title: str, start: date, planned_end:
             planned_end_date=planned_end,
             change_idea_title=title,
         ),
+        bot.ctx.now(),
     )
 
 
 def test_nudges_go_to_the_right_cycles_once_a_week(loaded_bot: RunningBot) -> None:
     bot = loaded_bot
-    today = today_in(TZ)
+    today = local_date(bot.ctx.now(), TZ)
     late = _cycle(bot, "riverside", "Late cycle", today - timedelta(days=7), today)
     on_time = _cycle(bot, "riverside", "On-time cycle", today - timedelta(days=7), today + timedelta(days=30))
     done = _cycle(bot, "riverside", "Finished cycle", today - timedelta(days=7), today)
-    update_cycle(bot.db, done.id, CycleUpdate(study_results="ok", decision="adopt"), today)
+    update_cycle(bot.db, done.id, CycleUpdate(study_results="ok", decision="adopt"), today, bot.ctx.now())
     _cycle(bot, "eastside", "East late cycle", today - timedelta(days=9), today - timedelta(days=1))
 
     job = load_jobs()["pdsa-nudges"]
     collab = collaborative_named(bot.db)
     assert job.cron(collab) == {"day_of_week": "mon", "hour": 9, "minute": 0}
-    as_of = datetime.now(ZoneInfo(TZ)) + timedelta(days=3)
+    as_of = local_time(bot.ctx.now(), TZ) + timedelta(days=3)
     first = job.run(bot.ctx, collab, as_of)
     second = job.run(bot.ctx, collab, as_of + timedelta(hours=2))  # a re-run in the same week
     assert first.startswith("2 sent") and second.startswith("0 sent, 2 already sent")
@@ -84,9 +85,9 @@ def test_nudges_go_to_the_right_cycles_once_a_week(loaded_bot: RunningBot) -> No
 
 def test_jobs_run_cli_sends_each_nudge_once(loaded_bot: RunningBot) -> None:
     bot = loaded_bot
-    today = today_in(TZ)
+    today = local_date(bot.ctx.now(), TZ)
     _cycle(bot, "riverside", "Late cycle", today - timedelta(days=7), today - timedelta(days=1))
-    as_of = (datetime.now(ZoneInfo(TZ)) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    as_of = (local_time(bot.ctx.now(), TZ) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
     env = {
         **os.environ,
         "SLACK_BOT_TOKEN": BOT_TOKEN,

@@ -161,7 +161,7 @@ def record_rsvp(
         event = event_by_id(session, event_id)
         if event is None:
             return None
-        set_rsvp(session, event_id, user_id, response)
+        set_rsvp(session, event_id, user_id, response, ctx.now())
     with ctx.db.reader() as session:
         event = event_by_id(session, event_id)
         assert event is not None

@@ -47,6 +47,8 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
+from bot.months import day_in_following_month
+
 __all__ = [
     "Call",
     "CallOccurrence",
@@ -489,8 +491,7 @@ def measure_due_date(spec: CollaborativeSpec, period_year: int, period_month: in
     """The date measures for ``period_year``-``period_month`` are due: due_day of the next month."""
     if not 1 <= period_month <= 12:
         raise ValueError(f"period_month must be 1..12, got {period_month}")
-    year, month = (period_year + 1, 1) if period_month == 12 else (period_year, period_month + 1)
-    return dt.date(year, month, spec.reporting.due_day)
+    return day_in_following_month(f"{period_year:04d}-{period_month:02d}", spec.reporting.due_day)
 
 
 # --- calls -----------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ import pandas as pd
 from bot.analytics.panel import analyse_panel
 from bot.analytics.runchart import DEFAULT_BASELINE_POINTS, RunChartResult, analyse, baseline_length
 from bot.analytics.series import collaborative_series, progress_to_goal, team_series, to_periods
+from bot.months import day_in_following_month, iso_week, last_complete, local_time
 from storage.digest_queries import DigestData
 
 NO_PDSA_DAYS = 42
@@ -150,19 +151,14 @@ class Digest:
         return self.period.strftime("%B %Y")
 
 
-def iso_week(day: date) -> str:
-    iso = day.isocalendar()
-    return f"{iso.year}-W{iso.week:02d}"
-
-
 def due_date(period: pd.Period, due_day: int) -> date:
-    following = period + 1
-    return date(following.year, following.month, due_day)
+    """Month M is due on ``due_day`` of month M+1."""
+    return day_in_following_month(str(period), due_day)
 
 
 def reporting_period(local_day: date) -> pd.Period:
     """The last complete month before ``local_day``."""
-    return pd.Period(local_day, freq="M") - 1
+    return pd.Period(last_complete(local_day), freq="M")
 
 
 def _optional(value: object) -> float | None:
@@ -424,7 +420,7 @@ def build_digest(data: DigestData, as_of: datetime) -> Digest:
     """The digest as of ``as_of`` (aware; read in the collaborative's timezone)."""
     collab = data.collaborative
     tz = ZoneInfo(collab.timezone)
-    local = as_of.astimezone(tz)
+    local = local_time(as_of, collab.timezone)
     local_day = local.date()
     period = reporting_period(local_day)
     due = due_date(period, collab.due_day)

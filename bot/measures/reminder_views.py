@@ -8,17 +8,8 @@ from datetime import date
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
 from bot.measures.views import OPEN_ACTION, ReportTarget
+from bot.months import month_label, weekday_label
 from bot.slack.blocks import Message, context, mentions, message, section
-
-
-def month_label(period: str) -> str:
-    """``2026-03`` -> ``March 2026``."""
-    return date.fromisoformat(f"{period}-01").strftime("%B %Y")
-
-
-def day_label(day: date) -> str:
-    """``Friday, April 10``."""
-    return f"{day.strftime('%A, %B')} {day.day}"
 
 
 def possessive(name: str) -> str:
@@ -43,7 +34,7 @@ _WHEN = {
 
 
 def team_reminder(team_id: int, team_name: str, period: str, due: date, step: str) -> Message:
-    when = _WHEN[step].format(day=day_label(due))
+    when = _WHEN[step].format(day=weekday_label(due))
     text = f"Reminder: {possessive(team_name)} measures for {month_label(period)} {when}."
     blocks: list[Block] = [
         section(f":spiral_calendar_pad: *{team_name}*: your measures for *{month_label(period)}* {when}."),
@@ -56,7 +47,7 @@ def team_reminder(team_id: int, team_name: str, period: str, due: date, step: st
 def lead_nudge(team_id: int, team_name: str, period: str, due: date, *, last: bool = False) -> Message:
     still = "still have not come in (last reminder)" if last else "have not come in yet"
     month = month_label(period)
-    text = f"{possessive(team_name)} measures for {month} were due on {day_label(due)} and {still}."
+    text = f"{possessive(team_name)} measures for {month} were due on {weekday_label(due)} and {still}."
     blocks: list[Block] = [
         section(f"Hi! {text} As team lead, could you report them now, or ask a teammate to?"),
         report_button(team_id, period),
@@ -76,7 +67,7 @@ def faculty_summary(
     total = len(reported) + len(missing)
     text = (
         f"{collaborative_name}: {len(reported)} of {total} teams reported their {month_label(period)} "
-        f"measures by {day_label(due)}."
+        f"measures by {weekday_label(due)}."
     )
     blocks: list[Block] = [section(f"*{text}*")]
     if reported:

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
+from bot import months
 from bot.measures import reminder_views as views
 from bot.slack.delivery import Outgoing
 from storage.collaboratives import active_teams
@@ -47,13 +47,8 @@ class LadderStep:
     step: str
 
 
-def period_of_due_date(due: date) -> str:
-    first = due.replace(day=1) - timedelta(days=1)
-    return f"{first.year:04d}-{first.month:02d}"
-
-
 def _in_collaborative(collab: Collaborative, period: str) -> bool:
-    return f"{collab.start:%Y-%m}" <= period <= f"{collab.end:%Y-%m}"
+    return months.period_of(collab.start) <= period <= months.period_of(collab.end)
 
 
 def ladder_step(collab: Collaborative, day: date) -> LadderStep | None:
@@ -61,14 +56,10 @@ def ladder_step(collab: Collaborative, day: date) -> LadderStep | None:
     for offset, step in LADDER.items():
         due = day - timedelta(days=offset)
         if due.day == collab.due_day:
-            period = period_of_due_date(due)
+            period = months.period_due_on(due)
             if _in_collaborative(collab, period):
                 return LadderStep(period, due, step)
     return None
-
-
-def local_day(collab: Collaborative, as_of: datetime) -> date:
-    return as_of.astimezone(ZoneInfo(collab.timezone)).date()
 
 
 def _key(collab: Collaborative, who: str, step: LadderStep) -> str:
@@ -79,7 +70,7 @@ def report_reminders_due(
     db: Database, collab: Collaborative, as_of: datetime
 ) -> tuple[LadderStep | None, list[Outgoing]]:
     """The ladder step for ``as_of``'s local date and the messages it sends."""
-    step = ladder_step(collab, local_day(collab, as_of))
+    step = ladder_step(collab, months.local_date(as_of, collab.timezone))
     if step is None:
         return None, []
     with db.reader() as session:

@@ -19,8 +19,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
+from bot import months
 from bot.phi import phi_error
 from storage.models import Collaborative, Measure
 from storage.reports import Narrative, ReportedValue
@@ -141,86 +141,58 @@ def parse_period(text: str) -> str | None:
     year, month = int(match.group(1)), int(match.group(2))
     if not 1 <= month <= 12 or year < 2000:
         return None
-    return f"{year:04d}-{month:02d}"
-
-
-def period_of(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
-
-
-def _ym(period: str) -> tuple[int, int]:
-    return int(period[:4]), int(period[5:7])
-
-
-def shift_period(period: str, months: int) -> str:
-    year, month = _ym(period)
-    index = year * 12 + (month - 1) + months
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def previous_period(period: str) -> str:
-    return shift_period(period, -1)
-
-
-def month_label(period: str) -> str:
-    year, month = _ym(period)
-    return date(year, month, 1).strftime("%B %Y")
+    return months.period_of(date(year, month, 1))
 
 
 def local_today(collab: Collaborative, now: datetime) -> date:
-    return now.astimezone(ZoneInfo(collab.timezone)).date()
+    return months.local_date(now, collab.timezone)
 
 
 def last_complete_month(collab: Collaborative, now: datetime) -> str:
-    return previous_period(period_of(local_today(collab, now)))
+    return months.last_complete(local_today(collab, now))
 
 
 def reportable_months(collab: Collaborative, now: datetime) -> list[str]:
     """Months that can be reported now, newest first (empty before the first month is over)."""
-    first, last = period_of(collab.start), min(last_complete_month(collab, now), period_of(collab.end))
-    months: list[str] = []
-    current = last
-    while current >= first:
-        months.append(current)
-        current = previous_period(current)
-    return months
+    last = min(last_complete_month(collab, now), months.period_of(collab.end))
+    return months.months_back(last, months.period_of(collab.start))
 
 
 def default_month(collab: Collaborative, now: datetime) -> str | None:
-    months = reportable_months(collab, now)
-    return months[0] if months else None
+    reportable = reportable_months(collab, now)
+    return reportable[0] if reportable else None
 
 
 def month_problem(collab: Collaborative, period: str, now: datetime) -> str | None:
     """Why ``period`` can't be reported for this collaborative now, or None."""
-    label = month_label(period)
-    if period < period_of(collab.start):
-        return f"{label} is before this collaborative started ({month_label(period_of(collab.start))})."
-    if period > period_of(collab.end):
-        return f"{label} is after this collaborative ended ({month_label(period_of(collab.end))})."
+    label, start, end = (
+        months.month_label(period),
+        months.period_of(collab.start),
+        months.period_of(collab.end),
+    )
+    if period < start:
+        return f"{label} is before this collaborative started ({months.month_label(start)})."
+    if period > end:
+        return f"{label} is after this collaborative ended ({months.month_label(end)})."
     if period > last_complete_month(collab, now):
-        when = "isn't over yet" if period == period_of(local_today(collab, now)) else "is in the future"
+        current = months.period_of(local_today(collab, now))
+        when = "isn't over yet" if period == current else "is in the future"
         return f"{label} {when}, so it can't be reported yet. Report a month once it has ended."
     return None
 
 
 def first_reporting_day(collab: Collaborative) -> date:
-    year, month = _ym(shift_period(period_of(collab.start), 1))
-    return date(year, month, 1)
+    """The first day a month of the collaborative can be reported: when its first month is over."""
+    return months.first_day(months.following(months.period_of(collab.start)))
 
 
 def due_date(collab: Collaborative, period: str) -> date:
     """Month M is due on the collaborative's due day of month M+1."""
-    year, month = _ym(shift_period(period, 1))
-    return date(year, month, collab.due_day)
+    return months.day_in_following_month(period, collab.due_day)
 
 
 def is_late(collab: Collaborative, period: str, now: datetime) -> bool:
     return local_today(collab, now) > due_date(collab, period)
-
-
-def due_label(day: date) -> str:
-    return f"{day.strftime('%B')} {day.day}"
 
 
 # --- values -----------------------------------------------------------------------------------
@@ -299,11 +271,11 @@ def parse_self_assessment(text: str | None) -> tuple[float | None, str | None]:
     return score, None
 
 
-def narrative_errors(texts: Mapping[str, str | None]) -> dict[str, str]:
-    """PHI refusals for the free-text fields."""
+def narrative_errors(texts: Mapping[str, str | None], today: date) -> dict[str, str]:
+    """PHI refusals for the free-text fields (``today`` tells old dates from recent ones)."""
     errors: dict[str, str] = {}
     for name in NARRATIVE_FIELDS:
-        error = phi_error(texts.get(name))
+        error = phi_error(texts.get(name), today)
         if error is not None:
             errors[name] = error
     return errors
@@ -372,7 +344,9 @@ def unusual_warning(unusual: Sequence[UnusualValue], period: str) -> str:
     lines = []
     for u in unusual:
         when = (
-            "last month" if u.previous_period == previous_period(period) else month_label(u.previous_period)
+            "last month"
+            if u.previous_period == months.previous(period)
+            else months.month_label(u.previous_period)
         )
         lines.append(f"• {u.measure.label(u.part)}: *{whole(u.new)}* ({when}: {whole(u.previous)})")
     return (

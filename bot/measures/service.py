@@ -26,6 +26,7 @@ from bot.measures.rules import (
     TeamChoice,
     UnusualValue,
 )
+from bot.months import day_label, month_label, period_of
 from bot.results import Invalid, Refusal
 from storage.collaboratives import active_measures
 from storage.db import Database
@@ -125,7 +126,7 @@ def _month_to_show(
     problem = rules.month_problem(collab, asked, now)
     if problem is None:
         return asked, None
-    return months[0], f"{problem} Showing {rules.month_label(months[0])} instead."
+    return months[0], f"{problem} Showing {month_label(months[0])} instead."
 
 
 def open_form(
@@ -140,8 +141,8 @@ def open_form(
         if not months:
             first = rules.first_reporting_day(seat.collab)
             return Refusal(
-                f"{seat.collab.name} starts in {rules.month_label(rules.period_of(seat.collab.start))}. "
-                f"Its first month can be reported from {rules.due_label(first)}, {first.year}."
+                f"{seat.collab.name} starts in {month_label(period_of(seat.collab.start))}. "
+                f"Its first month can be reported from {day_label(first)}, {first.year}."
             )
         shown, notice = _month_to_show(seat.collab, months, period, now)
         scope = _scope(session, seat, shown, now)
@@ -153,7 +154,7 @@ def _form(scope: ReportScope, notice: str | None) -> ReportForm:
     reported = None
     if report is not None or scope.stored:
         if report is not None:
-            when = rules.due_label(rules.local_today(collab, report.submitted_at))
+            when = day_label(rules.local_today(collab, report.submitted_at))
             reported = f"Already reported by <@{report.submitted_by}> on {when}."
         else:
             reported = "Already reported."
@@ -215,7 +216,7 @@ def submit_report(
     errors = _errors(scope, sub)
     parsed = rules.parse_values(measures, sub.fields)
     errors.update(parsed.errors)
-    errors.update(rules.narrative_errors(sub.narrative))
+    errors.update(rules.narrative_errors(sub.narrative, rules.local_today(scope.collab, scope.now)))
     score, score_error = rules.parse_self_assessment(sub.self_assessment)
     if score_error is not None:
         errors[rules.SELF_ASSESSMENT] = score_error

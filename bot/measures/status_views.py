@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import Block
 
-from bot.measures.reminder_views import day_label, report_button
-from bot.measures.rules import month_label
+from bot.measures.reminder_views import report_button
 from bot.measures.status import CollaborativeStatus, Status, TeamStatus
+from bot.months import month_label, weekday_label
 from bot.slack.blocks import Message, context, message, section
 
 
@@ -25,8 +25,8 @@ def _team_summary(team: TeamStatus) -> str:
     if team.reported:
         return f"{team.team_name}: {month} measures reported"
     if team.overdue:
-        return f"{team.team_name}: {month} measures were due {day_label(team.due)}, not reported yet"
-    return f"{team.team_name}: {month} measures due {day_label(team.due)}"
+        return f"{team.team_name}: {month} measures were due {weekday_label(team.due)}, not reported yet"
+    return f"{team.team_name}: {month} measures due {weekday_label(team.due)}"
 
 
 def _team_blocks(team: TeamStatus) -> list[Block]:
@@ -41,10 +41,10 @@ def _team_blocks(team: TeamStatus) -> list[Block]:
                 f"To correct them, run `/measures {team.period}`."
             )
         elif team.overdue:
-            due = day_label(team.due)
+            due = weekday_label(team.due)
             line = f":warning: {name}: *{month}* measures were due {due} and haven't come in yet."
         else:
-            line = f":spiral_calendar_pad: {name}: *{month}* measures are due {day_label(team.due)}."
+            line = f":spiral_calendar_pad: {name}: *{month}* measures are due {weekday_label(team.due)}."
     blocks: list[Block] = [section(f"{line}\n{_cycles(team.open_cycles)}")]
     if team.period is not None and not team.reported:
         blocks.append(report_button(team.team_id, team.period))
@@ -57,7 +57,9 @@ def _collaborative_line(collab: CollaborativeStatus) -> str:
         return f"{name}: no month to report yet."
     total = len(collab.reported) + len(collab.missing)
     month = month_label(collab.period)
-    head = f"{name}: {len(collab.reported)} of {total} teams reported {month} (due {day_label(collab.due)})."
+    head = (
+        f"{name}: {len(collab.reported)} of {total} teams reported {month} (due {weekday_label(collab.due)})."
+    )
     if not collab.missing:
         return f"{head} Every team is in. :tada:"
     return f"{head}\nNot yet: {', '.join(collab.missing)}"

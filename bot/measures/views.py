@@ -29,6 +29,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot import months
 from bot.measures import rules
 from bot.measures.rules import MeasureInfo, ReportForm, ReportLine, Saved, SubmittedForm
 from bot.slack.blocks import Message, context, message, section
@@ -123,7 +124,7 @@ def _team_picker(form: ReportForm) -> Block:
 
 
 def _month_picker(form: ReportForm) -> Block:
-    options = [Option(value=p, text=rules.month_label(p)) for p in form.months[:100]]
+    options = [Option(value=p, text=months.month_label(p)) for p in form.months[:100]]
     initial = next((o for o in options if o.value == form.period), options[0])
     return InputBlock(
         block_id=block_id(rules.MONTH, form.team_id, form.period),
@@ -135,8 +136,8 @@ def _month_picker(form: ReportForm) -> Block:
 
 
 def _status_line(form: ReportForm) -> str:
-    when = f"{rules.due_label(form.due)}, {form.due.year}"
-    month = rules.month_label(form.period)
+    when = f"{months.day_label(form.due)}, {form.due.year}"
+    month = months.month_label(form.period)
     due = (
         f"{month} was due {when}, so this report will be marked late."
         if form.late
@@ -308,7 +309,7 @@ def _line(line: ReportLine, period: str) -> str:
         parts.append("first report")
     else:
         before, value = line.previous
-        when = "last month" if before == rules.previous_period(period) else rules.month_label(before)
+        when = "last month" if before == months.previous(period) else months.month_label(before)
         parts.append(f"{when} {rules.format_value(m, value.value)}")
     return "• " + " · ".join(parts) + (" _(corrected)_" if line.changed else "")
 
@@ -318,12 +319,12 @@ def _lines(saved: Saved) -> str:
 
 
 def _late_text(saved: Saved) -> str:
-    return f"Reported late: {rules.month_label(saved.period)} was due {rules.due_label(saved.due)}."
+    return f"Reported late: {months.month_label(saved.period)} was due {months.day_label(saved.due)}."
 
 
 def channel_note(saved: Saved) -> Message:
     verb = "corrected" if saved.correction else "reported"
-    month = rules.month_label(saved.period)
+    month = months.month_label(saved.period)
     headline = f"<@{saved.user_id}> {verb} *{month}* measures for {saved.team_name}."
     text = headline + (" (late)" if saved.late else "")
     blocks: list[Block] = [section(headline), section(_lines(saved))]
@@ -333,7 +334,7 @@ def channel_note(saved: Saved) -> Message:
 
 
 def submitter_note(saved: Saved) -> Message:
-    month = rules.month_label(saved.period)
+    month = months.month_label(saved.period)
     headline = f"Thanks! Your {month} measures for {saved.team_name} are saved."
     blocks: list[Block] = [section(headline), section(_lines(saved))]
     tail = f"To correct them, run `/measures {saved.period}`."

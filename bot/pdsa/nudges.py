@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.context import BotContext
-from bot.pdsa.rules import today_in
+from bot.months import iso_week, local_date
 from bot.pdsa.views import nudge_message
 from bot.slack.delivery import Outgoing
 from storage.pdsa import CycleRecord, cycles_needing_nudge
@@ -19,23 +19,18 @@ STALE_DAYS = 14
 
 
 def nudge_reason(cycle: CycleRecord, as_of: datetime, timezone: str) -> str:
-    today = today_in(timezone, as_of)
+    today = local_date(as_of, timezone)
     if cycle.planned_end_date is not None and cycle.planned_end_date < today:
         return f"it was planned to end on {cycle.planned_end_date:%b} {cycle.planned_end_date.day}"
     days = (as_of - cycle.updated_at).days
     return f"there's been no update for {days} days"
 
 
-def iso_week(as_of: datetime, timezone: str) -> str:
-    year, week, _ = today_in(timezone, as_of).isocalendar()
-    return f"{year}-W{week:02d}"
-
-
 def plan_nudges(ctx: BotContext, collaborative_id: int, timezone: str, as_of: datetime) -> list[Outgoing]:
-    today = today_in(timezone, as_of)
+    today = local_date(as_of, timezone)
     with ctx.db.reader() as session:
         cycles = cycles_needing_nudge(session, collaborative_id, as_of, today, STALE_DAYS)
-    week = iso_week(as_of, timezone)
+    week = iso_week(today)
     outgoing: list[Outgoing] = []
     for cycle in cycles:
         if not cycle.team_channel_id:

@@ -9,8 +9,7 @@ there is an error. :func:`next_cycle_draft` prefills the next cycle on a ramp af
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from bot.phi import phi_error
 from storage.pdsa import DECISIONS, CycleRecord, CycleUpdate, NewCycle
@@ -91,12 +90,6 @@ class PlanDraft:
     previous: tuple[str, ...] = field(default_factory=tuple)  # one line per earlier cycle on the ramp
 
 
-def today_in(timezone: str, now: datetime | None = None) -> date:
-    """The local date in a collaborative's timezone."""
-    zone = ZoneInfo(timezone)
-    return (now.astimezone(zone) if now else datetime.now(zone)).date()
-
-
 def clean(text: str | None) -> str | None:
     """Stripped text, or None when blank."""
     if text is None:
@@ -109,16 +102,18 @@ def too_long_error(limit: int) -> str:
     return f"That's too long for Slack: please keep it under {limit:,} characters."
 
 
-def _text_error(text: str | None, limit: int = TEXT_LIMIT) -> str | None:
+def _text_error(text: str | None, today: date, limit: int = TEXT_LIMIT) -> str | None:
     if text is None:
         return None
     if len(text) >= limit:
         return too_long_error(limit)
-    return phi_error(text)
+    return phi_error(text, today)
 
 
-def validate_plan(form: PlanForm, team_id: int, user_id: str) -> tuple[NewCycle | None, dict[str, str]]:
-    """A storable new cycle, or field errors (and no cycle)."""
+def validate_plan(
+    form: PlanForm, team_id: int, user_id: str, today: date
+) -> tuple[NewCycle | None, dict[str, str]]:
+    """A storable new cycle, or field errors (and no cycle). ``today`` is for the PHI guard."""
     errors: dict[str, str] = {}
     if form.change_idea_id is None and form.change_idea_title is None:
         errors[CHANGE_IDEA_NEW] = "Pick one of your change ideas above, or type a new one here."
@@ -127,13 +122,13 @@ def validate_plan(form: PlanForm, team_id: int, user_id: str) -> tuple[NewCycle 
             "You picked a change idea above and typed a new one here: keep just one (clear this box "
             "to test the picked idea again)."
         )
-    elif (title_error := _text_error(form.change_idea_title, TITLE_LIMIT)) is not None:
+    elif (title_error := _text_error(form.change_idea_title, today, TITLE_LIMIT)) is not None:
         errors[CHANGE_IDEA_NEW] = title_error
     for name in PLAN_TEXT_FIELDS:
         value = getattr(form, name)
         if value is None and name in PLAN_REQUIRED:
             errors[name] = f"Please fill in {FIELD_NAMES[name]}."
-        elif (error := _text_error(value)) is not None:
+        elif (error := _text_error(value, today)) is not None:
             errors[name] = error
     if form.start_date is None:
         errors["start_date"] = "Please pick the day the test starts."
@@ -164,11 +159,13 @@ def validate_plan(form: PlanForm, team_id: int, user_id: str) -> tuple[NewCycle 
     )
 
 
-def validate_update(form: UpdateForm, cycle: CycleRecord) -> tuple[CycleUpdate | None, dict[str, str]]:
+def validate_update(
+    form: UpdateForm, cycle: CycleRecord, today: date
+) -> tuple[CycleUpdate | None, dict[str, str]]:
     """Do/Study/Act to store, or field errors. Choosing a decision needs the results written down."""
     errors: dict[str, str] = {}
     for name in UPDATE_TEXT_FIELDS:
-        if (error := _text_error(getattr(form, name))) is not None:
+        if (error := _text_error(getattr(form, name), today)) is not None:
             errors[name] = error
     if form.decision is not None and form.decision not in DECISIONS:
         errors["decision"] = "Please choose adopt, adapt or abandon."

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.access import actionable_teams, not_on_a_team_text, other_team_text
 from bot.context import BotContext
+from bot.months import local_date
 from bot.pdsa.rules import (
     PlanDraft,
     PlanForm,
@@ -25,7 +26,6 @@ from bot.pdsa.rules import (
     blank_draft,
     next_cycle_draft,
     ramp_of,
-    today_in,
     validate_plan,
     validate_update,
 )
@@ -140,7 +140,7 @@ def new_cycle_screen(ctx: BotContext, user_id: str, team_id: int) -> Screen:
         teams, team = _seat(session, person, team_id)
         if team is None:
             return Refusal(not_on_a_team_text(session) if not teams else "You can't log for that team.")
-        today = today_in(collaborative_timezone(session, team.collaborative_id))
+        today = local_date(ctx.now(), collaborative_timezone(session, team.collaborative_id))
         return _plan_screen(session, team, blank_draft(today))
 
 
@@ -161,7 +161,7 @@ def next_cycle_screen(ctx: BotContext, user_id: str, cycle_id: int) -> Screen:
         if team is None:
             return Refusal(not_your_team_text(last.team_name))
         ramp = ramp_of(team_cycles(session, last.team_id), last.change_idea_id)
-        today = today_in(collaborative_timezone(session, last.collaborative_id))
+        today = local_date(ctx.now(), collaborative_timezone(session, last.collaborative_id))
         return _plan_screen(session, team, next_cycle_draft(ramp[-1] if ramp else last, ramp, today))
 
 
@@ -203,11 +203,11 @@ def submit_plan(ctx: BotContext, user_id: str, team_id: int, form: PlanForm) -> 
         _, team = _seat(session, find_person(session, user_id), team_id)
     if team is None:
         return Refusal("You're not on this team, so the cycle wasn't saved.")
-    new, errors = validate_plan(form, team.team_id, user_id)
+    new, errors = validate_plan(form, team.team_id, user_id, ctx.now().date())
     if new is None:
         return Invalid(errors)
     try:
-        cycle = create_cycle(ctx.db, new)
+        cycle = create_cycle(ctx.db, new, ctx.now())
     except ChangeIdeaNotFound:
         return Invalid({"change_idea_pick": "That change idea is gone: pick another or type it again."})
     return CyclePlanned(cycle)
@@ -222,11 +222,13 @@ def submit_update(ctx: BotContext, user_id: str, cycle_id: int, form: UpdateForm
         return Refusal(GONE_TEXT)
     if team is None:
         return Refusal(not_your_team_text(cycle.team_name))
-    change, errors = validate_update(form, cycle)
+    now = ctx.now()
+    today = local_date(now, timezone)
+    change, errors = validate_update(form, cycle, today)
     if change is None:
         return Invalid(errors)
     try:
-        saved = update_cycle(ctx.db, cycle.id, change, today_in(timezone))
+        saved = update_cycle(ctx.db, cycle.id, change, today, now)
     except CycleClosed:
         return Refusal("A teammate completed this cycle a moment ago; nothing was changed.")
     except CycleNotFound:

@@ -9,6 +9,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.context import BotContext
+from bot.months import Clock, utc_now
 from bot.settings import Settings
 from bot.slack.client import build_web_client
 from storage.db import Database
@@ -17,12 +18,16 @@ log = logging.getLogger(__name__)
 
 
 def build_context(
-    settings: Settings, db: Database | None = None, client: WebClient | None = None
+    settings: Settings,
+    db: Database | None = None,
+    client: WebClient | None = None,
+    clock: Clock = utc_now,
 ) -> BotContext:
     return BotContext(
         settings=settings,
         db=db or Database(settings.database_url),
         client=client or build_web_client(settings),
+        clock=clock,
     )
 
 
