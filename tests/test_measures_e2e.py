@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -16,6 +16,7 @@ import pytest
 from bot import months
 from bot.measures import rules
 from bot.measures.views import MONTH_ACTION, OPEN_ACTION, TEAM_ACTION, ReportTarget
+from bot.months import fixed_clock
 from storage.collaboratives import active_measures, active_teams, collaborative_by_key
 from storage.db import Database
 from storage.models import Collaborative
@@ -395,6 +396,16 @@ def test_faculty_pick_a_team_and_a_month(loaded_bot: RunningBot) -> None:
     march = choose(bot, back, FACULTY, MONTH_ACTION, "2026-03")
     assert inputs(march)["bp_control:numerator"]["element"]["initial_value"] == "126"
     assert inputs(march)["month"]["element"]["initial_option"]["value"] == "2026-03"
+
+
+def test_the_default_month_follows_the_bots_clock(loaded_bot: RunningBot) -> None:
+    bot = loaded_bot
+    assert inputs(open_modal(bot, ALICE))["month"]["element"]["initial_option"]["value"] == "2026-03"
+    # 1 August 00:30 UTC is still 31 July in Los Angeles: June is the last complete month there.
+    bot.ctx.clock = fixed_clock(datetime(2026, 8, 1, 0, 30, tzinfo=UTC))
+    month = inputs(open_modal(bot, ALICE))["month"]["element"]
+    assert month["initial_option"]["value"] == "2026-06"
+    assert [o["value"] for o in month["options"]][:2] == ["2026-06", "2026-05"]
 
 
 def test_bad_month_argument_gets_a_private_reply(loaded_bot: RunningBot) -> None:
