@@ -11,6 +11,7 @@ from bot.context import BotContext
 from bot.digest.delivery import send_preview, tell_preview_failed
 from bot.digest.views import preparing_message, refusal_message
 from handlers.collab_command import subcommand
+from storage.enums import Role
 from storage.people import Person
 
 log = logging.getLogger(__name__)
@@ -18,7 +19,7 @@ log = logging.getLogger(__name__)
 
 @subcommand("digest")
 def digest_preview(ctx: BotContext, person: Person, rest: str, ack: Ack, command: dict[str, Any]) -> None:
-    faculty_of = [r.collaborative_id for r in person.roles if r.role == "faculty"]
+    faculty_of = [r.collaborative_id for r in person.roles if r.role == Role.FACULTY]
     if not faculty_of:
         ack(**refusal_message())
         return

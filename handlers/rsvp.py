@@ -12,8 +12,9 @@ from bot.calls.service import record_rsvp
 from bot.calls.views import CALL_GONE, RSVP_GOING, RSVP_NOT_GOING, STALE_BUTTON, rsvp_confirmation
 from bot.context import BotContext
 from bot.slack.payloads import parse_id
+from storage.enums import RsvpAnswer
 
-RESPONSES = {RSVP_GOING: "going", RSVP_NOT_GOING: "not_going"}
+RESPONSES = {RSVP_GOING: RsvpAnswer.GOING, RSVP_NOT_GOING: RsvpAnswer.NOT_GOING}
 
 
 def register(app: App, ctx: BotContext) -> None:

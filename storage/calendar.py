@@ -8,9 +8,10 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from storage.enums import RsvpAnswer
 from storage.models import CalendarEvent, Rsvp, utcnow
 
-RESPONSES = ("going", "not_going")
+RESPONSES = tuple(RsvpAnswer)
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ def event_by_id(session: Session, event_id: int) -> CalendarEvent | None:
 
 
 def set_rsvp(
-    session: Session, event_id: int, user_id: str, response: str, now: datetime | None = None
+    session: Session, event_id: int, user_id: str, response: RsvpAnswer | str, now: datetime | None = None
 ) -> None:
     """Record or change one person's answer (``now``: when; default the real time)."""
     if response not in RESPONSES:
@@ -57,7 +58,7 @@ def set_rsvp(
             Rsvp(event_id=event_id, slack_user_id=user_id, response=response, updated_at=now or utcnow())
         )
     elif row.response != response:
-        row.response = response
+        row.response = RsvpAnswer(response)
         row.updated_at = now or utcnow()
 
 
@@ -72,4 +73,7 @@ def rsvp_counts(session: Session, event_ids: list[int]) -> dict[int, RsvpCounts]
         ).all()
         for event_id, response, n in rows:
             counts[event_id][response] = int(n)
-    return {event_id: RsvpCounts(c.get("going", 0), c.get("not_going", 0)) for event_id, c in counts.items()}
+    return {
+        event_id: RsvpCounts(c.get(RsvpAnswer.GOING, 0), c.get(RsvpAnswer.NOT_GOING, 0))
+        for event_id, c in counts.items()
+    }

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storage.enums import CallKind, Direction, MeasureKind, MeasureType, Role
 from storage.models import Base, CalendarEvent, Collaborative, Measure, Membership, Team, utcnow
 
 
@@ -30,15 +31,15 @@ class TeamState:
 class MeasureState:
     key: str
     name: str
-    type: str
-    kind: str
+    type: MeasureType
+    kind: MeasureKind
     numerator_definition: str | None
     denominator_definition: str | None
     definition: str | None
     baseline: float | None
     goal: float | None
     nqf: str | None
-    direction: str
+    direction: Direction
     multiplier: float | None
     position: int
 
@@ -47,7 +48,7 @@ class MeasureState:
 class EventState:
     key: str
     title: str
-    kind: str
+    kind: CallKind
     starts_at: datetime
     duration_minutes: int
     join_url: str | None
@@ -163,16 +164,16 @@ def _sync_memberships(
     teams: dict[str, Team],
     state: CollaborativeState,
 ) -> None:
-    desired: set[tuple[int | None, str, str]] = set()
+    desired: set[tuple[int | None, str, Role]] = set()
     for user in state.faculty:
-        desired.add((None, user, "faculty"))
+        desired.add((None, user, Role.FACULTY))
     for user in state.admins:
-        desired.add((None, user, "admin"))
+        desired.add((None, user, Role.ADMIN))
     for team_state in state.teams:
         team_id = teams[team_state.key].id
         leads = set(team_state.leads)
         for user in dict.fromkeys([*team_state.members, *team_state.leads]):
-            desired.add((team_id, user, "lead" if user in leads else "member"))
+            desired.add((team_id, user, Role.LEAD if user in leads else Role.MEMBER))
     existing = {
         (m.team_id, m.slack_user_id, m.role): m
         for m in session.scalars(select(Membership).where(Membership.collaborative_id == collab.id))

@@ -13,6 +13,7 @@ import pandas as pd
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from storage.enums import Role, RsvpAnswer
 from storage.models import (
     CalendarEvent,
     ChangeIdea,
@@ -36,7 +37,7 @@ def _team_ids(session: Session, collaborative_id: int) -> dict[str, int]:
 def _leads(session: Session, collaborative_id: int) -> dict[int, str]:
     rows = session.execute(
         select(Membership.team_id, Membership.slack_user_id).where(
-            Membership.collaborative_id == collaborative_id, Membership.role == "lead"
+            Membership.collaborative_id == collaborative_id, Membership.role == Role.LEAD
         )
     )
     return {team_id: user for team_id, user in rows if team_id is not None}
@@ -155,7 +156,7 @@ def insert_rsvps(session: Session, collaborative_id: int, after: datetime, going
                 {
                     "event_id": event_id,
                     "slack_user_id": user,
-                    "response": "not_going" if index == count else "going",
+                    "response": RsvpAnswer.NOT_GOING if index == count else RsvpAnswer.GOING,
                 }
             )
     if rows:

@@ -14,6 +14,7 @@ import pandas as pd
 from sqlalchemy import Selectable, case, func, select
 from sqlalchemy.orm import Session
 
+from storage.enums import CallKind, RsvpAnswer
 from storage.models import (
     CalendarEvent,
     Collaborative,
@@ -76,7 +77,7 @@ def collaborative_info(session: Session, collaborative_id: int) -> Collaborative
     first_session = session.scalar(
         select(func.min(CalendarEvent.starts_at)).where(
             CalendarEvent.collaborative_id == collaborative_id,
-            CalendarEvent.kind == "learning_session",
+            CalendarEvent.kind == CallKind.LEARNING_SESSION,
             CalendarEvent.active.is_(True),
         )
     )
@@ -188,8 +189,8 @@ def upcoming_calls_frame(
     session: Session, collaborative_id: int, after: datetime, until: datetime, limit: int = 5
 ) -> pd.DataFrame:
     """Calls starting in [after, until) with their RSVP counts, in one grouped query."""
-    going = func.coalesce(func.sum(case((Rsvp.response == "going", 1), else_=0)), 0)
-    not_going = func.coalesce(func.sum(case((Rsvp.response == "not_going", 1), else_=0)), 0)
+    going = func.coalesce(func.sum(case((Rsvp.response == RsvpAnswer.GOING, 1), else_=0)), 0)
+    not_going = func.coalesce(func.sum(case((Rsvp.response == RsvpAnswer.NOT_GOING, 1), else_=0)), 0)
     query = (
         select(
             CalendarEvent.id,

@@ -10,6 +10,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.expression import ScalarSelect, Selectable
 
 from storage.db import Database
+from storage.enums import CycleStatus
 from storage.models import (
     CalendarEvent,
     ChangeIdea,
@@ -230,7 +231,7 @@ def _change_ideas() -> Selectable:
             Team.key.label("team"),
             idea.title.label("change_idea"),
             cycles.scalar_subquery().label("cycles"),
-            cycles.where(PdsaCycle.status == "open").scalar_subquery().label("open_cycles"),
+            cycles.where(PdsaCycle.status == CycleStatus.OPEN).scalar_subquery().label("open_cycles"),
             latest.scalar_subquery().label("last_decision"),
             idea.created_by,
             idea.created_at,

@@ -16,6 +16,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database
+from storage.enums import DeliveryStatus
 from storage.models import Delivery, utcnow
 
 
@@ -94,7 +95,11 @@ def record_intents(db: Database, intents: Sequence[Intent]) -> int:
                     session.add(_row(intent))
                     existing[intent.key] = Delivery(key=intent.key)
                     new += 1
-                elif row.status == "pending" and row.payload != intent.payload and row.id is not None:
+                elif (
+                    row.status == DeliveryStatus.PENDING
+                    and row.payload != intent.payload
+                    and row.id is not None
+                ):
                     row.payload = intent.payload
         return new
     except IntegrityError:
@@ -136,12 +141,12 @@ def claim(db: Database, key: str, lease_seconds: float = 120, now: datetime | No
             .where(
                 Delivery.key == key,
                 or_(
-                    Delivery.status == "pending",
-                    (Delivery.status == "sending") & (Delivery.claimed_until < now),
+                    Delivery.status == DeliveryStatus.PENDING,
+                    (Delivery.status == DeliveryStatus.SENDING) & (Delivery.claimed_until < now),
                 ),
             )
             .values(
-                status="sending",
+                status=DeliveryStatus.SENDING,
                 claimed_until=now + timedelta(seconds=lease_seconds),
                 attempts=Delivery.attempts + 1,
             )
@@ -158,7 +163,7 @@ def mark_sent(db: Database, key: str, ts: str | None) -> None:
         session.execute(
             update(Delivery)
             .where(Delivery.key == key)
-            .values(status="sent", ts=ts, sent_at=utcnow(), claimed_until=None, last_error=None)
+            .values(status=DeliveryStatus.SENT, ts=ts, sent_at=utcnow(), claimed_until=None, last_error=None)
         )
 
 
@@ -168,13 +173,15 @@ def mark_failed(db: Database, key: str, error: str) -> None:
         session.execute(
             update(Delivery)
             .where(Delivery.key == key)
-            .values(status="pending", claimed_until=None, last_error=error[:200])
+            .values(status=DeliveryStatus.PENDING, claimed_until=None, last_error=error[:200])
         )
 
 
 def sent_ts(db: Database, key: str) -> str | None:
     with db.reader() as session:
-        return session.scalar(select(Delivery.ts).where(Delivery.key == key, Delivery.status == "sent"))
+        return session.scalar(
+            select(Delivery.ts).where(Delivery.key == key, Delivery.status == DeliveryStatus.SENT)
+        )
 
 
 def status_of(db: Database, key: str) -> str | None:
@@ -206,7 +213,10 @@ def pending_keys(
     """Rows left pending (or abandoned mid-send) by an earlier run, oldest first."""
     now = now or utcnow()
     query = select(Delivery.key).where(
-        or_(Delivery.status == "pending", (Delivery.status == "sending") & (Delivery.claimed_until < now))
+        or_(
+            Delivery.status == DeliveryStatus.PENDING,
+            (Delivery.status == DeliveryStatus.SENDING) & (Delivery.claimed_until < now),
+        )
     )
     if job is not None:
         query = query.where(Delivery.job == job)
@@ -228,7 +238,7 @@ def sent_with_prefix(db: Database, prefix: str) -> list[SentMessage]:
     with db.reader() as session:
         rows = session.execute(
             select(Delivery.key, Delivery.channel, Delivery.ts)
-            .where(Delivery.key.startswith(prefix, autoescape=True), Delivery.status == "sent")
+            .where(Delivery.key.startswith(prefix, autoescape=True), Delivery.status == DeliveryStatus.SENT)
             .order_by(Delivery.id)
         ).all()
     return [SentMessage(key, channel, ts) for key, channel, ts in rows if ts]

@@ -27,6 +27,19 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from storage.enums import (
+    CallKind,
+    CycleStatus,
+    Decision,
+    DeliveryStatus,
+    Direction,
+    EnumString,
+    MeasureKind,
+    MeasureType,
+    Role,
+    RsvpAnswer,
+)
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -108,9 +121,6 @@ class Team(Base):
     collaborative: Mapped[Collaborative] = relationship(back_populates="teams")
 
 
-ROLES = ("member", "lead", "faculty", "admin")
-
-
 class Membership(Base):
     """A person's role: ``member``/``lead`` of a team, or ``faculty``/``admin`` of a collaborative."""
 
@@ -123,7 +133,7 @@ class Membership(Base):
         ForeignKey("teams.id", ondelete="CASCADE"), nullable=True, index=True
     )
     slack_user_id: Mapped[str] = mapped_column(String(32), index=True)
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[Role] = mapped_column(EnumString(Role, 16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
@@ -139,15 +149,15 @@ class Measure(Base):
     collaborative_id: Mapped[int] = mapped_column(ForeignKey("collaboratives.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
-    type: Mapped[str] = mapped_column(String(16))  # proportion | count | rate
-    kind: Mapped[str] = mapped_column(String(16), default="outcome")  # outcome | process | balancing
+    type: Mapped[MeasureType] = mapped_column(EnumString(MeasureType, 16))
+    kind: Mapped[MeasureKind] = mapped_column(EnumString(MeasureKind, 16), default=MeasureKind.OUTCOME)
     numerator_definition: Mapped[str | None] = mapped_column(Text, nullable=True)
     denominator_definition: Mapped[str | None] = mapped_column(Text, nullable=True)
     definition: Mapped[str | None] = mapped_column(Text, nullable=True)
     baseline: Mapped[float | None] = mapped_column(Float, nullable=True)
     goal: Mapped[float | None] = mapped_column(Float, nullable=True)
     nqf: Mapped[str | None] = mapped_column(String(16), nullable=True)
-    direction: Mapped[str] = mapped_column(String(8), default="up")  # up | down
+    direction: Mapped[Direction] = mapped_column(EnumString(Direction, 8), default=Direction.UP)
     multiplier: Mapped[float | None] = mapped_column(Float, nullable=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -236,7 +246,7 @@ class PdsaCycle(Base):
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
     change_idea_id: Mapped[int] = mapped_column(ForeignKey("change_ideas.id", ondelete="CASCADE"))
     cycle_number: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open | completed
+    status: Mapped[CycleStatus] = mapped_column(EnumString(CycleStatus, 16), default=CycleStatus.OPEN)
     objective: Mapped[str] = mapped_column(Text)
     prediction: Mapped[str] = mapped_column(Text)
     plan_who: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -248,7 +258,7 @@ class PdsaCycle(Base):
     do_surprises: Mapped[str | None] = mapped_column(Text, nullable=True)
     study_results: Mapped[str | None] = mapped_column(Text, nullable=True)
     study_learning: Mapped[str | None] = mapped_column(Text, nullable=True)
-    act_decision: Mapped[str | None] = mapped_column(String(16), nullable=True)  # adopt|adapt|abandon
+    act_decision: Mapped[Decision | None] = mapped_column(EnumString(Decision, 16), nullable=True)
     next_step: Mapped[str | None] = mapped_column(Text, nullable=True)
     start_date: Mapped[date] = mapped_column(Date)
     planned_end_date: Mapped[date | None] = mapped_column(Date, nullable=True)
@@ -281,7 +291,7 @@ class CalendarEvent(Base):
     collaborative_id: Mapped[int] = mapped_column(ForeignKey("collaboratives.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(200))
     title: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(24))  # learning_session | interim_call
+    kind: Mapped[CallKind] = mapped_column(EnumString(CallKind, 24))
     starts_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     duration_minutes: Mapped[int] = mapped_column(Integer, default=60)
     join_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
@@ -295,7 +305,7 @@ class Rsvp(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("calendar_events.id", ondelete="CASCADE"))
     slack_user_id: Mapped[str] = mapped_column(String(32))
-    response: Mapped[str] = mapped_column(String(16))  # going | not_going
+    response: Mapped[RsvpAnswer] = mapped_column(EnumString(RsvpAnswer, 16))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
@@ -313,7 +323,9 @@ class Delivery(Base):
     channel: Mapped[str] = mapped_column(String(32))
     thread_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
     payload: Mapped[str] = mapped_column(Text, default="{}")  # JSON: text, blocks (so a retry can resend)
-    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending|sending|sent
+    status: Mapped[DeliveryStatus] = mapped_column(
+        EnumString(DeliveryStatus, 16), default=DeliveryStatus.PENDING, index=True
+    )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
     last_error: Mapped[str | None] = mapped_column(String(200), nullable=True)

@@ -19,10 +19,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.db import Database
+from storage.enums import CycleStatus, Decision
 from storage.models import ChangeIdea, Collaborative, Measure, PdsaCycle, PdsaMeasure, Team, utcnow
 
 CREATE_ATTEMPTS = 8
-DECISIONS = ("adopt", "adapt", "abandon")
+DECISIONS = tuple(Decision)
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ class CycleRecord:
     change_idea_id: int
     change_idea: str
     cycle_number: int
-    status: str
+    status: CycleStatus
     objective: str
     prediction: str
     plan_who: str | None
@@ -64,7 +65,7 @@ class CycleRecord:
     do_surprises: str | None
     study_results: str | None
     study_learning: str | None
-    act_decision: str | None
+    act_decision: Decision | None
     next_step: str | None
     start_date: date
     planned_end_date: date | None
@@ -77,7 +78,7 @@ class CycleRecord:
 
     @property
     def is_open(self) -> bool:
-        return self.status == "open"
+        return self.status == CycleStatus.OPEN
 
 
 @dataclass(frozen=True)
@@ -200,7 +201,7 @@ def open_cycles(session: Session, team_ids: Sequence[int]) -> list[CycleRecord]:
         return []
     rows = session.execute(
         _cycles_query()
-        .where(PdsaCycle.team_id.in_(team_ids), PdsaCycle.status == "open")
+        .where(PdsaCycle.team_id.in_(team_ids), PdsaCycle.status == CycleStatus.OPEN)
         .order_by(PdsaCycle.start_date.desc(), PdsaCycle.id.desc())
     ).all()
     return _records(session, rows)
@@ -265,7 +266,7 @@ def _insert_cycle(session: Session, new: NewCycle, now: datetime) -> int:
         team_id=new.team_id,
         change_idea_id=idea.id,
         cycle_number=next_cycle_number(session, idea.id),
-        status="open",
+        status=CycleStatus.OPEN,
         objective=new.objective,
         prediction=new.prediction,
         plan_who=new.plan_who,
@@ -323,7 +324,7 @@ def update_cycle(
         cycle = session.get(PdsaCycle, cycle_id, with_for_update=True)
         if cycle is None:
             raise CycleNotFound(cycle_id)
-        if cycle.status != "open":
+        if cycle.status != CycleStatus.OPEN:
             raise CycleClosed(cycle_id)
         cycle.do_observations = change.do_observations
         cycle.do_surprises = change.do_surprises
@@ -334,8 +335,8 @@ def update_cycle(
         if change.decision is not None:
             if change.decision not in DECISIONS:
                 raise ValueError(f"unknown decision {change.decision!r}")
-            cycle.act_decision = change.decision
-            cycle.status = "completed"
+            cycle.act_decision = Decision(change.decision)
+            cycle.status = CycleStatus.COMPLETED
             cycle.end_date = change.end_date or today
         cycle.updated_at = now or utcnow()
         session.flush()
@@ -354,7 +355,7 @@ def cycles_needing_nudge(
         .where(
             Team.collaborative_id == collaborative_id,
             Team.active.is_(True),
-            PdsaCycle.status == "open",
+            PdsaCycle.status == CycleStatus.OPEN,
             PdsaCycle.start_date <= today,
             or_(PdsaCycle.planned_end_date < today, PdsaCycle.updated_at <= stale_before),
         )

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storage.enums import Role
 from storage.models import Collaborative, Membership, Team
 
 
@@ -20,7 +21,7 @@ class TeamSeat:
     team_key: str
     team_name: str
     channel_id: str | None
-    role: str  # member | lead
+    role: Role  # member | lead
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class CollaborativeRole:
     collaborative_id: int
     collaborative_key: str
     collaborative_name: str
-    role: str  # faculty | admin
+    role: Role  # faculty | admin
 
 
 @dataclass(frozen=True)
@@ -39,15 +40,15 @@ class Person:
 
     @property
     def is_faculty(self) -> bool:
-        return any(r.role == "faculty" for r in self.roles)
+        return any(r.role == Role.FACULTY for r in self.roles)
 
     @property
     def is_admin(self) -> bool:
-        return any(r.role == "admin" for r in self.roles)
+        return any(r.role == Role.ADMIN for r in self.roles)
 
     @property
     def is_lead(self) -> bool:
-        return any(s.role == "lead" for s in self.seats)
+        return any(s.role == Role.LEAD for s in self.seats)
 
     @property
     def known(self) -> bool:
@@ -77,7 +78,7 @@ def find_person(session: Session, user_id: str) -> Person:
             if not team.active:
                 continue
             current = seats.get(team.id)
-            if current is None or membership.role == "lead":
+            if current is None or membership.role == Role.LEAD:
                 seats[team.id] = TeamSeat(
                     collab.id, collab.name, team.id, team.key, team.name, team.channel_id, membership.role
                 )
@@ -87,7 +88,9 @@ def find_person(session: Session, user_id: str) -> Person:
 
 
 def faculty_ids(session: Session, collaborative_id: int | None = None) -> list[str]:
-    query = select(Membership.slack_user_id).where(Membership.role == "faculty", Membership.active.is_(True))
+    query = select(Membership.slack_user_id).where(
+        Membership.role == Role.FACULTY, Membership.active.is_(True)
+    )
     if collaborative_id is not None:
         query = query.where(Membership.collaborative_id == collaborative_id)
     return sorted(set(session.scalars(query)))
@@ -99,7 +102,7 @@ def lead_ids_by_team(session: Session, team_ids: list[int]) -> dict[int, list[st
     if team_ids:
         rows = session.execute(
             select(Membership.team_id, Membership.slack_user_id).where(
-                Membership.team_id.in_(team_ids), Membership.role == "lead", Membership.active.is_(True)
+                Membership.team_id.in_(team_ids), Membership.role == Role.LEAD, Membership.active.is_(True)
             )
         )
         for team_id, user_id in rows:
@@ -119,6 +122,6 @@ def teams_of_collaboratives(session: Session, collaborative_ids: list[int]) -> l
         .order_by(Team.collaborative_id, Team.name)
     ).all()
     return [
-        TeamSeat(collab.id, collab.name, team.id, team.key, team.name, team.channel_id, "faculty")
+        TeamSeat(collab.id, collab.name, team.id, team.key, team.name, team.channel_id, Role.FACULTY)
         for team, collab in rows
     ]

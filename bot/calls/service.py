@@ -28,6 +28,7 @@ from bot.slack.delivery import Outgoing
 from storage import ledger
 from storage.calendar import RsvpCounts, event_by_id, events_starting_between, rsvp_counts, set_rsvp
 from storage.collaboratives import collaborative_by_id
+from storage.enums import RsvpAnswer
 from storage.models import CalendarEvent, Collaborative
 
 log = logging.getLogger(__name__)
@@ -150,7 +151,7 @@ class RsvpResult:
 
 
 def record_rsvp(
-    ctx: BotContext, event_id: int, user_id: str, response: str, clicked: tuple[str, str] | None = None
+    ctx: BotContext, event_id: int, user_id: str, response: RsvpAnswer, clicked: tuple[str, str] | None = None
 ) -> RsvpResult | None:
     """Store (or change) ``user_id``'s answer, then show the new counts on the call's reminders.
 

@@ -9,6 +9,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 from slack_sdk.models.views import View
 
 from bot.slack.blocks import Message, context, message, section
+from storage.enums import CallKind, RsvpAnswer
 
 RSVP_GOING = "rsvp_going"  # RSVP and feedback buttons carry the call's event id ("42")
 RSVP_NOT_GOING = "rsvp_not_going"
@@ -17,7 +18,10 @@ FEEDBACK_ACTION = "feedback_open"
 CALL_GONE = "That call is no longer on the calendar."
 STALE_BUTTON = "That button is out of date, so your answer wasn't saved."
 
-KIND_LABELS = {"learning_session": "Learning session", "interim_call": "Interim call"}
+KIND_LABELS: dict[str, str] = {
+    CallKind.LEARNING_SESSION: "Learning session",
+    CallKind.INTERIM_CALL: "Interim call",
+}
 STEP_PHRASES = {
     "week-before": "is coming up",
     "day-before": "is tomorrow",
@@ -40,7 +44,7 @@ def call_reminder(
     *,
     event_id: int,
     title: str,
-    kind: str,
+    kind: CallKind,
     starts_at: datetime,
     duration_minutes: int,
     join_url: str | None,
@@ -74,12 +78,12 @@ def rsvp_line(going: int, not_going: int) -> str:
     return f":white_check_mark: Going: *{going}*   ·   :x: Can't make it: *{not_going}*"
 
 
-def rsvp_confirmation(response: str, title: str) -> str:
-    answer = "you're going to" if response == "going" else "you can't make it to"
+def rsvp_confirmation(response: RsvpAnswer, title: str) -> str:
+    answer = "you're going to" if response == RsvpAnswer.GOING else "you can't make it to"
     return f"Thanks: {answer} {title}. You can change your answer with the buttons any time."
 
 
-def feedback_request(*, event_id: int, title: str, kind: str) -> Message:
+def feedback_request(*, event_id: int, title: str, kind: CallKind) -> Message:
     text = f"How was “{title}”? Two minutes of feedback tells faculty what to keep and what to change."
     blocks: list[Block] = [
         section(f":speech_balloon: *How was “{title}”?*"),

@@ -20,6 +20,7 @@ from storage.collaboratives import (
     sync_collaborative,
 )
 from storage.db import Database, backend_name
+from storage.enums import CallKind, Direction, MeasureKind, MeasureType
 from storage.migrate import is_current, upgrade
 
 
@@ -51,15 +52,15 @@ def spec_to_state(spec: CollaborativeSpec, source_path: str | None = None) -> Co
             MeasureState(
                 key=m.key,
                 name=m.name,
-                type=m.type,
-                kind=m.kind,
+                type=MeasureType(m.type),
+                kind=MeasureKind(m.kind),
                 numerator_definition=m.numerator,
                 denominator_definition=m.denominator,
                 definition=m.definition,
                 baseline=m.baseline,
                 goal=m.goal,
                 nqf=m.nqf,
-                direction=m.direction,
+                direction=Direction(m.direction),
                 multiplier=float(m.multiplier) if m.multiplier is not None else None,
                 position=index,
             )
@@ -69,7 +70,7 @@ def spec_to_state(spec: CollaborativeSpec, source_path: str | None = None) -> Co
             EventState(
                 key=o.key,
                 title=o.title,
-                kind=o.kind,
+                kind=CallKind(o.kind),
                 starts_at=o.starts_at,
                 duration_minutes=o.duration_minutes,
                 join_url=o.join_url,

@@ -34,20 +34,21 @@ from bot.analytics.runchart import DEFAULT_BASELINE_POINTS, RunChartResult, anal
 from bot.analytics.series import collaborative_series, progress_to_goal, team_series, to_periods
 from bot.months import day_in_following_month, iso_week, last_complete, local_time
 from storage.digest_queries import DigestData
+from storage.enums import CallKind, CycleStatus, Decision, Direction, MeasureKind, MeasureType
 
 NO_PDSA_DAYS = 42
 WEEK_DAYS = 7
 NOT_TRACKED = "not tracked yet"
-DECISIONS = ("adopt", "adapt", "abandon")
+DECISIONS = tuple(Decision)
 
 
 @dataclass(frozen=True)
 class MeasureLine:
     key: str
     name: str
-    type: str
-    kind: str
-    direction: str
+    type: MeasureType
+    kind: MeasureKind
+    direction: Direction
     goal: float | None
     value: float | None  # collaborative value for the reporting period
     previous: float | None  # the month before
@@ -61,7 +62,7 @@ class MeasureLine:
 
     @property
     def percent(self) -> bool:
-        return self.type == "proportion"
+        return self.type == MeasureType.PROPORTION
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ class PdsaActivity:
 @dataclass(frozen=True)
 class UpcomingCall:
     title: str
-    kind: str
+    kind: CallKind
     starts_at: datetime  # local time
     join_url: str | None
     going: int
@@ -221,9 +222,9 @@ def _collaborative_lines(
         else:
             series = pd.DataFrame({"value": [], "n_teams": []}, index=pd.PeriodIndex([], freq="M"))
         values = series["value"].reindex(months).to_numpy(dtype=np.float64)
-        if measure["type"] == "count":  # a team-level goal: compare the mean per reporting team
+        if measure["type"] == MeasureType.COUNT:  # a team-level goal: compare the mean per reporting team
             values = values / series["n_teams"].reindex(months).to_numpy(dtype=np.float64)
-        percent = bool(measure["type"] == "proportion")
+        percent = bool(measure["type"] == MeasureType.PROPORTION)
         result = analyse(values, measure["direction"], span, percent=percent)
         value = _optional(values[-1])
         previous = _optional(values[-2]) if values.size > 1 else None
@@ -322,7 +323,7 @@ def _pdsa_activity(
 ) -> PdsaActivity:
     week_start = today - pd.Timedelta(days=WEEK_DAYS)
     started = pdsa["start_date"]
-    completed = pdsa["status"] == "completed"
+    completed = pdsa["status"] == CycleStatus.COMPLETED
     finished_on = pdsa["end_date"].fillna(
         pdsa["updated_at"].dt.tz_convert(tz).dt.tz_localize(None).dt.normalize()
     )
@@ -393,7 +394,7 @@ def _spotlight(
             panel.loc[(team, measure)].to_numpy(dtype=np.float64),
             str(row["direction"]),
             span,
-            percent=row["type"] == "proportion",
+            percent=row["type"] == MeasureType.PROPORTION,
         )
         reasons.setdefault(team, []).append(f"{measure_names[measure]}: {result.finding}")
     order = {team: i for i, team in enumerate(data.teams["team"])}
@@ -406,7 +407,7 @@ def _calls(data: DigestData, tz: ZoneInfo) -> list[UpcomingCall]:
     return [
         UpcomingCall(
             title=str(call["title"]),
-            kind=str(call["kind"]),
+            kind=CallKind(call["kind"]),
             starts_at=pd.Timestamp(call["starts_at"]).to_pydatetime().astimezone(tz),
             join_url=call["join_url"] if isinstance(call["join_url"], str) else None,
             going=int(call["going"]),

@@ -10,6 +10,7 @@ from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 from bot.measures.status import Status
 from bot.measures.status_views import status_blocks
 from bot.slack.blocks import Message, context, mentions, message, section
+from storage.enums import Role
 from storage.people import Person
 
 MEASURES_HELP = (
@@ -38,9 +39,9 @@ def _command_lines(commands: Sequence[tuple[str, str]]) -> str:
 def _oversees(person: Person) -> str:
     roles = sorted({r.role for r in person.roles})
     names = ", ".join(sorted({r.collaborative_name for r in person.roles}))
-    if roles == ["faculty"]:
+    if roles == [Role.FACULTY]:
         return f"*Faculty* of {names}: you see every team's data and get the weekly digest."
-    if roles == ["admin"]:
+    if roles == [Role.ADMIN]:
         return f"*Admin* of {names}: you can act for every team."
     return f"*Faculty and admin* of {names}: you see every team's data and get the weekly digest."
 
@@ -59,7 +60,8 @@ def help_message(person: Person, faculty: Sequence[str]) -> Message:
 
     if person.seats:
         teams = ", ".join(
-            f"*{seat.team_name}*" + (" (team lead)" if seat.role == "lead" else "") for seat in person.seats
+            f"*{seat.team_name}*" + (" (team lead)" if seat.role == Role.LEAD else "")
+            for seat in person.seats
         )
         blocks.append(section(f"You're on {teams}. Here's what you can do:"))
         own = [("/measures", MEASURES_HELP), ("/pdsa", PDSA_HELP), ("/collab status", STATUS_HELP)]

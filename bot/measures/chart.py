@@ -18,6 +18,7 @@ from bot.context import BotContext
 from bot.digest.rules import baseline_months, team_panel
 from bot.measures.chart_views import team_chart_comment, team_chart_filename
 from storage.digest_queries import DigestData, load_team_data
+from storage.enums import MeasureType
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def build_team_chart(data: DigestData, period: pd.Period) -> TeamChart | None:
     panel = team_panel(data, reports, months)
     key = (team["team"], measure["key"])
     values = panel.loc[key].to_numpy(dtype=np.float64) if key in panel.index else np.full(len(months), np.nan)
-    percent = bool(measure["type"] == "proportion")
+    percent = bool(measure["type"] == MeasureType.PROPORTION)
     result = analyse(values, str(measure["direction"]), span, percent=percent)
     before = analyse(values[:-1], str(measure["direction"]), span, percent=percent)
     starts: list[pd.Period] = (

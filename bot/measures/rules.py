@@ -22,6 +22,7 @@ from datetime import date, datetime
 
 from bot import months
 from bot.phi import phi_error
+from storage.enums import Direction, MeasureType
 from storage.models import Collaborative, Measure
 from storage.reports import Narrative, ReportedValue
 
@@ -64,12 +65,12 @@ class MeasureInfo:
     id: int
     key: str
     name: str
-    type: str  # proportion | count | rate
+    type: MeasureType
     numerator_definition: str | None
     denominator_definition: str | None
     definition: str | None
     goal: float | None
-    direction: str
+    direction: Direction
     multiplier: float | None
 
     @classmethod
@@ -89,7 +90,7 @@ class MeasureInfo:
 
     @property
     def parts(self) -> tuple[str, ...]:
-        return (COUNT,) if self.type == "count" else (NUMERATOR, DENOMINATOR)
+        return (COUNT,) if self.type == MeasureType.COUNT else (NUMERATOR, DENOMINATOR)
 
     def definition_of(self, part: str) -> str | None:
         if part == NUMERATOR:
@@ -233,7 +234,7 @@ def parse_values(measures: Sequence[MeasureInfo], texts: Mapping[str, str | None
                 result.errors[field_key(m.key, part)] = error
             elif number is not None:
                 numbers[part] = number
-        if m.type == "count":
+        if m.type == MeasureType.COUNT:
             if COUNT in numbers:
                 count = float(numbers[COUNT])
                 result.values[m.id] = ReportedValue(m.id, None, None, count)
@@ -247,13 +248,13 @@ def parse_values(measures: Sequence[MeasureInfo], texts: Mapping[str, str | None
                 "are also in the denominator; if no patients qualified this month, enter 0 for both."
             )
             continue
-        if m.type == "proportion" and num > den:
+        if m.type == MeasureType.PROPORTION and num > den:
             result.errors[field_key(m.key, NUMERATOR)] = (
                 f"This is more than the denominator ({den}). The numerator counts only patients who "
                 "are also in the denominator, so it can't be larger."
             )
             continue
-        scale = (m.multiplier or 1.0) if m.type == "rate" else 1.0
+        scale = (m.multiplier or 1.0) if m.type == MeasureType.RATE else 1.0
         value = None if den == 0 else num / den * scale
         result.values[m.id] = ReportedValue(m.id, float(num), float(den), value)
     return result

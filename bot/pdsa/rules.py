@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bot.phi import phi_error
+from storage.enums import Decision
 from storage.pdsa import DECISIONS, CycleRecord, CycleUpdate, NewCycle
 
 TEXT_LIMIT = 3000
@@ -39,12 +40,16 @@ FIELD_NAMES = {
     "study_results": "the results",
 }
 
-DECISION_LABELS = {
-    "adopt": "Adopt: make it standard work",
-    "adapt": "Adapt: change it and test again",
-    "abandon": "Abandon: stop testing this idea",
+DECISION_LABELS: dict[str, str] = {
+    Decision.ADOPT: "Adopt: make it standard work",
+    Decision.ADAPT: "Adapt: change it and test again",
+    Decision.ABANDON: "Abandon: stop testing this idea",
 }
-DECISION_EMOJI = {"adopt": ":white_check_mark:", "adapt": ":arrows_counterclockwise:", "abandon": ":x:"}
+DECISION_EMOJI: dict[str, str] = {
+    Decision.ADOPT: ":white_check_mark:",
+    Decision.ADAPT: ":arrows_counterclockwise:",
+    Decision.ABANDON: ":x:",
+}
 
 
 @dataclass(frozen=True)

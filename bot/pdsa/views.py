@@ -46,6 +46,7 @@ from bot.pdsa.rules import (
 from bot.slack.blocks import Message, context, message, section
 from bot.slack.modals import ModalFrame, notice_view
 from bot.slack.payloads import Payload, RowId
+from storage.enums import Decision
 from storage.pdsa import DECISIONS, ChangeIdeaRow, CycleRecord, LinkedMeasure
 from storage.people import TeamSeat
 
@@ -134,10 +135,10 @@ def done_view(cycle: CycleRecord) -> View:
         f":checkered_flag: *Cycle {cycle.cycle_number}* of *{cycle.change_idea}* is complete: "
         f"*{cycle.act_decision}*."
     )
-    if cycle.act_decision == "adapt":
+    if cycle.act_decision == Decision.ADAPT:
         text += " Plan the next cycle on this idea now, or later from the team channel."
     blocks: list[Block] = [section(text)]
-    if cycle.act_decision == "adapt":
+    if cycle.act_decision == Decision.ADAPT:
         blocks.append(
             ActionsBlock(
                 block_id="next",
@@ -544,7 +545,7 @@ def team_card(cycle: CycleRecord) -> Message:
     buttons: list[ButtonElement] = []
     if cycle.is_open:
         buttons.append(ButtonElement(text="Update", action_id=ACTION_OPEN, value=cycle_value(cycle.id)))
-    elif cycle.act_decision == "adapt":
+    elif cycle.act_decision == Decision.ADAPT:
         buttons.append(
             ButtonElement(
                 text="Plan next cycle", action_id=ACTION_NEXT, value=cycle_value(cycle.id), style="primary"

@@ -24,6 +24,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 
@@ -45,6 +46,14 @@ WORKERS = 8
 CLAIM_AHEAD = 0.05
 #: How long a claim protects a message being sent from other senders.
 LEASE_SECONDS = 120.0
+
+
+class Outcome(StrEnum):
+    """What one attempt to send a ledger row did."""
+
+    SENT = "sent"
+    SKIPPED = "skipped"  # sent before, or being sent by someone else
+    FAILED = "failed"  # left pending: a later run sends it
 
 
 @dataclass(frozen=True)
@@ -76,7 +85,7 @@ class DeliverySummary:
 
 @dataclass(frozen=True)
 class _Result:
-    outcome: str  # sent | skipped | failed
+    outcome: Outcome
     posted_at: float | None = None  # time.monotonic() when the (last successful) post started
 
 
@@ -113,7 +122,7 @@ def _send(ctx: BotContext, key: str, lease_seconds: float, not_before: float = 0
     """
     claim = ledger.claim(ctx.db, key, lease_seconds=lease_seconds)
     if claim is None:
-        return _Result("skipped")
+        return _Result(Outcome.SKIPPED)
     delay = not_before - time.monotonic()
     if delay > 0:
         time.sleep(delay)
@@ -123,21 +132,21 @@ def _send(ctx: BotContext, key: str, lease_seconds: float, not_before: float = 0
         error = slack_error_code(exc)
         log.warning("delivery %s failed: %s", key, error)
         ledger.mark_failed(ctx.db, key, error)
-        return _Result("failed", time.monotonic())
+        return _Result(Outcome.FAILED, time.monotonic())
     except (SlackClientError, OSError, ValueError, _NotYet) as exc:
         log.warning("delivery %s failed: %s", key, type(exc).__name__)
         ledger.mark_failed(ctx.db, key, type(exc).__name__)
-        return _Result("failed", time.monotonic())
+        return _Result(Outcome.FAILED, time.monotonic())
     ledger.mark_sent(ctx.db, key, ts)
-    return _Result("sent", posted)
+    return _Result(Outcome.SENT, posted)
 
 
-def send_claimed(ctx: BotContext, key: str, lease_seconds: float = LEASE_SECONDS) -> str:
+def send_claimed(ctx: BotContext, key: str, lease_seconds: float = LEASE_SECONDS) -> Outcome:
     """Claim and send one ledger row; returns 'sent', 'skipped' or 'failed'."""
     return _send(ctx, key, lease_seconds).outcome
 
 
-def deliver(ctx: BotContext, out: Outgoing) -> str:
+def deliver(ctx: BotContext, out: Outgoing) -> Outcome:
     ledger.record_intents(ctx.db, [_intent(out)])
     return send_claimed(ctx, out.key)
 
@@ -244,7 +253,7 @@ class _FanOut:
     def work(self) -> None:
         while (item := self._next()) is not None:
             channel, key, ready_at = item
-            result = _Result("failed")
+            result = _Result(Outcome.FAILED)
             try:
                 result = _send(self.ctx, key, self.lease_seconds, not_before=ready_at)
             except Exception:  # a database hiccup: the row stays claimable, the next run retries
@@ -278,12 +287,12 @@ def _fan_out(
     return _FanOut(ctx, pairs, interval, limit, lease_seconds).run(workers)
 
 
-def count_outcome(summary: DeliverySummary, outcome: str, key: str) -> None:
+def count_outcome(summary: DeliverySummary, outcome: Outcome, key: str) -> None:
     """Add one ``deliver``/``run_once``/``_send`` outcome to ``summary``."""
-    if outcome == "sent":
+    if outcome == Outcome.SENT:
         summary.sent += 1
         summary.sent_keys.append(key)
-    elif outcome == "skipped":
+    elif outcome == Outcome.SKIPPED:
         summary.skipped += 1
     else:
         summary.failed += 1
@@ -298,7 +307,7 @@ def run_once(
     action: Callable[[str | None], str | None],
     collaborative_id: int | None = None,
     thread_key: str | None = None,
-) -> str:
+) -> Outcome:
     """Do a side effect other than a message (e.g. a file upload) once per ``key``.
 
     ``action(thread_ts)`` gets the ``ts`` of the ``thread_key`` message (None without one) and
@@ -315,7 +324,7 @@ def run_once(
         thread_key=thread_key,
     )
     if ledger.claim(ctx.db, key) is None:
-        return "skipped"
+        return Outcome.SKIPPED
     thread_ts = ledger.sent_ts(ctx.db, thread_key) if thread_key else None
     try:
         if thread_key and thread_ts is None:
@@ -325,10 +334,10 @@ def run_once(
         error = slack_error_code(exc)
         log.warning("side effect %s failed: %s", key, error)
         ledger.mark_failed(ctx.db, key, error)
-        return "failed"
+        return Outcome.FAILED
     except (SlackClientError, OSError, _NotYet) as exc:
         log.warning("side effect %s failed: %s", key, type(exc).__name__)
         ledger.mark_failed(ctx.db, key, type(exc).__name__)
-        return "failed"
+        return Outcome.FAILED
     ledger.mark_sent(ctx.db, key, result)
-    return "sent"
+    return Outcome.SENT
