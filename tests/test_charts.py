@@ -29,7 +29,7 @@ def test_render_run_chart_png_and_alt_text() -> None:
     assert len(png) > 10_000
     assert result.finding in alt
     assert "BP control — Riverside" in alt
-    assert "Goal 70.0%" in alt
+    assert "Goal 70%" in alt
     assert "2 months with a PDSA cycle start" in alt
 
 

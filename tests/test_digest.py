@@ -167,9 +167,11 @@ def test_messages_fit_slack_limits_for_a_large_collaborative() -> None:
     assert sum(str(r["blocks"]).count("Community Health Center number") for r in replies) >= 2 * teams
 
 
-def test_rates_are_shown_per_their_own_multiplier() -> None:
+def test_values_are_shown_as_in_the_confirmation_rates_per_their_own_multiplier() -> None:
     from bot.digest.views import format_value
 
-    assert format_value(2.5, "rate", 1000.0) == "2.50 per 1,000"
-    assert format_value(12.0, "rate", 10000.0) == "12.00 per 10,000"
-    assert format_value(0.63, "proportion") == "63.0%"
+    assert format_value(2.5, "rate", 1000.0) == "2.5 per 1,000"
+    assert format_value(12.0, "rate", 10000.0) == "12.0 per 10,000"
+    assert format_value(0.63, "proportion") == "63%"
+    assert format_value(20.0, "count") == "20 per team" and format_value(20.5, "count") == "20.5 per team"
+    assert format_value(None, "count") == "no data" and format_value(float("nan"), "rate") == "no data"

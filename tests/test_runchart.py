@@ -75,7 +75,7 @@ def test_shift_below_is_improvement_when_down_and_deterioration_when_up() -> Non
     down = analyse(values, "down", baseline_n=6, percent=True)
     assert down.shift
     assert down.signal_direction == "improvement"
-    assert down.finding == "Improvement: 6 points in a row below the baseline median (60.5%)."
+    assert down.finding == "Improvement: 6 points in a row below the baseline median (60%)."
     assert analyse(values, "up", baseline_n=6).signal_direction == "deterioration"
     assert analyse(values, "lower", baseline_n=6).signal_direction == "improvement"
 

@@ -121,7 +121,7 @@ def test_signals_by_team() -> None:
     assert list(result.index) == [("a", "bp"), ("b", "bp")]
     assert result.loc[("a", "bp"), "signal_direction"] == "improvement"
     assert result.loc[("a", "bp"), "shift"]
-    assert "50.0%" in result.loc[("a", "bp"), "finding"]
+    assert "50%" in result.loc[("a", "bp"), "finding"]
     assert not result.loc[("b", "bp"), "has_signal"]
     assert result.loc[("b", "bp"), "n_points"] == 11
     assert result["improvement"].mean() == 0.5

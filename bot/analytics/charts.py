@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, PercentFormatter
 
 from bot.analytics.runchart import RunChartResult
+from bot.format import figure
 
 FIGSIZE = (8.0, 4.5)
 DPI = 110
@@ -37,10 +38,6 @@ PeriodLike = pd.Period | date | str
 
 def _month(value: PeriodLike) -> pd.Period:
     return value.asfreq("M") if isinstance(value, pd.Period) else pd.Period(value, freq="M")
-
-
-def _fmt(value: float, percent: bool) -> str:
-    return f"{value:.1%}" if percent else f"{value:.4g}"
 
 
 def _tick_positions(n: int) -> list[int]:
@@ -64,7 +61,7 @@ def _draw_median(ax: Axes, n: int, center: float, baseline_n: int, percent: bool
     if math.isnan(center) or n == 0:
         return
     end = min(max(baseline_n, 1), n) - 1
-    label = f"Baseline median ({_fmt(center, percent)})"
+    label = f"Baseline median ({figure(center, percent)})"
     ax.plot([0, max(end, 0.4)], [center, center], color=MEDIAN_COLOUR, lw=2, label=label, zorder=2)
     if end < n - 1:
         ax.plot([end, n - 1], [center, center], color=MEDIAN_COLOUR, lw=2, ls="--", zorder=2)
@@ -75,7 +72,7 @@ def _draw_goal(ax: Axes, goal: float | None, n: int, percent: bool) -> None:
         return
     ax.axhline(goal, color=GOAL_COLOUR, lw=2, ls=":", zorder=1)
     ax.annotate(
-        f"Goal {_fmt(goal, percent)}",
+        f"Goal {figure(goal, percent)}",
         xy=(max(n - 1, 0), goal),
         xytext=(0, 4),
         textcoords="offset points",
@@ -182,12 +179,12 @@ def _alt_text(
         first, last = months[reported[0]], months[reported[-1]]
         parts.append(
             f"{reported.size} monthly values from {first.strftime('%B %Y')} to {last.strftime('%B %Y')}; "
-            f"latest {_fmt(float(y[reported[-1]]), percent)}."
+            f"latest {figure(float(y[reported[-1]]), percent)}."
         )
     if not math.isnan(result.center):
-        parts.append(f"Baseline median {_fmt(result.center, percent)} from the first {baseline_n} months.")
+        parts.append(f"Baseline median {figure(result.center, percent)} from the first {baseline_n} months.")
     if goal is not None and not math.isnan(goal):
-        parts.append(f"Goal {_fmt(goal, percent)}.")
+        parts.append(f"Goal {figure(goal, percent)}.")
     if n_pdsa:
         parts.append(f"{n_pdsa} month{'s' if n_pdsa != 1 else ''} with a PDSA cycle start marked.")
     return " ".join(parts)

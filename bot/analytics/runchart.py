@@ -23,6 +23,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from bot.format import figure
+
 Direction = Literal["up", "down"]
 SignalDirection = Literal["improvement", "deterioration"]
 
@@ -206,10 +208,6 @@ def _points(count: int) -> str:
     return f"{count} point" if count == 1 else f"{count} points"
 
 
-def _format(value: float, percent: bool) -> str:
-    return f"{value:.1%}" if percent else f"{value:.4g}"
-
-
 def _describe(event: _Event, center_text: str) -> str:
     if event.kind == "trend":
         return f"{event.length} points in a row {'rising' if event.sign > 0 else 'falling'}"
@@ -294,7 +292,7 @@ def analyse(
     events = shift_events + [e for e in long_events if e not in shift_events] + trend_events
 
     signal_direction = _overall_direction(events, runs, too_few, better)
-    center_text = _format(center, percent)
+    center_text = figure(center, percent)
     return RunChartResult(
         n_points=int(reported.size),
         n_useful=n_useful,

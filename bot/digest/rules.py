@@ -163,6 +163,7 @@ def reporting_period(local_day: date) -> pd.Period:
 
 
 def _optional(value: object) -> float | None:
+    """A number from a data-frame cell, or None for a missing one (None or NaN)."""
     if value is None:
         return None
     number = float(value)  # type: ignore[arg-type]
@@ -249,7 +250,7 @@ def _collaborative_lines(
                 progress=None
                 if value is None or goal is None or start is None
                 else progress_to_goal(start, value, goal),
-                multiplier=_float_or_none(measure.get("multiplier")),
+                multiplier=_optional(measure.get("multiplier")),
             )
         )
         charts.append(
@@ -497,11 +498,3 @@ def _to_date(value: object) -> date | None:
 def week_key(digest: Digest) -> str:
     """The ledger key of the week's main digest message."""
     return f"weekly-digest:{digest.collaborative_key}:{digest.week}"
-
-
-def _float_or_none(value: object) -> float | None:
-    """A number from a data-frame cell, or None for a missing one (None or NaN)."""
-    if value is None:
-        return None
-    number = float(value)  # type: ignore[arg-type]
-    return None if math.isnan(number) else number

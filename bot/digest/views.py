@@ -13,7 +13,9 @@ from collections.abc import Iterable, Sequence
 from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 
 from bot.digest.rules import ChartSeries, Digest, MeasureLine, TeamFlag
+from bot.format import measure_value
 from bot.slack.blocks import Message, context, message, plain_message, section
+from storage.enums import MeasureType
 
 SECTION_LIMIT = 3000
 MAX_MESSAGE_BLOCKS = 50
@@ -30,13 +32,11 @@ REFUSAL = (
 
 
 def format_value(value: float | None, measure_type: str, multiplier: float | None = None) -> str:
+    """A collaborative value as the confirmation shows it; counts are the mean per reporting team."""
     if value is None or math.isnan(value):
         return "no data"
-    if measure_type == "proportion":
-        return f"{value:.1%}"
-    if measure_type == "rate":
-        return f"{value:.2f} per {multiplier or 1000:,.0f}"
-    return f"{value:.1f} per team"
+    shown = measure_value(value, measure_type, multiplier)
+    return f"{shown} per team" if measure_type == MeasureType.COUNT else shown
 
 
 def format_change(line: MeasureLine) -> str:
@@ -47,7 +47,7 @@ def format_change(line: MeasureLine) -> str:
     if line.percent:
         amount = f"{size * 100:.1f} pts"
     else:
-        amount = f"{size:.2f}" if line.type == "rate" else f"{size:.1f}"
+        amount = f"{size:.2f}" if line.type == MeasureType.RATE else f"{size:.1f}"
     if amount in ("0.0 pts", "0.00", "0.0"):
         return "about the same as last month"
     better = (line.change > 0) == (line.direction == "up")

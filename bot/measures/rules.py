@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from bot import months
+from bot.format import clean, measure_value, whole
 from bot.phi import phi_error
 from storage.enums import Direction, MeasureType
 from storage.models import Collaborative, Measure
@@ -108,13 +109,6 @@ class MeasureInfo:
 
 def field_key(measure_key: str, part: str) -> str:
     return f"{measure_key}:{part}"
-
-
-def whole(number: float | None) -> str:
-    """A stored figure as the text a person typed (120, not 120.0)."""
-    if number is None:
-        return ""
-    return str(int(number)) if float(number).is_integer() else f"{number:g}"
 
 
 def field_texts(measures: Sequence[MeasureInfo], values: Mapping[int, ReportedValue]) -> dict[str, str]:
@@ -282,16 +276,11 @@ def narrative_errors(texts: Mapping[str, str | None], today: date) -> dict[str, 
     return errors
 
 
-def clean_text(text: str | None) -> str | None:
-    stripped = (text or "").strip()
-    return stripped or None
-
-
 def narrative_of(texts: Mapping[str, str | None], self_assessment: float | None) -> Narrative:
     return Narrative(
-        wins=clean_text(texts.get("wins")),
-        barriers=clean_text(texts.get("barriers")),
-        help_needed=clean_text(texts.get("help_needed")),
+        wins=clean(texts.get("wins")),
+        barriers=clean(texts.get("barriers")),
+        help_needed=clean(texts.get("help_needed")),
         self_assessment=self_assessment,
     )
 
@@ -361,20 +350,13 @@ def unusual_warning(unusual: Sequence[UnusualValue], period: str) -> str:
 
 
 def format_value(m: MeasureInfo, value: float | None) -> str:
-    """A value as a nurse reads it: 63 %, 41, 2.5 per 1,000."""
-    if value is None:
-        return "n/a"
-    if m.type == "proportion":
-        return f"{value * 100:.0f}%"
-    if m.type == "rate":
-        per = f"{m.multiplier or 1:,.0f}"
-        return f"{value:.1f} per {per}"
-    return whole(value) if float(value).is_integer() else f"{value:.1f}"
+    """A value of ``m`` as a nurse reads it: 63%, 41, 2.5 per 1,000."""
+    return measure_value(value, m.type, m.multiplier)
 
 
 def format_reported(m: MeasureInfo, value: ReportedValue) -> str:
     shown = format_value(m, value.value)
-    if m.type != "count":
+    if m.type != MeasureType.COUNT:
         shown += f" ({whole(value.numerator)}/{whole(value.denominator)})"
     return shown
 

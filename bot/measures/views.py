@@ -30,6 +30,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot import months
+from bot.format import clip
 from bot.measures import rules
 from bot.measures.rules import MeasureInfo, ReportForm, ReportLine, Saved, SubmittedForm
 from bot.slack.blocks import Message, context, message, section
@@ -46,16 +47,12 @@ MAX_BLOCKS = 100
 PHI_REMINDER = "Never include patient names, record numbers, dates of birth or contact details."
 
 
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def block_id(name: str, team_id: int, period: str) -> str:
     return f"{name}|{team_id}|{period}"
 
 
 def _plain(text: str, limit: int) -> PlainTextObject:
-    return PlainTextObject(text=_cut(text, limit), emoji=True)
+    return PlainTextObject(text=clip(text, limit), emoji=True)
 
 
 def _modal(
@@ -113,7 +110,7 @@ def _metadata(form: ReportForm) -> str:
 
 
 def _team_picker(form: ReportForm) -> Block:
-    options = [Option(value=str(t.team_id), text=_cut(t.name, 75)) for t in form.teams[:100]]
+    options = [Option(value=str(t.team_id), text=clip(t.name, 75)) for t in form.teams[:100]]
     initial = next((o for o in options if o.value == str(form.team_id)), options[0])
     return InputBlock(
         block_id=block_id(rules.TEAM, form.team_id, form.period),
@@ -153,8 +150,8 @@ def _measure_input(form: ReportForm, m: MeasureInfo, part: str) -> Block:
         hint = f"{hint} (Last reported: {form.previous[key]}.)".strip()
     return InputBlock(
         block_id=block_id(key, form.team_id, form.period),
-        label=_cut(m.label(part), 2000),
-        hint=_cut(hint, 2000) if hint else None,
+        label=clip(m.label(part), 2000),
+        hint=clip(hint, 2000) if hint else None,
         element=NumberInputElement(
             action_id=VALUE_ACTION,
             is_decimal_allowed=False,

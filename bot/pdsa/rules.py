@@ -95,14 +95,6 @@ class PlanDraft:
     previous: tuple[str, ...] = field(default_factory=tuple)  # one line per earlier cycle on the ramp
 
 
-def clean(text: str | None) -> str | None:
-    """Stripped text, or None when blank."""
-    if text is None:
-        return None
-    text = text.strip()
-    return text or None
-
-
 def too_long_error(limit: int) -> str:
     return f"That's too long for Slack: please keep it under {limit:,} characters."
 

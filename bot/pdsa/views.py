@@ -33,6 +33,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.format import clean, clip
 from bot.pdsa.rules import (
     CHANGE_IDEA_NEW,
     CHANGE_IDEA_PICK,
@@ -41,7 +42,6 @@ from bot.pdsa.rules import (
     PlanDraft,
     PlanForm,
     UpdateForm,
-    clean,
 )
 from bot.slack.blocks import Message, context, message, section
 from bot.slack.modals import ModalFrame, notice_view
@@ -86,12 +86,6 @@ class TeamRef(_Spaced):
     """Which team the start and New-cycle modals are for: ``{"team_id": 2}``."""
 
     team_id: RowId
-
-
-def clip(text: str | None, limit: int) -> str:
-    """``text`` cut to ``limit`` characters (with an ellipsis when cut)."""
-    text = text or ""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _option(label: str, value: str) -> Option:
