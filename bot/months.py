@@ -112,6 +112,11 @@ def day_label(day: date) -> str:
     return f"{day.strftime('%B')} {day.day}"
 
 
+def short_day_label(day: date) -> str:
+    """``Mar 2``."""
+    return f"{day:%b} {day.day}"
+
+
 def weekday_label(day: date) -> str:
     """``Friday, April 10``."""
     return f"{day.strftime('%A, %B')} {day.day}"

@@ -78,6 +78,7 @@ def test_labels() -> None:
     assert months.month_label("2026-03") == "March 2026"
     assert months.day_label(date(2026, 4, 10)) == "April 10"
     assert months.weekday_label(date(2026, 4, 10)) == "Friday, April 10"
+    assert months.short_day_label(date(2026, 3, 2)) == "Mar 2"
 
 
 def test_the_clock_tells_aware_time() -> None:

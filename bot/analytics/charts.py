@@ -22,6 +22,7 @@ from matplotlib.ticker import FixedLocator, PercentFormatter
 
 from bot.analytics.runchart import RunChartResult
 from bot.format import figure
+from bot.months import month_label
 
 FIGSIZE = (8.0, 4.5)
 DPI = 110
@@ -178,7 +179,7 @@ def _alt_text(
     if reported.size:
         first, last = months[reported[0]], months[reported[-1]]
         parts.append(
-            f"{reported.size} monthly values from {first.strftime('%B %Y')} to {last.strftime('%B %Y')}; "
+            f"{reported.size} monthly values from {month_label(str(first))} to {month_label(str(last))}; "
             f"latest {figure(float(y[reported[-1]]), percent)}."
         )
     if not math.isnan(result.center):

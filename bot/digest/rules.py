@@ -32,7 +32,7 @@ import pandas as pd
 from bot.analytics.panel import analyse_panel
 from bot.analytics.runchart import DEFAULT_BASELINE_POINTS, RunChartResult, analyse, baseline_length
 from bot.analytics.series import collaborative_series, progress_to_goal, team_series, to_periods
-from bot.months import day_in_following_month, iso_week, last_complete, local_time
+from bot.months import day_in_following_month, iso_week, last_complete, local_time, month_label
 from storage.digest_queries import DigestData
 from storage.enums import CallKind, CycleStatus, Decision, Direction, MeasureKind, MeasureType
 
@@ -149,7 +149,7 @@ class Digest:
 
     @property
     def period_label(self) -> str:
-        return self.period.strftime("%B %Y")
+        return month_label(str(self.period))
 
 
 def due_date(period: pd.Period, due_day: int) -> date:
@@ -366,7 +366,7 @@ def _support(
         last = last_pdsa.reindex(teams.to_numpy())
         quiet = last.isna() | (last <= today - pd.Timedelta(days=NO_PDSA_DAYS))
     flags: list[TeamFlag] = []
-    months = f"{due_pair[0].strftime('%B %Y')} and {due_pair[1].strftime('%B %Y')}"
+    months = f"{month_label(str(due_pair[0]))} and {month_label(str(due_pair[1]))}"
     for team, name in zip(teams, data.teams["name"], strict=True):
         reasons: list[str] = []
         if bool(missed_two.get(team, False)):

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pandas as pd
 
 from bot.analytics.runchart import RunChartResult
+from bot.months import month_label
 
 
 def team_chart_comment(measure_name: str, period: pd.Period, result: RunChartResult, new_signal: bool) -> str:
     """One line, plus the new signal (if any) in one sentence."""
-    text = f"Thanks for reporting {period.strftime('%B %Y')}. Here is your run chart for *{measure_name}*."
+    text = f"Thanks for reporting {month_label(str(period))}. Here is your run chart for *{measure_name}*."
     if new_signal and result.signal_direction == "improvement":
         return f"{text}\n:tada: New signal of improvement: {result.finding}"
     if new_signal and result.signal_direction == "deterioration":

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.context import BotContext
-from bot.months import iso_week, local_date
+from bot.months import iso_week, local_date, short_day_label
 from bot.pdsa.views import nudge_message
 from bot.slack.delivery import Outgoing
 from storage.pdsa import CycleRecord, cycles_needing_nudge
@@ -21,7 +21,7 @@ STALE_DAYS = 14
 def nudge_reason(cycle: CycleRecord, as_of: datetime, timezone: str) -> str:
     today = local_date(as_of, timezone)
     if cycle.planned_end_date is not None and cycle.planned_end_date < today:
-        return f"it was planned to end on {cycle.planned_end_date:%b} {cycle.planned_end_date.day}"
+        return f"it was planned to end on {short_day_label(cycle.planned_end_date)}"
     days = (as_of - cycle.updated_at).days
     return f"there's been no update for {days} days"
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from bot.months import short_day_label
 from bot.phi import phi_error
 from storage.enums import Decision
 from storage.pdsa import DECISIONS, CycleRecord, CycleUpdate, NewCycle
@@ -172,7 +173,7 @@ def validate_update(
         )
     if form.end_date is not None and form.end_date < cycle.start_date:
         errors["end_date"] = (
-            f"The end date can't be before the start date ({cycle.start_date:%b} {cycle.start_date.day})."
+            f"The end date can't be before the start date ({short_day_label(cycle.start_date)})."
         )
     if errors:
         return None, errors
@@ -182,7 +183,7 @@ def validate_update(
 def ramp_line(cycle: CycleRecord) -> str:
     """One line about a cycle on a ramp: ``Cycle 2 (from Mar 2): adapt``."""
     outcome = cycle.act_decision or "in progress"
-    return f"Cycle {cycle.cycle_number} (from {cycle.start_date:%b} {cycle.start_date.day}): {outcome}"
+    return f"Cycle {cycle.cycle_number} (from {short_day_label(cycle.start_date)}): {outcome}"
 
 
 def ramp_of(cycles: list[CycleRecord], change_idea_id: int) -> list[CycleRecord]:
