@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import threading
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
 from storage.collaboratives import active_measures, collaborative_by_key
 from storage.db import Database
-from storage.models import ChangeIdea, PdsaCycle, utcnow
+from storage.models import ChangeIdea
 from storage.pdsa import (
     CycleUpdate,
     NewCycle,
@@ -101,18 +101,16 @@ def test_update_saves_notes_then_completes_with_a_decision(db: Database) -> None
 def test_cycles_needing_a_nudge(db: Database) -> None:
     load_example(db)
     team = team_id_by_key(db, "riverside")
-    today = date(2026, 3, 10)
-    late = create_cycle(db, _new(team, title="Late", planned_end_date=date(2026, 3, 6)))
-    fresh = create_cycle(db, _new(team, title="Fresh", planned_end_date=date(2026, 3, 20)))
-    stale = create_cycle(db, _new(team, title="Stale"))
-    done = create_cycle(db, _new(team, title="Done", planned_end_date=date(2026, 3, 6)))
-    update_cycle(db, done.id, CycleUpdate(decision="adopt"), today)
-    with db.transaction() as session:
-        session.get(PdsaCycle, stale.id).updated_at = utcnow() - timedelta(days=15)  # type: ignore[union-attr]
+    today, now = date(2026, 3, 10), datetime(2026, 3, 10, 17, 0, tzinfo=UTC)
+    late = create_cycle(db, _new(team, title="Late", planned_end_date=date(2026, 3, 6)), now)
+    fresh = create_cycle(db, _new(team, title="Fresh", planned_end_date=date(2026, 3, 20)), now)
+    stale = create_cycle(db, _new(team, title="Stale"), now - timedelta(days=15))
+    done = create_cycle(db, _new(team, title="Done", planned_end_date=date(2026, 3, 6)), now)
+    update_cycle(db, done.id, CycleUpdate(decision="adopt"), today, now)
     with db.reader() as session:
         collab = collaborative_by_key(session, "htn")
         assert collab is not None
-        due = cycles_needing_nudge(session, collab.id, utcnow(), today)
+        due = cycles_needing_nudge(session, collab.id, now, today)
     assert {c.id for c in due} == {late.id, stale.id}
     assert fresh.id not in {c.id for c in due}
 
