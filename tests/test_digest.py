@@ -168,7 +168,7 @@ def test_messages_fit_slack_limits_for_a_large_collaborative() -> None:
 
 
 def test_values_are_shown_as_in_the_confirmation_rates_per_their_own_multiplier() -> None:
-    from bot.digest.views import format_value
+    from bot.digest.wording import format_value
 
     assert format_value(2.5, "rate", 1000.0) == "2.5 per 1,000"
     assert format_value(12.0, "rate", 10000.0) == "12.0 per 10,000"

@@ -25,7 +25,8 @@ from bot.collaborative.loading import apply_spec
 from bot.digest.delivery import render_chart
 from bot.digest.document import ChartFile, digest_html, digest_markdown
 from bot.digest.rules import Digest, build_digest
-from bot.digest.views import chart_filename, headline_counts
+from bot.digest.views import chart_filename
+from bot.digest.wording import headline_counts
 from storage.collaboratives import collaborative_by_key
 from storage.db import Database
 from storage.demo_seed import insert_pdsa, insert_reports, insert_rsvps

@@ -1,18 +1,51 @@
 """The digest as a document (Markdown and HTML) with run chart pictures: what ``collab-bot demo`` writes.
 
-It carries the same content as the Slack message and its thread (the text comes from
-:mod:`bot.digest.views`'s formatters), turned from Slack's mrkdwn into Markdown and HTML.
+It carries the same facts as the Slack message and its thread, in the same sentences: both are
+written by :mod:`bot.digest.wording`. :func:`_document` lays the digest out once as a few plain
+parts (headings, paragraphs, lists, figures) with the text already marked up for the target;
+:func:`digest_markdown` and :func:`digest_html` only write those parts out. Unlike the Slack
+message, nothing is cut to fit: every measure and every team is listed.
 """
 
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.digest.rules import Digest
-from bot.digest.views import digest_blocks, digest_thread_messages
+from bot.digest.wording import (
+    EVERY_TEAM_TITLE,
+    FINDINGS_TITLE,
+    HTML,
+    MARKDOWN,
+    SPOTLIGHT_DETAIL_TITLE,
+    SUPPORT_DETAIL_TITLE,
+    Markup,
+    call_line,
+    calls_title,
+    dateline,
+    engagement_text,
+    finding_line,
+    flag_line,
+    measure_text,
+    measures_title,
+    pdsa_text,
+    reporting_text,
+    share_text,
+    short_flag_line,
+    spotlight_title,
+    support_title,
+    team_row_line,
+    team_row_signals,
+    team_table_header,
+    title,
+)
+
+STYLE = (
+    "body{font-family:system-ui,sans-serif;max-width:920px;margin:2em auto;padding:0 1em;"
+    "line-height:1.45;color:#1d1c1d}figure{margin:1.5em 0}img{max-width:100%}"
+)
 
 
 @dataclass(frozen=True)
@@ -23,80 +56,129 @@ class ChartFile:
     finding: str
 
 
-def _block_lines(blocks: Sequence[dict[str, object]]) -> list[str]:
-    """Slack blocks (as dicts) to Markdown paragraphs."""
-    out: list[str] = []
-    for block in blocks:
-        kind = block.get("type")
-        if kind == "header":
-            out.append(f"# {_text(block.get('text'))}")
-        elif kind == "divider":
-            out.append("---")
-        elif kind == "section":
-            out.append(_mrkdwn(_text(block.get("text"))))
-        elif kind == "context":
-            elements = block.get("elements")
-            parts = [_text(e) for e in elements] if isinstance(elements, list) else []
-            out.append("_" + _mrkdwn(" ".join(parts)).replace("\n", "_\n_") + "_")
-    return out
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    text: str
 
 
-def _text(obj: object) -> str:
-    return str(obj.get("text", "")) if isinstance(obj, dict) else ""
+@dataclass(frozen=True)
+class Paragraph:
+    text: str  # "\n" is a line break
 
 
-def _mrkdwn(text: str) -> str:
-    """Slack mrkdwn to Markdown: *bold* -> **bold**, emoji codes dropped, bullets kept."""
-    text = re.sub(r":[a-z_]+:\s?", "", text)
-    text = re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"**\1**", text)
-    return text.replace("\n", "  \n")
+@dataclass(frozen=True)
+class Items:
+    items: list[str]  # "\n" inside an item is a line break
+
+
+@dataclass(frozen=True)
+class Rule:
+    pass
+
+
+@dataclass(frozen=True)
+class Figure:
+    chart: ChartFile
+
+
+Part = Heading | Paragraph | Items | Rule | Figure
+
+
+def _titled_list(heading: str, items: list[str]) -> list[Part]:
+    return [Paragraph(heading), Items(items)] if items else [Paragraph(heading)]
+
+
+def _team_items(digest: Digest, m: Markup) -> list[str]:
+    items = []
+    for row in digest.teams:
+        signals = team_row_signals(row, m)
+        items.append(team_row_line(digest, row, m) + (f"\n{m.italic(signals)}" if signals else ""))
+    return items
+
+
+def _document(digest: Digest, charts: Sequence[ChartFile], m: Markup) -> list[Part]:
+    """The digest's parts, top to bottom: the Slack message, its thread, then the run charts."""
+    share = share_text(digest)
+    parts: list[Part] = [
+        Heading(1, title(digest, m)),
+        Paragraph(m.italic(dateline(digest))),
+        Paragraph(reporting_text(digest, m)),
+        Rule(),
+        Paragraph(measures_title(m) + (f"\n{share}" if share else "")),
+        *(Paragraph(measure_text(line, m)) for line in digest.measures),
+        Rule(),
+        *_titled_list(spotlight_title(digest, m), [short_flag_line(flag, m) for flag in digest.spotlight]),
+        *_titled_list(support_title(digest, m), [flag_line(flag, m) for flag in digest.support]),
+        Paragraph(pdsa_text(digest, m)),
+        *_titled_list(calls_title(digest, m), [call_line(call, m) for call in digest.calls]),
+        Paragraph(m.italic(engagement_text(digest, m))),
+        Heading(2, "Details (the Slack thread)"),
+        Heading(3, FINDINGS_TITLE),
+        Items([finding_line(line, m) for line in digest.measures]),
+    ]
+    if digest.spotlight:
+        parts += [Heading(3, SPOTLIGHT_DETAIL_TITLE), Items([flag_line(f, m) for f in digest.spotlight])]
+    if digest.support:
+        parts += [Heading(3, SUPPORT_DETAIL_TITLE), Items([flag_line(f, m) for f in digest.support])]
+    parts += [
+        Heading(3, EVERY_TEAM_TITLE),
+        Paragraph(team_table_header(digest, m)),
+        Items(_team_items(digest, m)),
+        Heading(2, "Run charts, all teams together"),
+    ]
+    for chart in charts:
+        parts += [Heading(3, m.text(chart.title)), Figure(chart)]
+    demo = m.code("collab-bot demo")
+    parts.append(Paragraph(m.italic(f"Made by {demo} from synthetic data; no real teams or patients.")))
+    return parts
+
+
+def _markdown_part(part: Part) -> str:
+    match part:
+        case Heading(level, text):
+            return f"{'#' * level} {text}"
+        case Paragraph(text):
+            return text.replace("\n", "  \n")
+        case Items(items):
+            return "\n".join("- " + item.replace("\n", "  \n  ") for item in items)
+        case Rule():
+            return "---"
+        case Figure(chart):
+            alt = MARKDOWN.text(chart.alt)
+            return f"![{alt}]({chart.filename})\n\n{MARKDOWN.text(chart.finding)}"
+    raise TypeError(part)
 
 
 def digest_markdown(digest: Digest, charts: Sequence[ChartFile]) -> str:
-    lines = _block_lines([block.to_dict() for block in digest_blocks(digest)])
-    lines = [line for line in lines if "in the thread" not in line]
-    lines.append("## Details (the Slack thread)")
-    for reply in digest_thread_messages(digest):
-        lines.extend(_block_lines(reply["blocks"]))
-    lines.append("## Run charts, all teams together")
-    for chart in charts:
-        lines.append(f"### {chart.title}\n\n![{chart.alt}]({chart.filename})\n\n{chart.finding}")
-    lines.append("_Made by `collab-bot demo` from synthetic data; no real teams or patients._")
-    return "\n\n".join(lines) + "\n"
+    """The digest as Markdown, the chart pictures referenced by file name next to it."""
+    return "\n\n".join(_markdown_part(part) for part in _document(digest, charts, MARKDOWN)) + "\n"
 
 
-def _inline(text: str) -> str:
-    escaped = html.escape(text, quote=False)
-    escaped = re.sub(r"\*\*([^*]+)\*\*", r"<strong>\1</strong>", escaped)
-    escaped = re.sub(r"(?<!\w)_([^_\n]+)_(?!\w)", r"<em>\1</em>", escaped)
-    return escaped.replace("  \n", "<br>\n")
+def _html_part(part: Part) -> str:
+    match part:
+        case Heading(level, text):
+            return f"<h{level}>{text}</h{level}>"
+        case Paragraph(text):
+            return "<p>" + text.replace("\n", "<br>\n") + "</p>"
+        case Items(items):
+            lines = "".join("<li>" + item.replace("\n", "<br>") + "</li>\n" for item in items)
+            return f"<ul>\n{lines}</ul>"
+        case Rule():
+            return "<hr>"
+        case Figure(chart):
+            src, alt = html.escape(chart.filename), html.escape(chart.alt)
+            return (
+                f'<figure><img src="{src}" alt="{alt}" width="880">'
+                f"<figcaption>{html.escape(chart.finding)}</figcaption></figure>"
+            )
+    raise TypeError(part)
 
 
 def digest_html(digest: Digest, charts: Sequence[ChartFile]) -> str:
     """A standalone HTML page (charts referenced next to it)."""
-    body: list[str] = []
-    for paragraph in digest_markdown(digest, []).split("\n\n"):
-        if paragraph.startswith("### "):
-            body.append(f"<h3>{_inline(paragraph[4:])}</h3>")
-        elif paragraph.startswith("## "):
-            body.append(f"<h2>{_inline(paragraph[3:])}</h2>")
-        elif paragraph.startswith("# "):
-            body.append(f"<h1>{_inline(paragraph[2:])}</h1>")
-        elif paragraph == "---":
-            body.append("<hr>")
-        elif paragraph.strip():
-            body.append(f"<p>{_inline(paragraph)}</p>")
-    for chart in charts:
-        body.append(
-            f'<figure><img src="{html.escape(chart.filename)}" alt="{html.escape(chart.alt)}" width="880">'
-            f"<figcaption>{html.escape(chart.finding)}</figcaption></figure>"
-        )
-    title = html.escape(f"Weekly digest: {digest.collaborative_name}")
-    style = (
-        "body{font-family:system-ui,sans-serif;max-width:920px;margin:2em auto;padding:0 1em;"
-        "line-height:1.45;color:#1d1c1d}figure{margin:1.5em 0}img{max-width:100%}"
-    )
+    body = "\n".join(_html_part(part) for part in _document(digest, charts, HTML))
     return (
-        f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
-        f"<style>{style}</style></head>\n<body>\n" + "\n".join(body) + "\n</body></html>\n"
+        f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>{title(digest, HTML)}</title>'
+        f"<style>{STYLE}</style></head>\n<body>\n{body}\n</body></html>\n"
     )
