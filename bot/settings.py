@@ -1,18 +1,20 @@
 """Configuration from the environment (pydantic-settings).
 
-A missing or malformed value stops the program with one clear line naming the variable and what
-to put there (exit code 2, no traceback): see :func:`load_settings` and :class:`ConfigError`.
+:class:`Settings` reads the environment itself (variable names in any case; others ignored). A
+missing or malformed value stops the program with one clear line naming the variable and what to
+put there (exit code 2, no traceback): see :func:`load_settings` and :class:`ConfigError`.
 """
 
 from __future__ import annotations
 
-import os
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+
+from storage.db import backend_name, canonical_url
 
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///collab.db"
@@ -25,6 +27,8 @@ HINTS: dict[str, str] = {
     "DATABASE_URL": "a database URL such as sqlite:///collab.db or postgresql://user@host:5432/db",
     "PORT": "a TCP port number between 1 and 65535, e.g. 3000",
     "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
+    "WEB_CONCURRENCY": "the number of gunicorn worker processes for serve, e.g. 2",
+    "GUNICORN_THREADS": "the number of threads per gunicorn worker, e.g. 8",
 }
 
 
@@ -42,11 +46,8 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     port: int = Field(default=3000, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-
-    @classmethod
-    def settings_customise_sources(cls, settings_cls, init_settings, **_other):  # type: ignore[no-untyped-def, override]
-        """Values come only from :func:`load_settings`, which reads the environment it is given."""
-        return (init_settings,)
+    web_concurrency: int = Field(default=2, ge=1)
+    gunicorn_threads: int = Field(default=8, ge=1)
 
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
     @classmethod
@@ -80,11 +81,9 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:
-        value = value.strip()
-        if value.startswith("postgres://"):
-            value = "postgresql://" + value[len("postgres://") :]
+        value = canonical_url(value.strip())
         try:
-            backend = make_url(value).get_backend_name()
+            backend = backend_name(value)
         except ArgumentError as exc:
             raise ValueError("is not a database URL") from exc
         if backend not in ("sqlite", "postgresql"):
@@ -107,13 +106,19 @@ class Settings(BaseSettings):
                 raise ConfigError(f"{name} is not set: set it to {HINTS[name]}.")
 
 
-def load_settings(environ: dict[str, str] | None = None) -> Settings:
-    """Read settings from the environment, turning validation errors into one ConfigError line."""
-    env = dict(os.environ if environ is None else environ)
-    wanted = {name: env[name] for name in HINTS if name in env}
+def _only(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Every field from ``environ`` (names in any case) or its default, so none is read elsewhere."""
+    given = {name.lower(): value for name, value in environ.items()}
+    return {name: given.get(name, field.default) for name, field in Settings.model_fields.items()}
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """The settings from the process environment, or from ``environ`` alone when it is given (tests).
+
+    A validation error becomes one :class:`ConfigError` line naming the variable.
+    """
     try:
-        values: dict[str, Any] = {name.lower(): value for name, value in wanted.items()}
-        return Settings(**values)
+        return Settings() if environ is None else Settings(**_only(environ))
     except ValidationError as exc:
         first = exc.errors()[0]
         name = str(first["loc"][0]).upper() if first["loc"] else "configuration"

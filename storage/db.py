@@ -19,11 +19,14 @@ from sqlalchemy.orm import Session, sessionmaker
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 
 
+def canonical_url(url: str) -> str:
+    """``url`` with the ``postgres://`` alias (Heroku and others use it) spelled ``postgresql://``."""
+    return "postgresql://" + url.removeprefix("postgres://") if url.startswith("postgres://") else url
+
+
 def normalise_url(url: str) -> str:
     """Return ``url`` with PostgreSQL pointed at psycopg 3 (``postgres://`` is accepted too)."""
-    if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://") :]
-    parsed = make_url(url)
+    parsed = make_url(canonical_url(url))
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed.render_as_string(hide_password=False)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -48,12 +47,12 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
         return self._factory()
 
 
-def _gunicorn_options(port: int, workers: int) -> dict[str, Any]:
+def _gunicorn_options(port: int, workers: int, threads: int) -> dict[str, Any]:
     return {
         "bind": f"0.0.0.0:{port}",
         "workers": workers,
         "worker_class": "gthread",
-        "threads": int(os.environ.get("GUNICORN_THREADS", "8")),
+        "threads": threads,
         "timeout": 30,
         "graceful_timeout": 10,
         "accesslog": "-",
@@ -63,9 +62,10 @@ def _gunicorn_options(port: int, workers: int) -> dict[str, Any]:
 
 def serve_http(settings: Settings, port: int, workers: int | None = None) -> int:
     prepare_database(settings)
-    count = workers or int(os.environ.get("WEB_CONCURRENCY", "2"))
+    count = workers or settings.web_concurrency
     log.info("serving POST /slack/events and GET /healthz on port %s with %s workers", port, count)
-    GunicornServer(lambda: build_wsgi(settings), _gunicorn_options(port, count)).run()
+    options = _gunicorn_options(port, count, settings.gunicorn_threads)
+    GunicornServer(lambda: build_wsgi(settings), options).run()
     return 0
 
 
@@ -84,7 +84,6 @@ def run_all_in_one(settings: Settings) -> int:
         return 0
     settings.require("SLACK_SIGNING_SECRET")
     log.info("serving HTTP on port %s with the scheduler in the same process", settings.port)
-    GunicornServer(
-        lambda: build_wsgi(settings, on_start=start_background_clock), _gunicorn_options(settings.port, 1)
-    ).run()
+    options = _gunicorn_options(settings.port, 1, settings.gunicorn_threads)
+    GunicornServer(lambda: build_wsgi(settings, on_start=start_background_clock), options).run()
     return 0
