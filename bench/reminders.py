@@ -41,9 +41,8 @@ from bot.slack.delivery import Outgoing, deliver_all
 from storage import ledger
 from storage.db import Database, normalise_url
 from storage.migrate import upgrade
+from tests.constants import BOT_TOKEN
 from tests.slack_standin import ExactRetryAfterHandler, SlackStandIn
-
-TOKEN = "xoxb-test-token"
 
 
 def _periods(n: int) -> list[str]:
@@ -85,10 +84,10 @@ def run(channels: int, per_channel: int, burst: float, time_scale: float, postgr
     with scratch_database(postgres) as url, SlackStandIn() as slack:
         upgrade(url)
         settings = load_settings(
-            {"SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": slack.base_url, "DATABASE_URL": url}
+            {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": slack.base_url, "DATABASE_URL": url}
         )
         client = WebClient(
-            token=TOKEN,
+            token=BOT_TOKEN,
             base_url=slack.base_url,
             retry_handlers=[
                 ExactRetryAfterHandler(max_retry_count=20),

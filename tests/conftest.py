@@ -33,13 +33,12 @@ from bot.slack.web import create_wsgi_app
 from storage.db import Database, normalise_url
 from storage.migrate import upgrade
 from storage.models import Base
+from tests.constants import BOT_TOKEN, SIGNING_SECRET
 from tests.signing import SlackRequests
 from tests.slack_standin import SlackStandIn
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "collaborative.yaml"
-SIGNING_SECRET = "test-signing-secret"
-BOT_TOKEN = "xoxb-test-token"
 #: The tests' "now": mid-April 2026 (noon in Los Angeles), inside the example collaborative
 #: (January 2026 to June 2027), so March 2026 is the default month and January to March can be
 #: reported. A test that needs another moment sets ``bot.ctx.clock = fixed_clock(...)``.

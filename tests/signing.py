@@ -1,13 +1,12 @@
 """Build and sign the requests Slack sends to a bot (slash commands, interactivity, events).
 
-`sign_request` computes Slack's v0 signature; the ``*_body`` / ``*_payload`` builders produce
-bodies in the shapes Slack uses; `SlackRequests` POSTs them, signed, to ``{base_url}/slack/events``.
+`sign_request` signs with slack_sdk's ``SignatureVerifier`` (Slack's v0 signature); the
+``*_body`` / ``*_payload`` builders produce bodies in the shapes Slack uses; `SlackRequests` POSTs
+them, signed, to ``{base_url}/slack/events``. Identities come from :mod:`tests.constants`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import secrets
 import time
@@ -15,6 +14,10 @@ import urllib.error
 import urllib.request
 from typing import Any
 from urllib.parse import urlencode
+
+from slack_sdk.signature import SignatureVerifier
+
+from tests.constants import API_APP_ID, BOT_USER_ID, RIVER, TEAM_DOMAIN, TEAM_ID
 
 __all__ = [
     "SlackRequests",
@@ -27,20 +30,13 @@ __all__ = [
     "view_submission_payload",
 ]
 
-TEAM_ID = "T0TEST0001"
-TEAM_DOMAIN = "test-workspace"
-API_APP_ID = "A0TEST0001"
-BOT_USER_ID = "U0BOT00001"
-DEFAULT_CHANNEL = "C0RIVER001"
-
 
 def sign_request(secret: str, body: bytes | str, timestamp: int | None = None) -> dict[str, str]:
     """``X-Slack-Signature`` / ``X-Slack-Request-Timestamp`` headers for ``body``, as Slack computes them."""
-    ts = int(time.time()) if timestamp is None else int(timestamp)
-    raw = body.decode("utf-8") if isinstance(body, bytes) else body
-    base = f"v0:{ts}:{raw}".encode()
-    digest = hmac.new(secret.encode("utf-8"), base, hashlib.sha256).hexdigest()
-    return {"X-Slack-Signature": f"v0={digest}", "X-Slack-Request-Timestamp": str(ts)}
+    ts = str(int(time.time()) if timestamp is None else int(timestamp))
+    signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    assert signature is not None  # None only without a timestamp
+    return {"X-Slack-Signature": signature, "X-Slack-Request-Timestamp": ts}
 
 
 def new_trigger_id() -> str:
@@ -52,7 +48,7 @@ def slash_command_body(
     command: str,
     text: str,
     user_id: str,
-    channel_id: str = DEFAULT_CHANNEL,
+    channel_id: str = RIVER,
     team_id: str = TEAM_ID,
     trigger_id: str | None = None,
     *,
@@ -161,7 +157,7 @@ def block_actions_payload(
     block_id: str = "actions",
     action_type: str = "button",
     selected_option: dict[str, Any] | None = None,
-    channel_id: str | None = DEFAULT_CHANNEL,
+    channel_id: str | None = RIVER,
     message: dict[str, Any] | None = None,
     view: dict[str, Any] | None = None,
     team_id: str = TEAM_ID,

@@ -45,9 +45,9 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
+from tests.constants import API_APP_ID, BOT_ID, BOT_TOKEN, BOT_USER_ID, TEAM_ID
+
 __all__ = [
-    "BOT_USER_ID",
-    "TEAM_ID",
     "Call",
     "ExactRetryAfterHandler",
     "SlackStandIn",
@@ -55,10 +55,6 @@ __all__ = [
     "validate_view",
 ]
 
-TEAM_ID = "T0TEST0001"
-BOT_USER_ID = "U0BOT00001"
-BOT_ID = "B0BOT00001"
-APP_ID = "A0TEST0001"
 UPLOAD_METHOD = "(upload)"  # method name recorded for raw uploads to an upload_url
 
 # Form fields that slack_sdk sends as JSON strings.
@@ -437,7 +433,7 @@ class SlackStandIn:
     """
 
     def __init__(self, valid_tokens: Iterable[str] | None = None, *, trigger_ttl: float = 3.0) -> None:
-        self.valid_tokens: set[str] = set(valid_tokens) if valid_tokens is not None else {"xoxb-test-token"}
+        self.valid_tokens: set[str] = set(valid_tokens) if valid_tokens is not None else {BOT_TOKEN}
         self.trigger_ttl = trigger_ttl
         self._default_trigger_ttl = trigger_ttl
         self._lock = threading.RLock()
@@ -865,7 +861,7 @@ class SlackStandIn:
             "type": "message",
             "user": BOT_USER_ID,
             "bot_id": BOT_ID,
-            "app_id": APP_ID,
+            "app_id": API_APP_ID,
             "team": TEAM_ID,
             "text": args.get("text") or "",
             "ts": ts,
@@ -934,7 +930,7 @@ class SlackStandIn:
             "submit": view.get("submit"),
             "previous_view_id": prev,
             "root_view_id": root or vid,
-            "app_id": APP_ID,
+            "app_id": API_APP_ID,
             "external_id": view.get("external_id", ""),
             "app_installed_team_id": TEAM_ID,
             "bot_id": BOT_ID,

@@ -19,6 +19,7 @@ from jobs.registry import load_jobs
 from storage.collaboratives import collaborative_by_key
 from storage.models import CalendarEvent, Rsvp
 from tests.conftest import EXAMPLE, RunningBot, load_example, make_context
+from tests.constants import ALICE, BRUNO
 from tests.helpers import eventually, run_job_at
 from tests.signing import block_actions_payload
 from tests.slack_standin import SlackStandIn
@@ -181,14 +182,14 @@ def test_rsvp_buttons_store_answers_and_update_the_counts(loaded_bot: RunningBot
     def counts_shown() -> set[str]:
         return {json.dumps(m["blocks"][3]) for m in slack.posted[channel].values()}
 
-    click("U0ALICE001", RSVP_GOING)
+    click(ALICE, RSVP_GOING)
     assert {"Going: *1*" in c and "Can't make it: *0*" in c for c in counts_shown()} == {True}
-    click("U0BRUNO001", RSVP_NOT_GOING)
-    click("U0ALICE001", RSVP_NOT_GOING)  # changes her mind
+    click(BRUNO, RSVP_NOT_GOING)
+    click(ALICE, RSVP_NOT_GOING)  # changes her mind
     assert {"Going: *0*" in c and "Can't make it: *2*" in c for c in counts_shown()} == {True}
     with bot.db.reader() as session:
         rows = {r.slack_user_id: r.response for r in session.scalars(select(Rsvp))}
-    assert rows == {"U0ALICE001": "not_going", "U0BRUNO001": "not_going"}
+    assert rows == {ALICE: "not_going", BRUNO: "not_going"}
     assert eventually(lambda: len(slack.calls_to("chat.postEphemeral")) == 3)
     assert "can't make it" in slack.calls_to("chat.postEphemeral")[-1].args["text"]
 
@@ -210,7 +211,7 @@ def test_feedback_is_requested_an_hour_after_the_call(loaded_bot: RunningBot) ->
 
     trigger = slack.issue_trigger_id()
     payload = block_actions_payload(
-        FEEDBACK_ACTION, "U0ALICE001", value=button["value"], channel_id=channel, trigger_id=trigger
+        FEEDBACK_ACTION, ALICE, value=button["value"], channel_id=channel, trigger_id=trigger
     )
     assert bot.requests.interact(payload)[0] == 200
     assert eventually(lambda: len(slack.calls_to("views.open")) == 1)

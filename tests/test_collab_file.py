@@ -18,6 +18,7 @@ from bot.collaborative.file import (
     parse_collaborative_text,
     slugify,
 )
+from tests.constants import ALICE, ARJUN
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "collaborative.yaml"
 
@@ -70,8 +71,8 @@ def test_example_parses() -> None:
 
 def test_leads_are_members_automatically() -> None:
     team = parse(MINIMAL).teams[0]
-    assert team.members == ["U0ARJUN001", "U0ALICE001"]
-    assert team.leads == ["U0ALICE001"]
+    assert team.members == [ARJUN, ALICE]
+    assert team.leads == [ALICE]
 
 
 def test_key_derived_from_name() -> None:

@@ -10,6 +10,7 @@ import pytest
 from bot.digest.rules import build_digest
 from bot.digest.views import digest_message, digest_thread_messages
 from storage.digest_queries import CALL_COLUMNS, CollaborativeInfo, DigestData
+from tests.constants import DIGEST_CHANNEL
 from tests.slack_standin import validate_blocks
 
 MONTHS = [str(p) for p in pd.period_range("2026-01", "2026-12", freq="M")]
@@ -27,7 +28,7 @@ def _collab(baseline_months: int | None = 6) -> CollaborativeInfo:
         end=date(2027, 6, 30),
         due_day=10,
         baseline_months=baseline_months,
-        digest_channel="C0FACDIG01",
+        digest_channel=DIGEST_CHANNEL,
         first_learning_session=None,
     )
 

@@ -7,11 +7,9 @@ import time
 
 from bot.collaborative.demo import seed_demo
 from tests.conftest import RunningBot
+from tests.constants import ALICE, DIGEST_CHANNEL, FACULTY
 from tests.helpers import wait_for_calls
 from tests.slack_standin import validate_blocks
-
-FACULTY = "U0MREYES01"
-MEMBER = "U0ALICE001"
 
 
 def test_faculty_preview_arrives_by_direct_message(loaded_bot: RunningBot) -> None:
@@ -31,7 +29,7 @@ def test_faculty_preview_arrives_by_direct_message(loaded_bot: RunningBot) -> No
     dm = main.response["channel"]  # type: ignore[index]
     replies = wait_for_calls(loaded_bot.slack, "chat.postMessage", 1, where=lambda c: "thread_ts" in c.args)
     assert replies and all(r.args["channel"] == dm for r in replies)
-    assert loaded_bot.slack.messages("C0FACDIG01") == []  # nothing in the faculty channel
+    assert loaded_bot.slack.messages(DIGEST_CHANNEL) == []  # nothing in the faculty channel
     assert loaded_bot.slack.completed_uploads == []
 
 
@@ -46,7 +44,7 @@ def test_preview_works_before_any_data(loaded_bot: RunningBot) -> None:
 
 
 def test_member_is_refused_politely(loaded_bot: RunningBot) -> None:
-    status, _, body = loaded_bot.requests.command("/collab", "digest", MEMBER)
+    status, _, body = loaded_bot.requests.command("/collab", "digest", ALICE)
     assert status == 200
     assert "The digest preview is for faculty" in json.loads(body)["text"]
     time.sleep(0.3)

@@ -12,11 +12,10 @@ from bot import months
 from bot.measures import rules
 from storage.models import Collaborative, Measure, MeasureReport, Team
 from tests.conftest import NOW, RunningBot
+from tests.constants import ADMIN, ALICE, ARJUN, FACULTY, NOBODY
 from tests.helpers import wait_for_calls
 from tests.slack_standin import validate_blocks
 
-ALICE, ARJUN, NOBODY = "U0ALICE001", "U0ARJUN001", "U0NOBODY01"
-FACULTY, ADMIN = "U0MREYES01", "U0ADMIN001"
 EXAMPLE_COLLAB = Collaborative(
     timezone="America/Los_Angeles", start=date(2026, 1, 1), end=date(2027, 6, 30), due_day=10
 )

@@ -12,7 +12,8 @@ from jobs.runner import list_jobs
 from storage.calendar import set_rsvp
 from storage.db import Database
 from storage.models import CalendarEvent
-from tests.conftest import BOT_TOKEN, NOW, SIGNING_SECRET, load_example
+from tests.conftest import NOW, load_example
+from tests.constants import ALICE, BOT_TOKEN, SIGNING_SECRET
 from tests.slack_standin import SlackStandIn
 
 
@@ -38,7 +39,7 @@ def test_jobs_list_shows_next_runs_and_upcoming_calls(
             select(CalendarEvent).where(CalendarEvent.starts_at >= NOW).order_by(CalendarEvent.starts_at)
         ).first()
         assert event is not None  # the example's calendar runs until mid-2027
-        set_rsvp(session, event.id, "U0ALICE001", "going")
+        set_rsvp(session, event.id, ALICE, "going")
     assert list_jobs(load_settings(), clock=fixed_clock(NOW)) == 0
     out = capsys.readouterr().out
     for name in ("report-reminders", "call-reminders", "feedback-requests", "peer-prompts"):

@@ -13,6 +13,7 @@ import yaml
 from storage.db import Database
 from storage.export import export_frames
 from tests.conftest import EXAMPLE, ROOT, load_example
+from tests.constants import ALICE, PEERS
 
 
 def snapshot(db: Database) -> dict[str, list[dict[str, object]]]:
@@ -83,7 +84,7 @@ def test_team_removed_from_file_is_deactivated_and_keeps_reports(db: Database, t
                 numerator=58,
                 denominator=100,
                 value=0.58,
-                submitted_by="U0ALICE001",
+                submitted_by=ALICE,
             )
         )
     data = yaml.safe_load(EXAMPLE.read_text())
@@ -154,7 +155,7 @@ def test_reload_keeps_the_peer_channel_the_bot_found(db: Database) -> None:
 
     load_example(db)
     with db.transaction() as session:
-        session.query(Collaborative).one().peer_channel_id = "C0PEERS001"
+        session.query(Collaborative).one().peer_channel_id = PEERS
     load_example(db)
     with db.reader() as session:
-        assert session.query(Collaborative).one().peer_channel_id == "C0PEERS001"
+        assert session.query(Collaborative).one().peer_channel_id == PEERS

@@ -22,13 +22,11 @@ from storage.db import Database
 from storage.models import Collaborative
 from storage.reports import ReportedValue, revisions, stored_team_report, stored_values
 from tests.conftest import NOW, RunningBot
+from tests.constants import ALICE, ARJUN, BRUNO, FACULTY, NOBODY, RIVER
 from tests.helpers import wait_for_calls, wait_for_messages
 from tests.signing import block_actions_payload, view_submission_payload
 from tests.slack_standin import validate_view
 
-ALICE, ARJUN, BRUNO, NOBODY = "U0ALICE001", "U0ARJUN001", "U0BRUNO001", "U0NOBODY01"
-FACULTY = "U0MREYES01"
-RIVER_CHANNEL = "C0RIVER001"
 EXAMPLE_COLLAB = Collaborative(
     timezone="America/Los_Angeles", start=date(2026, 1, 1), end=date(2027, 6, 30), due_day=10
 )
@@ -180,7 +178,7 @@ def test_open_submit_store_and_confirm(loaded_bot: RunningBot) -> None:
     assert report is not None and report.narrative.wins == "Front desk re-checks high BPs"
     assert report.narrative.self_assessment == 3.0
 
-    note = wait_for_messages(bot.slack, RIVER_CHANNEL)[0]
+    note = wait_for_messages(bot.slack, RIVER)[0]
     assert f"<@{ALICE}> reported *{months.month_label(month)}*" in note["text"]
     body = json.dumps(note["blocks"])
     assert "63% (126/200)" in body and "goal 70%" in body and "first report" in body
@@ -188,7 +186,7 @@ def test_open_submit_store_and_confirm(loaded_bot: RunningBot) -> None:
     private = wait_for_messages(bot.slack, ALICE)[0]
     assert "are saved" in private["text"]
     chart = wait_for_calls(bot.slack, "files.completeUploadExternal")[0]
-    assert chart.args["channel_id"] == RIVER_CHANNEL
+    assert chart.args["channel_id"] == RIVER
     assert "Controlling high blood pressure" in chart.args["initial_comment"]
 
 
@@ -271,7 +269,7 @@ def test_patient_information_in_the_narrative_is_refused(loaded_bot: RunningBot)
 def test_correction_keeps_a_revision_and_prefills(loaded_bot: RunningBot) -> None:
     bot, month = loaded_bot, default_month()
     assert submit(bot, open_modal(bot, ALICE), ALICE) is None
-    wait_for_messages(bot.slack, RIVER_CHANNEL)
+    wait_for_messages(bot.slack, RIVER)
     again = open_modal(bot, ARJUN)
     assert inputs(again)["bp_control:numerator"]["element"]["initial_value"] == "126"
     assert "Already reported by" in json.dumps(again["blocks"])
@@ -281,7 +279,7 @@ def test_correction_keeps_a_revision_and_prefills(loaded_bot: RunningBot) -> Non
     with bot.db.reader() as session:
         revs = revisions(session, team_id, month)
     assert [(r.changed_by, r.old.numerator, r.new.numerator) for r in revs] == [(ARJUN, 126.0, 130.0)]
-    note = wait_for_messages(bot.slack, RIVER_CHANNEL, 2)[1]
+    note = wait_for_messages(bot.slack, RIVER, 2)[1]
     assert "corrected" in note["text"] and "(corrected)" in json.dumps(note["blocks"])
 
 
@@ -324,7 +322,7 @@ def test_late_report_says_it_was_late(loaded_bot: RunningBot) -> None:
         view["blocks"]
     )
     assert submit(bot, view, ALICE) is None
-    note = wait_for_messages(bot.slack, RIVER_CHANNEL)[0]
+    note = wait_for_messages(bot.slack, RIVER)[0]
     assert "(late)" in note["text"] and "was due March 10" in json.dumps(note["blocks"])
     team_id, _ = riverside(bot.db, "2026-02")
     with bot.db.reader() as session:
@@ -442,11 +440,11 @@ def test_confirmation_slack_refused_is_resent_by_delivery_retries(loaded_bot: Ru
     assert submit(bot, view, ALICE) is None
     wait_for_calls(bot.slack, "files.completeUploadExternal")  # the chart comes after both notes
     bot.slack.clear_failures()
-    assert bot.slack.messages(RIVER_CHANNEL) == []
+    assert bot.slack.messages(RIVER) == []
     with bot.db.reader() as session:
         collab = collaborative_by_key(session, "htn")
     assert collab is not None
     summary = retry_deliveries(bot.ctx, collab, bot.ctx.now())
     assert summary.startswith("2 sent")
-    assert len(bot.slack.messages(RIVER_CHANNEL)) == 1 and len(bot.slack.messages(ALICE)) == 1
+    assert len(bot.slack.messages(RIVER)) == 1 and len(bot.slack.messages(ALICE)) == 1
     assert retry_deliveries(bot.ctx, collab, bot.ctx.now()).startswith("0 sent")

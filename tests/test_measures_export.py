@@ -14,6 +14,7 @@ from storage.collaboratives import active_measures, active_teams, collaborative_
 from storage.db import Database
 from storage.reports import Narrative, ReportedValue, Submission, save_submission
 from tests.conftest import ROOT, load_example
+from tests.constants import ALICE, ARJUN
 
 
 def _report_and_correct(db: Database) -> None:
@@ -23,7 +24,7 @@ def _report_and_correct(db: Database) -> None:
         team = next(t for t in active_teams(session, collab.id) if t.key == "riverside")
         bp = next(m for m in active_measures(session, collab.id) if m.key == "bp_control")
     at = datetime(2026, 4, 5, 16, 0, tzinfo=UTC)
-    for user, numerator in (("U0ALICE001", 116.0), ("U0ARJUN001", 120.0)):
+    for user, numerator in ((ALICE, 116.0), (ARJUN, 120.0)):
         value = ReportedValue(bp.id, numerator, 200.0, numerator / 200)
         save_submission(db, Submission(team.id, "2026-03", user, at, [value], Narrative(), False))
 
@@ -65,7 +66,7 @@ def test_export_has_measures_and_revisions(db: Database, db_url: str, tmp_path: 
         "riverside",
         "bp_control",
         "2026-03",
-        "U0ARJUN001",
+        ARJUN,
     )
     assert (rev["old_numerator"], rev["new_numerator"]) == (116, 120)
     assert str(rev["changed_at"]).startswith("2026-04-05")

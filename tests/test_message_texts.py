@@ -6,6 +6,7 @@ from datetime import date
 
 from bot.calls.views import feedback_request
 from bot.measures.reminder_views import faculty_summary, lead_nudge, team_reminder
+from tests.constants import DIEGO, ELENA
 
 
 def test_team_names_ending_in_s_take_a_plain_apostrophe() -> None:
@@ -26,7 +27,7 @@ def test_faculty_summary_says_lead_or_leads() -> None:
         "2026-03",
         date(2026, 4, 10),
         [],
-        [("Valle Verde", ["U0DIEGO001", "U0ELENA001"]), ("Harbor", ["U0I"])],
+        [("Valle Verde", [DIEGO, ELENA]), ("Harbor", ["U0I"])],
     )
     missing = summary["blocks"][1]["text"]["text"]
     assert "• Valle Verde (leads: <@U0DIEGO001>, <@U0ELENA001>)" in missing

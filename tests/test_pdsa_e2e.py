@@ -23,15 +23,9 @@ from bot.pdsa.views import (
 from storage.db import Database
 from storage.models import ChangeIdea, Collaborative, Measure, PdsaCycle, PdsaMeasure
 from tests.conftest import RunningBot
+from tests.constants import ALICE, BRUNO, EAST, FACULTY, NOBODY, PEERS, RIVER
 from tests.helpers import team_id_by_key, wait_for_calls, wait_for_messages, wait_until
 from tests.signing import block_actions_payload, view_submission_payload
-
-ALICE = "U0ALICE001"  # riverside lead
-BRUNO = "U0BRUNO001"  # eastside lead
-FACULTY = "U0MREYES01"
-RIVER = "C0RIVER001"
-EAST = "C0EASTS001"
-
 
 # -- state values, as Slack sends them ----------------------------------------------------------
 
@@ -323,10 +317,10 @@ def test_shared_cards_go_to_peers_with_details_and_unshared_stay_in_the_team(loa
 
 def test_peer_channel_name_taken_is_found_and_remembered(loaded_bot: RunningBot) -> None:
     bot = loaded_bot
-    bot.slack.add_channel("C0PEERS001", "htn-peer-sharing", members=[])
+    bot.slack.add_channel(PEERS, "htn-peer-sharing", members=[])
     start_cycle(bot)
-    wait_for_messages(bot.slack, "C0PEERS001", 1)
-    assert peer_channel_id(bot.db) == "C0PEERS001"
+    wait_for_messages(bot.slack, PEERS, 1)
+    assert peer_channel_id(bot.db) == PEERS
     assert bot.slack.calls_to("conversations.join")  # the bot joined the existing channel
 
 
@@ -370,7 +364,7 @@ def test_bad_input_shows_field_errors_and_stores_nothing(loaded_bot: RunningBot)
 
 def test_outsiders_are_refused(loaded_bot: RunningBot) -> None:
     bot = loaded_bot
-    view_id = open_pdsa(bot, "U0NOBODY01")
+    view_id = open_pdsa(bot, NOBODY)
     assert "not on a team" in all_text(bot.slack.views[view_id])
 
     start_cycle(bot)

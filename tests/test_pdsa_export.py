@@ -14,6 +14,7 @@ from storage.export import export_frames
 from storage.models import Measure, Team
 from storage.pdsa import CycleUpdate, NewCycle, create_cycle, update_cycle
 from tests.conftest import load_example
+from tests.constants import ALICE
 
 
 def test_pdsa_and_change_ideas_csv(db: Database, tmp_path: Path) -> None:
@@ -25,7 +26,7 @@ def test_pdsa_and_change_ideas_csv(db: Database, tmp_path: Path) -> None:
     def new(title: str, *keys: str) -> NewCycle:
         return NewCycle(
             team_id=team_id,
-            created_by="U0ALICE001",
+            created_by=ALICE,
             objective="Question",
             prediction="We think so because",
             start_date=date(2026, 3, 2),

@@ -13,7 +13,8 @@ from bot.months import local_date, local_time
 from bot.pdsa.views import ACTION_OPEN, UPDATE_CALLBACK
 from jobs.registry import load_jobs
 from storage.pdsa import CycleRecord, CycleUpdate, NewCycle, create_cycle, update_cycle
-from tests.conftest import BOT_TOKEN, RunningBot
+from tests.conftest import RunningBot
+from tests.constants import ALICE, BOT_TOKEN, EAST, RIVER
 from tests.helpers import collaborative_named, team_id_by_key, wait_for_calls
 from tests.signing import block_actions_payload
 
@@ -27,7 +28,7 @@ def _cycle(bot: RunningBot, team_key: str, title: str, start: date, planned_end:
         bot.db,
         NewCycle(
             team_id=team_id_by_key(bot.db, team_key),
-            created_by="U0ALICE001",
+            created_by=ALICE,
             objective="Will it work?",
             prediction="Yes, because we practised",
             start_date=start,
@@ -54,16 +55,16 @@ def test_nudges_go_to_the_right_cycles_once_a_week(loaded_bot: RunningBot) -> No
     first = job.run(bot.ctx, collab, as_of)
     second = job.run(bot.ctx, collab, as_of + timedelta(hours=2))  # a re-run in the same week
     assert first.startswith("2 sent") and second.startswith("0 sent, 2 already sent")
-    river = bot.slack.messages("C0RIVER001")
+    river = bot.slack.messages(RIVER)
     assert [m["text"] for m in river] == [f"PDSA cycle still open: {late.change_idea} · cycle 1"]
     assert "planned to end" in json.dumps(river[0]["blocks"])
-    assert len(bot.slack.messages("C0EASTS001")) == 1
+    assert len(bot.slack.messages(EAST)) == 1
     assert "On-time cycle" not in json.dumps(river)
 
     # Three weeks later the on-time cycle has gone 14 days without an update: it is nudged too.
     later = job.run(bot.ctx, collab, as_of + timedelta(days=18))
     assert later.startswith("3 sent")
-    stale = bot.slack.messages("C0RIVER001")[-1]
+    stale = bot.slack.messages(RIVER)[-1]
     assert "On-time cycle" in stale["text"] and "no update for" in json.dumps(stale["blocks"])
 
     # The nudge's Update button opens the cycle in the update modal.
@@ -71,7 +72,7 @@ def test_nudges_go_to_the_right_cycles_once_a_week(loaded_bot: RunningBot) -> No
     assert button["action_id"] == ACTION_OPEN
     payload = block_actions_payload(
         ACTION_OPEN,
-        "U0ALICE001",
+        ALICE,
         value=button["value"],
         block_id="pdsa",
         message=stale,
@@ -104,5 +105,5 @@ def test_jobs_run_cli_sends_each_nudge_once(loaded_bot: RunningBot) -> None:
             timeout=60,
         )
         assert done.returncode == 0, done.stderr
-    assert len(bot.slack.messages("C0RIVER001")) == 1
+    assert len(bot.slack.messages(RIVER)) == 1
     assert "htn: 0 sent, 1 already sent" in done.stdout

@@ -20,13 +20,14 @@ from storage.pdsa import (
     update_cycle,
 )
 from tests.conftest import load_example
+from tests.constants import ALICE, ARJUN
 from tests.helpers import team_id_by_key
 
 
 def _new(team_id: int, title: str = "Repeat BP when first reading is high", **extra: object) -> NewCycle:
     values: dict[str, object] = {
         "team_id": team_id,
-        "created_by": "U0ALICE001",
+        "created_by": ALICE,
         "objective": "Will MAs repeat the BP?",
         "prediction": "Half of high readings will be normal on repeat because of white-coat effect",
         "start_date": date(2026, 3, 2),
@@ -122,8 +123,8 @@ def test_the_database_refuses_one_title_in_two_cases(db: Database) -> None:
     load_example(db)
     team_id = team_id_by_key(db, "riverside")
     with db.transaction() as session:
-        session.add(ChangeIdea(team_id=team_id, title="Teach-back", created_by="U0ALICE001"))
+        session.add(ChangeIdea(team_id=team_id, title="Teach-back", created_by=ALICE))
     with pytest.raises(IntegrityError), db.transaction() as session:
-        session.add(ChangeIdea(team_id=team_id, title="TEACH-BACK", created_by="U0ARJUN001"))
+        session.add(ChangeIdea(team_id=team_id, title="TEACH-BACK", created_by=ARJUN))
     with db.reader() as session:
         assert len(list(session.scalars(select(ChangeIdea).where(ChangeIdea.team_id == team_id)))) == 1

@@ -12,30 +12,9 @@ from bot.measures.views import OPEN_ACTION
 from storage import ledger
 from storage.models import Measure, MeasureReport, Team
 from tests.conftest import load_example, make_context
+from tests.constants import ALL_FACULTY, TEAM_CHANNELS, TEAM_LEADS
 from tests.helpers import run_job_at, team_id_by_key
 from tests.slack_standin import SlackStandIn
-
-TEAM_CHANNELS = {
-    "riverside": "C0RIVER001",
-    "eastside": "C0EASTS001",
-    "valle-verde": "C0VALLE001",
-    "harbor-street": "C0HARBR001",
-    "mission-hills": "C0MISSN001",
-    "sierra-vista": "C0SIERR001",
-    "lakeview": "C0LAKEV001",
-    "north-county": "C0NORTH001",
-}
-FACULTY = {"U0MREYES01", "U0DCHEN002", "U0PSHAH003"}
-LEADS = {
-    "riverside": {"U0ALICE001"},
-    "eastside": {"U0BRUNO001"},
-    "valle-verde": {"U0DIEGO001", "U0ELENA001"},
-    "harbor-street": {"U0IRENE001"},
-    "mission-hills": {"U0KEIKO001"},
-    "sierra-vista": {"U0NADIA001"},
-    "lakeview": {"U0PRIYA001"},
-    "north-county": {"U0SAMIR001"},
-}
 
 
 def report(ctx: BotContext, team_key: str, period: str) -> None:
@@ -86,7 +65,7 @@ def test_each_step_of_the_ladder_reaches_the_right_people(db_url: str, slack: Sl
     before = len(slack.messages())
     run_job_at(ctx, "report-reminders", "2026-04-11T09:00")
     sent = new_messages(slack, before)
-    assert {m["channel"] for m in sent} == FACULTY
+    assert {m["channel"] for m in sent} == ALL_FACULTY
     summary = sent[0]
     assert "3 of 8 teams reported their March 2026 measures" in summary["text"]
     body = json.dumps(summary["blocks"])
@@ -97,7 +76,7 @@ def test_each_step_of_the_ladder_reaches_the_right_people(db_url: str, slack: Sl
         before = len(slack.messages())
         run_job_at(ctx, "report-reminders", f"{day}T09:00")
         sent = new_messages(slack, before)
-        assert Counter(m["channel"] for m in sent) == Counter(u for t in missing for u in LEADS[t])
+        assert Counter(m["channel"] for m in sent) == Counter(u for t in missing for u in TEAM_LEADS[t])
         assert all(m["blocks"][1]["elements"][0]["action_id"] == OPEN_ACTION for m in sent)
         if day == "2026-04-12":
             report(ctx, "lakeview", "2026-03")
@@ -105,7 +84,7 @@ def test_each_step_of_the_ladder_reaches_the_right_people(db_url: str, slack: Sl
 
     # nobody on a team that reported ever got anything
     reported_channels = {TEAM_CHANNELS[t] for t in ("riverside", "eastside")}
-    reported_leads = LEADS["riverside"] | LEADS["eastside"]
+    reported_leads = TEAM_LEADS["riverside"] | TEAM_LEADS["eastside"]
     assert not [m for m in slack.messages() if m["channel"] in reported_channels | reported_leads]
     ctx.db.dispose()
 
@@ -135,7 +114,7 @@ def test_with_30_percent_429_and_503_every_reminder_arrives_exactly_once(
             if not ledger.pending_keys(ctx.db, "report-reminders"):
                 break
     assert not ledger.pending_keys(ctx.db, "report-reminders")
-    expected = 7 + len(FACULTY) + 2 * sum(len(LEADS[t]) for t in TEAM_CHANNELS if t != "riverside")
+    expected = 7 + len(ALL_FACULTY) + 2 * sum(len(TEAM_LEADS[t]) for t in TEAM_CHANNELS if t != "riverside")
     delivered = Counter((m["channel"], m["text"]) for m in slack.messages())
     assert len(delivered) == expected
     assert set(delivered.values()) == {1}

@@ -20,6 +20,7 @@ from storage.reports import (
     stored_values,
 )
 from tests.conftest import load_example
+from tests.constants import ALICE, ARJUN
 
 AT = datetime(2026, 11, 3, 17, 0, tzinfo=UTC)
 
@@ -32,7 +33,7 @@ def _ids(db: Database) -> tuple[int, list[int]]:
         return team.id, [m.id for m in active_measures(session, collab.id)]
 
 
-def _submission(team_id: int, measure_ids: list[int], base: int, user: str = "U0ALICE001") -> Submission:
+def _submission(team_id: int, measure_ids: list[int], base: int, user: str = ALICE) -> Submission:
     values = [
         ReportedValue(mid, float(base + i), float(200 + i), (base + i) / (200 + i))
         for i, mid in enumerate(measure_ids)
@@ -66,11 +67,11 @@ def test_resubmission_updates_in_place_and_keeps_a_revision(db: Database) -> Non
     load_example(db)
     team_id, measure_ids = _ids(db)
     save_submission(db, _submission(team_id, measure_ids, 100))
-    second = _submission(team_id, measure_ids, 100, user="U0ARJUN001")
+    second = _submission(team_id, measure_ids, 100, user=ARJUN)
     changed_values = [second.values[0].__class__(measure_ids[0], 120.0, 200.0, 0.6), *second.values[1:]]
     result = save_submission(
         db,
-        Submission(second.team_id, second.period, "U0ARJUN001", AT, changed_values, second.narrative, True),
+        Submission(second.team_id, second.period, ARJUN, AT, changed_values, second.narrative, True),
     )
     assert len(result.changed) == 1 and result.is_correction
     with db.reader() as session:
@@ -79,16 +80,16 @@ def test_resubmission_updates_in_place_and_keeps_a_revision(db: Database) -> Non
         report = stored_team_report(session, team_id, "2026-10")
     assert stored[measure_ids[0]].numerator == 120
     assert len(revs) == 1
-    assert (revs[0].changed_by, revs[0].old.numerator, revs[0].new.numerator) == ("U0ARJUN001", 100, 120)
+    assert (revs[0].changed_by, revs[0].old.numerator, revs[0].new.numerator) == (ARJUN, 100, 120)
     assert report is not None and report.late is False  # the first submission was on time
-    assert report.submitted_by == "U0ARJUN001"
+    assert report.submitted_by == ARJUN
 
 
 def test_latest_values_before_skips_to_the_most_recent_month(db: Database) -> None:
     load_example(db)
     team_id, measure_ids = _ids(db)
     sub = _submission(team_id, measure_ids, 100)
-    save_submission(db, Submission(team_id, "2026-08", "U0ALICE001", AT, sub.values, Narrative(), False))
+    save_submission(db, Submission(team_id, "2026-08", ALICE, AT, sub.values, Narrative(), False))
     with db.reader() as session:
         history = latest_values_before(session, team_id, "2026-10")
     assert history[measure_ids[0]][0] == "2026-08"
@@ -119,8 +120,8 @@ def test_concurrent_double_submit_gives_one_value_and_a_revision(db: Database) -
             errors.append(exc)
 
     threads = [
-        threading.Thread(target=submit, args=(100, "U0ALICE001")),
-        threading.Thread(target=submit, args=(150, "U0ARJUN001")),
+        threading.Thread(target=submit, args=(100, ALICE)),
+        threading.Thread(target=submit, args=(150, ARJUN)),
     ]
     for t in threads:
         t.start()

@@ -10,7 +10,8 @@ import sys
 import time
 import urllib.request
 
-from tests.conftest import ROOT, SIGNING_SECRET, free_port
+from tests.conftest import ROOT, free_port
+from tests.constants import BOT_TOKEN, NOBODY, SIGNING_SECRET
 from tests.signing import SlackRequests
 from tests.slack_standin import SlackStandIn
 
@@ -31,7 +32,7 @@ def test_serve_answers_healthz_and_signed_commands(db_url: str, slack: SlackStan
     port = free_port()
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": slack.base_url,
         "DATABASE_URL": db_url,
@@ -47,12 +48,12 @@ def test_serve_answers_healthz_and_signed_commands(db_url: str, slack: SlackStan
     try:
         url = f"http://127.0.0.1:{port}"
         assert _wait_healthy(url, proc)["database"] == "ok"
-        status, _, body = SlackRequests(url, SIGNING_SECRET).command("/collab", "help", "U0NOBODY01")
+        status, _, body = SlackRequests(url, SIGNING_SECRET).command("/collab", "help", NOBODY)
         assert status == 200
         assert "not on any team" in json.loads(body)["text"]
-        status, _, _ = SlackRequests(url, "wrong-secret").command("/collab", "help", "U0NOBODY01")
+        status, _, _ = SlackRequests(url, "wrong-secret").command("/collab", "help", NOBODY)
         assert status == 401
     finally:
         proc.send_signal(signal.SIGTERM)
         _, stderr = proc.communicate(timeout=30)
-    assert b"U0NOBODY01" not in stderr, "request bodies must not be logged"
+    assert NOBODY.encode() not in stderr, "request bodies must not be logged"

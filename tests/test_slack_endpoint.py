@@ -7,6 +7,7 @@ import time
 import urllib.request
 
 from tests.conftest import RunningBot
+from tests.constants import NOBODY
 from tests.helpers import wait_for_calls
 
 
@@ -20,26 +21,26 @@ def test_forged_signature_is_refused(bot: RunningBot) -> None:
 
 
 def test_stale_request_is_refused(bot: RunningBot) -> None:
-    status, _, _ = bot.requests.command("/collab", "help", "U0NOBODY01", timestamp=int(time.time()) - 6 * 60)
+    status, _, _ = bot.requests.command("/collab", "help", NOBODY, timestamp=int(time.time()) - 6 * 60)
     assert status == 401
     assert bot.slack.calls == []
 
 
 def test_help_for_someone_on_no_team_says_who_to_ask(bot: RunningBot) -> None:
-    status, _, body = bot.requests.command("/collab", "help", "U0NOBODY01")
+    status, _, body = bot.requests.command("/collab", "help", NOBODY)
     assert status == 200
     reply = json.loads(body)
     assert "not on any team" in reply["text"]
 
 
 def test_unknown_subcommand_explains_and_shows_help(bot: RunningBot) -> None:
-    status, _, body = bot.requests.command("/collab", "frobnicate", "U0NOBODY01")
+    status, _, body = bot.requests.command("/collab", "frobnicate", NOBODY)
     assert status == 200
     assert "I don't know `/collab frobnicate`" in json.loads(body)["text"]
 
 
 def test_retried_event_is_processed_once(bot: RunningBot) -> None:
-    event = {"type": "app_home_opened", "user": "U0NOBODY01", "channel": "D0HOME0001", "tab": "home"}
+    event = {"type": "app_home_opened", "user": NOBODY, "channel": "D0HOME0001", "tab": "home"}
     for retry in (None, 1, 2):
         status, _, _ = bot.requests.event(event, event_id="Ev0RETRY0001", retry_num=retry)
         assert status == 200

@@ -18,6 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, Se
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from slack_sdk.signature import SignatureVerifier
 
+from tests.constants import ALICE, BOT_TOKEN, RIVER
 from tests.signing import (
     SlackRequests,
     block_actions_payload,
@@ -28,8 +29,6 @@ from tests.signing import (
     view_submission_payload,
 )
 from tests.slack_standin import ExactRetryAfterHandler, SlackStandIn, validate_blocks, validate_view
-
-TOKEN = "xoxb-test-token"
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +45,7 @@ def slack(server: SlackStandIn) -> SlackStandIn:
 
 @pytest.fixture
 def client(slack: SlackStandIn) -> WebClient:
-    return WebClient(base_url=slack.base_url, token=TOKEN)
+    return WebClient(base_url=slack.base_url, token=BOT_TOKEN)
 
 
 def section(text: str, **extra: Any) -> dict[str, Any]:
@@ -65,12 +64,12 @@ def test_base_url_form(slack: SlackStandIn) -> None:
 
 
 def test_post_message_recorded(slack: SlackStandIn, client: WebClient) -> None:
-    r1 = client.chat_postMessage(channel="C0RIVER001", text="hello", blocks=[section("*hi*")])
-    r2 = client.chat_postMessage(channel="C0RIVER001", text="again")
-    assert r1["ok"] and r1["channel"] == "C0RIVER001" and r1["message"]["text"] == "hello"
+    r1 = client.chat_postMessage(channel=RIVER, text="hello", blocks=[section("*hi*")])
+    r2 = client.chat_postMessage(channel=RIVER, text="again")
+    assert r1["ok"] and r1["channel"] == RIVER and r1["message"]["text"] == "hello"
     assert float(r2["ts"]) > float(r1["ts"])
     assert len(r1["ts"].split(".")[1]) == 6
-    msgs = slack.messages("C0RIVER001")
+    msgs = slack.messages(RIVER)
     assert [m["text"] for m in msgs] == ["hello", "again"]
     assert msgs[0]["blocks"][0]["text"]["text"] == "*hi*"
     assert slack.messages("C0OTHER") == []
@@ -103,7 +102,7 @@ def test_unknown_method(client: WebClient) -> None:
 
 def test_auth_test_and_users_info(client: WebClient) -> None:
     assert client.auth_test()["user_id"].startswith("U")
-    user = client.users_info(user="U0ALICE001")["user"]
+    user = client.users_info(user=ALICE)["user"]
     assert user["tz"] == "America/Los_Angeles" and user["real_name"]
 
 
@@ -125,9 +124,9 @@ def test_chat_update_delete_ephemeral(slack: SlackStandIn, client: WebClient) ->
 
 
 def test_conversations(client: WebClient) -> None:
-    dm = client.conversations_open(users="U0ALICE001")["channel"]["id"]
+    dm = client.conversations_open(users=ALICE)["channel"]["id"]
     assert dm.startswith("D")
-    assert client.conversations_open(users="U0ALICE001")["channel"]["id"] == dm
+    assert client.conversations_open(users=ALICE)["channel"]["id"] == dm
     ch = client.conversations_create(name="river-team")["channel"]
     assert ch["id"].startswith("C") and ch["name"] == "river-team"
     with pytest.raises(SlackApiError, match="name_taken"):
@@ -138,7 +137,7 @@ def test_conversations(client: WebClient) -> None:
     client.conversations_setTopic(channel=ch["id"], topic="Cycle 3")
     info = client.conversations_info(channel=ch["id"])["channel"]
     assert info["topic"]["value"] == "Cycle 3"
-    assert client.conversations_join(channel="C0RIVER001")["channel"]["id"] == "C0RIVER001"
+    assert client.conversations_join(channel=RIVER)["channel"]["id"] == RIVER
 
 
 # ---- Block Kit limits -----------------------------------------------------------------------
@@ -212,7 +211,7 @@ def test_files_upload_v2(slack: SlackStandIn, client: WebClient) -> None:
         content=data,
         filename="run-chart.png",
         title="Run chart",
-        channel="C0RIVER001",
+        channel=RIVER,
         initial_comment="Here",
     )
     file_id = resp["file"]["id"]
@@ -220,7 +219,7 @@ def test_files_upload_v2(slack: SlackStandIn, client: WebClient) -> None:
     assert resp["file"]["title"] == "Run chart"
     done = slack.completed_uploads[-1]
     assert (done["channel_id"], done["initial_comment"], done["file_ids"]) == (
-        "C0RIVER001",
+        RIVER,
         "Here",
         [file_id],
     )
@@ -244,7 +243,7 @@ def no_jitter(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_retry_handlers_recover_from_429(slack: SlackStandIn, no_jitter: None) -> None:
     client = WebClient(
         base_url=slack.base_url,
-        token=TOKEN,
+        token=BOT_TOKEN,
         retry_handlers=[
             RateLimitErrorRetryHandler(max_retry_count=2),
             ServerErrorRetryHandler(max_retry_count=2),
@@ -257,7 +256,7 @@ def test_retry_handlers_recover_from_429(slack: SlackStandIn, no_jitter: None) -
 
 
 def test_server_error_retry_and_failed_calls_not_applied(slack: SlackStandIn) -> None:
-    plain = WebClient(base_url=slack.base_url, token=TOKEN)
+    plain = WebClient(base_url=slack.base_url, token=BOT_TOKEN)
     slack.fail_next(1, 500, method="chat.postMessage")
     client_auth_ok = plain.auth_test()["ok"]  # the method filter leaves other methods alone
     with pytest.raises(SlackApiError):
@@ -267,7 +266,7 @@ def test_server_error_retry_and_failed_calls_not_applied(slack: SlackStandIn) ->
 
     retrying = WebClient(
         base_url=slack.base_url,
-        token=TOKEN,
+        token=BOT_TOKEN,
         retry_handlers=[ServerErrorRetryHandler(interval_calculator=FixedValueRetryIntervalCalculator(0.0))],
     )
     slack.fail_next(1, 503)
@@ -303,7 +302,7 @@ def test_rate_limit_per_channel(slack: SlackStandIn, client: WebClient) -> None:
     assert exc.value.response.headers["Retry-After"] == "1"
     assert 0 < float(exc.value.response.headers["X-Retry-After-Exact"]) <= 0.05
 
-    fast = WebClient(base_url=slack.base_url, token=TOKEN, retry_handlers=[ExactRetryAfterHandler()])
+    fast = WebClient(base_url=slack.base_url, token=BOT_TOKEN, retry_handlers=[ExactRetryAfterHandler()])
     start = time.monotonic()
     for i in range(4):
         fast.chat_postMessage(channel="C3", text=str(i))
@@ -363,7 +362,7 @@ def test_validate_view_cases() -> None:
 
 
 def test_signatures_verify_with_slack_sdk() -> None:
-    body = slash_command_body("/collab", "data", "U0ALICE001", trigger_id="1.2.3")
+    body = slash_command_body("/collab", "data", ALICE, trigger_id="1.2.3")
     headers = sign_request("s3cret", body)
     assert SignatureVerifier("s3cret").is_valid_request(body, headers)
     assert not SignatureVerifier("other").is_valid_request(body, headers)
@@ -398,7 +397,7 @@ def test_bolt_end_to_end(slack: SlackStandIn) -> None:
     from slack_bolt import App
     from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-    app = App(signing_secret="s3cret", client=WebClient(base_url=slack.base_url, token=TOKEN))
+    app = App(signing_secret="s3cret", client=WebClient(base_url=slack.base_url, token=BOT_TOKEN))
     seen: list[str] = []
 
     @app.command("/collab")
@@ -416,18 +415,18 @@ def test_bolt_end_to_end(slack: SlackStandIn) -> None:
     thread.start()
     try:
         reqs = SlackRequests(f"http://127.0.0.1:{httpd.server_port}", "s3cret")
-        status, _, _ = reqs.command("/collab", "", "U0ALICE001", trigger_id=slack.issue_trigger_id())
+        status, _, _ = reqs.command("/collab", "", ALICE, trigger_id=slack.issue_trigger_id())
         assert status == 200
-        status, _, _ = reqs.event({"type": "app_home_opened", "user": "U0ALICE001", "tab": "home"})
+        status, _, _ = reqs.event({"type": "app_home_opened", "user": ALICE, "tab": "home"})
         assert status == 200
         stale = int(time.time()) - 600
-        assert reqs.command("/collab", "", "U0ALICE001", timestamp=stale)[0] == 401
+        assert reqs.command("/collab", "", ALICE, timestamp=stale)[0] == 401
         assert reqs.post("{}", "application/json", secret="wrong")[0] == 401
         deadline = time.monotonic() + 3
         while time.monotonic() < deadline and not (slack.calls_to("views.open") and slack.home_views):
             time.sleep(0.02)
         assert slack.calls_to("views.open")[0].ok
-        assert "U0ALICE001" in slack.home_views and seen == ["U0ALICE001"]
+        assert ALICE in slack.home_views and seen == [ALICE]
     finally:
         httpd.shutdown()
         httpd.server_close()

@@ -8,6 +8,7 @@ from bot.collaborative.demo import seed_demo
 from bot.measures.chart import post_team_chart
 from storage.models import Team
 from tests.conftest import make_context
+from tests.constants import RIVER, VALLE
 from tests.slack_standin import SlackStandIn
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -30,7 +31,7 @@ def test_new_signal_is_named_with_the_chart(db_url: str, slack: SlackStandIn) ->
 
     assert file_id is not None
     [upload] = slack.completed_uploads
-    assert upload["channel_id"] == "C0VALLE001"
+    assert upload["channel_id"] == VALLE
     assert "Controlling high blood pressure" in upload["initial_comment"]
     assert "New signal of improvement: Improvement: 6 points in a row above" in upload["initial_comment"]
     assert slack.uploads[file_id].startswith(PNG)
@@ -44,6 +45,6 @@ def test_no_new_signal_means_no_signal_sentence(db_url: str, slack: SlackStandIn
     ctx = make_context(db_url, slack)
     assert post_team_chart(ctx, team_id, "2027-01") is not None
     [upload] = slack.completed_uploads
-    assert upload["channel_id"] == "C0RIVER001"
+    assert upload["channel_id"] == RIVER
     assert "New signal" not in upload["initial_comment"]
     ctx.db.dispose()

@@ -15,11 +15,11 @@ from jobs.registry import load_jobs
 from storage.collaboratives import collaborative_by_key
 from storage.db import Database
 from storage.models import Collaborative, Delivery
-from tests.conftest import BOT_TOKEN, ROOT, make_context
+from tests.conftest import ROOT, make_context
+from tests.constants import BOT_TOKEN, DIGEST_CHANNEL
 from tests.slack_standin import SlackStandIn, validate_blocks
 
 PNG = b"\x89PNG\r\n\x1a\n"
-DIGEST_CHANNEL = "C0FACDIG01"
 
 
 def _seeded(db_url: str) -> tuple[Collaborative, datetime]:
