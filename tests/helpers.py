@@ -30,7 +30,7 @@ def _poll(check: Callable[[], T], timeout: float, interval: float = 0.02) -> T:
         time.sleep(interval)
 
 
-def wait_until(check: Callable[[], T], timeout: float = 5.0) -> T:
+def wait_until(check: Callable[[], T | None], timeout: float = 5.0) -> T:
     """Poll ``check`` until it returns something truthy; fail after ``timeout`` seconds."""
     result = _poll(check, timeout)
     if not result:

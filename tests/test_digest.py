@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 import pandas as pd
@@ -33,7 +34,7 @@ def _collab(baseline_months: int | None = 6) -> CollaborativeInfo:
     )
 
 
-def _rows(team: str, values: list[float | None], measure: str = "bp") -> list[dict[str, object]]:
+def _rows(team: str, values: Sequence[float | None], measure: str = "bp") -> list[dict[str, object]]:
     return [
         {"team": team, "measure": measure, "period": m, "numerator": v, "denominator": 100.0, "value": None}
         for m, v in zip(MONTHS, values, strict=True)
@@ -55,7 +56,7 @@ def _data(teams: int = 3) -> DigestData:
             "start_date": pd.to_datetime(["2027-01-10", "2026-12-01", "2026-10-01"]),
             "status": ["completed", "open", "completed"],
             "act_decision": ["adopt", None, "abandon"],
-            "end_date": pd.to_datetime(["2027-01-14", None, "2026-11-01"]),
+            "end_date": pd.to_datetime(pd.Series(["2027-01-14", None, "2026-11-01"])),
             "updated_at": pd.to_datetime(["2027-01-14T18:00Z", "2026-12-01T18:00Z", "2026-11-01T18:00Z"]),
         }
     )

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Hashable
 from pathlib import Path
+from typing import Any
 
-import pandas as pd
 import pytest
 import yaml
 
@@ -16,7 +17,7 @@ from tests.conftest import EXAMPLE, ROOT, load_example
 from tests.constants import ALICE, PEERS
 
 
-def snapshot(db: Database) -> dict[str, list[dict[str, object]]]:
+def snapshot(db: Database) -> dict[str, list[dict[Hashable, Any]]]:
     return {name: frame.astype(str).to_dict("records") for name, frame in export_frames(db).items()}
 
 
@@ -95,7 +96,7 @@ def test_team_removed_from_file_is_deactivated_and_keeps_reports(db: Database, t
     teams = frames["teams"].set_index("team")
     assert not bool(teams.loc["riverside", "active"])
     assert len(frames["measures"]) == 1
-    assert pd.notna(frames["measures"].loc[0, "value"])
+    assert frames["measures"]["value"].notna().iloc[0]
 
 
 @pytest.mark.parametrize(

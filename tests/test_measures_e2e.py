@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -88,12 +89,12 @@ def choose(bot: RunningBot, view: dict[str, Any], user: str, action_id: str, val
 
 def state_for(
     view: dict[str, Any],
-    values: dict[str, str | None] | None = None,
+    values: Mapping[str, str | None] | None = None,
     narrative: dict[str, str] | None = None,
     score: str | None = None,
 ) -> dict[str, dict[str, dict[str, Any]]]:
     """``view.state.values`` as Slack sends it: given values, else what the modal was prefilled with."""
-    values = VALID if values is None else values
+    given: Mapping[str, str | None] = VALID if values is None else values
     narrative = narrative or {}
     state: dict[str, dict[str, dict[str, Any]]] = {}
     for block in view["blocks"]:
@@ -108,7 +109,7 @@ def state_for(
                 option = {"text": {"type": "plain_text", "text": score}, "value": score}
             state[bid] = {action: {"type": "static_select", "selected_option": option}}
         else:
-            typed = values.get(name, el.get("initial_value")) if ":" in name else None
+            typed = given.get(name, el.get("initial_value")) if ":" in name else None
             if name in narrative:
                 typed = narrative[name]
             elif ":" not in name:
