@@ -13,34 +13,9 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.digest import wording
 from bot.digest.rules import Digest
-from bot.digest.wording import (
-    EVERY_TEAM_TITLE,
-    FINDINGS_TITLE,
-    HTML,
-    MARKDOWN,
-    SPOTLIGHT_DETAIL_TITLE,
-    SUPPORT_DETAIL_TITLE,
-    Markup,
-    call_line,
-    calls_title,
-    dateline,
-    engagement_text,
-    finding_line,
-    flag_line,
-    measure_text,
-    measures_title,
-    pdsa_text,
-    reporting_text,
-    share_text,
-    short_flag_line,
-    spotlight_title,
-    support_title,
-    team_row_line,
-    team_row_signals,
-    team_table_header,
-    title,
-)
+from bot.digest.wording import HTML, MARKDOWN, Markup
 
 STYLE = (
     "body{font-family:system-ui,sans-serif;max-width:920px;margin:2em auto;padding:0 1em;"
@@ -92,38 +67,42 @@ def _titled_list(heading: str, items: list[str]) -> list[Part]:
 def _team_items(digest: Digest, m: Markup) -> list[str]:
     items = []
     for row in digest.teams:
-        signals = team_row_signals(row, m)
-        items.append(team_row_line(digest, row, m) + (f"\n{m.italic(signals)}" if signals else ""))
+        line, signals = wording.team_row_line(digest, row, m), wording.team_row_signals(row, m)
+        items.append(line + (f"\n{m.italic(signals)}" if signals else ""))
     return items
 
 
 def _document(digest: Digest, charts: Sequence[ChartFile], m: Markup) -> list[Part]:
     """The digest's parts, top to bottom: the Slack message, its thread, then the run charts."""
-    share = share_text(digest)
+    share = wording.share_text(digest)
+    spotlight = [wording.short_flag_line(flag, m) for flag in digest.spotlight]
+    support = [wording.flag_line(flag, m) for flag in digest.support]
+    calls = [wording.call_line(call, m) for call in digest.calls]
     parts: list[Part] = [
-        Heading(1, title(digest, m)),
-        Paragraph(m.italic(dateline(digest))),
-        Paragraph(reporting_text(digest, m)),
+        Heading(1, wording.title(digest, m)),
+        Paragraph(m.italic(wording.dateline(digest))),
+        Paragraph(wording.reporting_text(digest, m)),
         Rule(),
-        Paragraph(measures_title(m) + (f"\n{share}" if share else "")),
-        *(Paragraph(measure_text(line, m)) for line in digest.measures),
+        Paragraph(wording.measures_title(m) + (f"\n{share}" if share else "")),
+        *(Paragraph(wording.measure_text(line, m)) for line in digest.measures),
         Rule(),
-        *_titled_list(spotlight_title(digest, m), [short_flag_line(flag, m) for flag in digest.spotlight]),
-        *_titled_list(support_title(digest, m), [flag_line(flag, m) for flag in digest.support]),
-        Paragraph(pdsa_text(digest, m)),
-        *_titled_list(calls_title(digest, m), [call_line(call, m) for call in digest.calls]),
-        Paragraph(m.italic(engagement_text(digest, m))),
+        *_titled_list(wording.spotlight_title(digest, m), spotlight),
+        *_titled_list(wording.support_title(digest, m), support),
+        Paragraph(wording.pdsa_text(digest, m)),
+        *_titled_list(wording.calls_title(digest, m), calls),
+        Paragraph(m.italic(wording.engagement_text(digest, m))),
         Heading(2, "Details (the Slack thread)"),
-        Heading(3, FINDINGS_TITLE),
-        Items([finding_line(line, m) for line in digest.measures]),
+        Heading(3, wording.FINDINGS_TITLE),
+        Items([wording.finding_line(line, m) for line in digest.measures]),
     ]
     if digest.spotlight:
-        parts += [Heading(3, SPOTLIGHT_DETAIL_TITLE), Items([flag_line(f, m) for f in digest.spotlight])]
+        details = [wording.flag_line(flag, m) for flag in digest.spotlight]
+        parts += [Heading(3, wording.SPOTLIGHT_DETAIL_TITLE), Items(details)]
     if digest.support:
-        parts += [Heading(3, SUPPORT_DETAIL_TITLE), Items([flag_line(f, m) for f in digest.support])]
+        parts += [Heading(3, wording.SUPPORT_DETAIL_TITLE), Items(support)]
     parts += [
-        Heading(3, EVERY_TEAM_TITLE),
-        Paragraph(team_table_header(digest, m)),
+        Heading(3, wording.EVERY_TEAM_TITLE),
+        Paragraph(wording.team_table_header(digest, m)),
         Items(_team_items(digest, m)),
         Heading(2, "Run charts, all teams together"),
     ]
@@ -178,7 +157,8 @@ def _html_part(part: Part) -> str:
 def digest_html(digest: Digest, charts: Sequence[ChartFile]) -> str:
     """A standalone HTML page (charts referenced next to it)."""
     body = "\n".join(_html_part(part) for part in _document(digest, charts, HTML))
+    title = wording.title(digest, HTML)
     return (
-        f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>{title(digest, HTML)}</title>'
+        f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
         f"<style>{STYLE}</style></head>\n<body>\n{body}\n</body></html>\n"
     )
