@@ -21,9 +21,10 @@ from bot.pdsa import views as pdsa
 from storage.db import Database
 from storage.models import MeasureReport, PdsaCycle, Rsvp, TeamReport
 from tests.conftest import RunningBot
+from tests.constants import ALICE
 from tests.helpers import team_id_by_key, wait_for_calls
 from tests.signing import block_actions_payload, view_submission_payload
-from tests.test_pdsa_e2e import ALICE, cycles, open_pdsa, plan_values, start_cycle, update_values
+from tests.test_pdsa_e2e import cycles, open_pdsa, plan_values, start_cycle, update_values
 
 BIG = "100000000000000000000"  # parses as an integer, but no database id is that large
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from slack_sdk.models.blocks import ButtonElement
 
 from bot.calls import views as calls
 from bot.measures import views as measures
@@ -61,7 +62,8 @@ def test_feature_payloads_keep_the_json_already_posted() -> None:
     assert pdsa.cycle_value(3) == '{"cycle_id": 3}'
     assert pdsa.TeamRef(team_id=2).dump() == '{"team_id": 2}'
     button = report_button(4, "2026-05").elements[0]
-    assert button.value == '{"team_id":4,"period":"2026-05"}'  # type: ignore[attr-defined]
+    assert isinstance(button, ButtonElement)
+    assert button.value == '{"team_id":4,"period":"2026-05"}'
     meta = measures.ReportMeta(team_id=1, period="2026-03", confirmed={"bp_control:numerator": 130.0})
     assert meta.dump() == '{"team_id":1,"period":"2026-03","confirmed":{"bp_control:numerator":130.0}}'
     assert parse(measures.ReportMeta, '{"team_id":1,"period":"2026-3"}') == measures.ReportMeta(
