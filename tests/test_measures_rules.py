@@ -8,6 +8,7 @@ import pytest
 
 from bot.measures import rules
 from bot.measures.rules import MeasureInfo
+from storage.enums import Direction, MeasureType
 from storage.models import Collaborative
 from storage.reports import ReportedValue
 
@@ -19,10 +20,32 @@ COLLAB = Collaborative(
     end=date(2027, 6, 30),
     due_day=10,
 )
-BP = MeasureInfo(1, "bp", "Blood pressure control", "proportion", "controlled", "all", None, 0.7, "up", None)
-HYPO = MeasureInfo(2, "hypo", "Hypotension", "rate", "events", "visits", None, 3.0, "down", 1000.0)
+BP = MeasureInfo(
+    1,
+    "bp",
+    "Blood pressure control",
+    MeasureType.PROPORTION,
+    "controlled",
+    "all",
+    None,
+    0.7,
+    Direction.UP,
+    None,
+)
+HYPO = MeasureInfo(
+    2, "hypo", "Hypotension", MeasureType.RATE, "events", "visits", None, 3.0, Direction.DOWN, 1000.0
+)
 MISSED = MeasureInfo(
-    3, "missed", "Missed appointments", "count", None, None, "missed visits", 40, "down", None
+    3,
+    "missed",
+    "Missed appointments",
+    MeasureType.COUNT,
+    None,
+    None,
+    "missed visits",
+    40,
+    Direction.DOWN,
+    None,
 )
 ALL = [BP, HYPO, MISSED]
 

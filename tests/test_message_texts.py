@@ -6,6 +6,7 @@ from datetime import date
 
 from bot.calls.views import feedback_request
 from bot.measures.reminder_views import faculty_summary, lead_nudge, team_reminder
+from storage.enums import CallKind
 from tests.constants import DIEGO, ELENA
 
 
@@ -35,7 +36,7 @@ def test_faculty_summary_says_lead_or_leads() -> None:
 
 
 def test_feedback_request_names_the_call_once() -> None:
-    request = feedback_request(event_id=3, title="Learning Session 2", kind="learning_session")
+    request = feedback_request(event_id=3, title="Learning Session 2", kind=CallKind.LEARNING_SESSION)
     assert request["text"] == (
         "How was “Learning Session 2”? Two minutes of feedback tells faculty what to keep and what to change."
     )
