@@ -70,6 +70,8 @@ class CollaborativeState:
     peer_channel_name: str | None
     peer_channel_topic: str | None
     source_path: str | None
+    workspace: str | None = None
+    enterprise: str | None = None
     faculty: Sequence[str] = ()
     admins: Sequence[str] = ()
     teams: Sequence[TeamState] = ()
@@ -205,6 +207,8 @@ def sync_collaborative(session: Session, state: CollaborativeState) -> SyncSumma
         and state.peer_channel_name == collab.peer_channel_name
     ):
         scalar["peer_channel_id"] = collab.peer_channel_id  # the bot created or found it: keep it
+    if collab is not None and state.workspace is None and state.enterprise in (None, collab.enterprise):
+        scalar["workspace"] = collab.workspace  # taken from auth.test for a single workspace: keep it
     if collab is None:
         collab = Collaborative(key=state.key, active=True, **scalar)
         session.add(collab)

@@ -41,6 +41,8 @@ def _collaboratives() -> Selectable:
         c.digest_time,
         c.peer_channel_id,
         c.active,
+        c.workspace,
+        c.enterprise,
     ).order_by(c.id)
 
 

@@ -98,6 +98,12 @@ class Collaborative(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    #: The Slack workspace (``T…``) the collaborative lives in; filled in from ``auth.test`` for a
+    #: single-workspace install whose file leaves it out.
+    workspace: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    #: The Enterprise Grid organisation (``E…``): user IDs are org-wide there, so requests from any
+    #: workspace of the organisation belong to the collaborative.
+    enterprise: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
     teams: Mapped[list[Team]] = relationship(back_populates="collaborative", order_by="Team.id")
     measures: Mapped[list[Measure]] = relationship(
@@ -332,6 +338,18 @@ class Delivery(Base):
     claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class WorkspaceStatus(Base):
+    """Whether the app is installed in a workspace (``T…``) or, for an org-wide install, an organisation
+    (``E…``). ``app_uninstalled`` / ``tokens_revoked`` set ``installed`` to false: nothing is sent there
+    until the app is installed again. A workspace with no row has never been uninstalled."""
+
+    __tablename__ = "workspace_status"
+
+    slack_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    installed: Mapped[bool] = mapped_column(Boolean, default=True)
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class ProcessedEvent(Base):

@@ -31,6 +31,7 @@ from bot.slack.app import build_context, create_app
 from bot.slack.client import build_web_client
 from bot.slack.web import create_wsgi_app
 from storage.db import Database, normalise_url
+from storage.installations import SLACK_METADATA
 from storage.migrate import upgrade
 from storage.models import Base
 from tests.constants import BOT_TOKEN, SIGNING_SECRET
@@ -77,7 +78,8 @@ def postgres_url() -> Iterator[str]:
 
 def _empty_tables(url: str) -> None:
     engine = create_engine(normalise_url(url))
-    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    tables = [*Base.metadata.sorted_tables, *SLACK_METADATA.sorted_tables]
+    names = ", ".join(f'"{t.name}"' for t in tables)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         conn.execute(text("DROP TABLE IF EXISTS apscheduler_jobs"))

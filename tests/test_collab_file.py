@@ -84,6 +84,18 @@ def test_explicit_key_kept() -> None:
     assert parse("key: htn-2026\n" + MINIMAL).key == "htn-2026"
 
 
+def test_workspace_and_enterprise_are_optional_and_checked() -> None:
+    plain = parse(MINIMAL)
+    assert plain.workspace is None and plain.enterprise is None
+    grid = parse("workspace: T0HOSPIT01\nenterprise: E0HEALTH01\n" + MINIMAL)
+    assert (grid.workspace, grid.enterprise) == ("T0HOSPIT01", "E0HEALTH01")
+    problems = problems_of("workspace: hospital\nenterprise: T0HOSPIT01\n" + MINIMAL)
+    assert problems == [
+        "workspace: 'hospital' is not a Slack workspace ID (they look like T0123ABCDE)",
+        "enterprise: 'T0HOSPIT01' is not an Enterprise Grid organisation ID (they look like E0123ABCDE)",
+    ]
+
+
 # --- problems --------------------------------------------------------------------------------
 
 BROKEN = """\

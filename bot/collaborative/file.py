@@ -73,6 +73,8 @@ MAX_OCCURRENCES_PER_CALL = 500
 
 _USER_ID_RE = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _CHANNEL_ID_RE = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+_WORKSPACE_ID_RE = re.compile(r"^T[A-Z0-9]{2,31}$")
+_ENTERPRISE_ID_RE = re.compile(r"^E[A-Z0-9]{2,31}$")
 _CHANNEL_NAME_RE = re.compile(r"^[a-z0-9_-]{1,80}$")
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _HHMM_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -116,6 +118,18 @@ def _slack_user_id(value: str) -> str:
 def _channel_id(value: str) -> str:
     if not _CHANNEL_ID_RE.match(value):
         raise ValueError(f"{value!r} is not a Slack channel ID (they look like C0123ABCDE)")
+    return value
+
+
+def _workspace_id(value: str) -> str:
+    if not _WORKSPACE_ID_RE.match(value):
+        raise ValueError(f"{value!r} is not a Slack workspace ID (they look like T0123ABCDE)")
+    return value
+
+
+def _enterprise_id(value: str) -> str:
+    if not _ENTERPRISE_ID_RE.match(value):
+        raise ValueError(f"{value!r} is not an Enterprise Grid organisation ID (they look like E0123ABCDE)")
     return value
 
 
@@ -243,6 +257,8 @@ def _rrule_text(value: str) -> str:
 SlackUserId = Annotated[str, AfterValidator(_slack_user_id)]
 ChannelId = Annotated[str, AfterValidator(_channel_id)]
 ChannelName = Annotated[str, AfterValidator(_channel_name)]
+WorkspaceId = Annotated[str, AfterValidator(_workspace_id)]
+EnterpriseId = Annotated[str, AfterValidator(_enterprise_id)]
 Slug = Annotated[str, AfterValidator(_slug)]
 Text = Annotated[str, AfterValidator(_non_empty)]
 TimezoneName = Annotated[str, AfterValidator(_timezone)]
@@ -402,6 +418,10 @@ class CollaborativeSpec(_Model):
 
     name: Text
     key: Annotated[str, AfterValidator(_optional_slug)] = ""
+    #: The Slack workspace; a single-workspace install may leave it out (taken from ``auth.test``).
+    workspace: WorkspaceId | None = None
+    #: The Enterprise Grid organisation, if any (its user IDs are org-wide).
+    enterprise: EnterpriseId | None = None
     timezone: TimezoneName
     start: dt.date
     end: dt.date

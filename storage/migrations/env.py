@@ -3,10 +3,12 @@
 from alembic import context
 
 from storage.db import make_engine
+from storage.installations import SLACK_METADATA
 from storage.models import Base
 
 config = context.config
-target_metadata = Base.metadata
+#: Our tables, and the slack_sdk OAuth stores' tables (created by our migrations too).
+target_metadata = [Base.metadata, SLACK_METADATA]
 
 
 def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]

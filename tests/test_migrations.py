@@ -1,0 +1,51 @@
+"""The migrations build exactly the schema the models describe (ours and slack_sdk's OAuth tables),
+on SQLite and PostgreSQL, and step back down cleanly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from storage.db import make_engine
+from storage.installations import SLACK_METADATA
+from storage.migrate import MIGRATIONS, alembic_config, current_revision, head_revision, upgrade
+from storage.models import Base
+
+
+def _include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    return not (type_ == "table" and name == "apscheduler_jobs")
+
+
+@pytest.mark.filterwarnings("ignore:.*expression-based index")
+def test_the_migrated_database_matches_the_models(db_url: str) -> None:
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(
+                conn, opts={"include_object": _include, "compare_type": True}
+            )
+            diff = compare_metadata(context, [Base.metadata, SLACK_METADATA])
+    finally:
+        engine.dispose()
+    assert diff == []
+
+
+def test_there_is_one_head_and_the_newest_migration_steps_down_and_up(tmp_path: Any) -> None:
+    scripts = ScriptDirectory(str(MIGRATIONS))
+    assert len(scripts.get_heads()) == 1
+    head = scripts.get_revision(head_revision())
+    url = f"sqlite:///{tmp_path / 'steps.db'}"
+    upgrade(url)
+    command.downgrade(alembic_config(url), "-1")
+    engine = make_engine(url)
+    try:
+        assert current_revision(engine) == head.down_revision
+        upgrade(url)
+        assert current_revision(engine) == head.revision
+    finally:
+        engine.dispose()
