@@ -14,7 +14,8 @@ from bot.settings import ConfigError, Settings, load_settings
 
 NO_TOKENS = (
     "Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for "
-    "Socket Mode); `collab-bot manifest` prints the app to create.\n"
+    "Socket Mode, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for installs in many workspaces); "
+    "`collab-bot manifest` prints the app to create.\n"
     "To try the bot without Slack, run `collab-bot demo`."
 )
 
@@ -43,8 +44,9 @@ def quiet_sensitive_loggers(level: str) -> None:
 
 
 def _require_slack(settings: Settings) -> None:
-    if settings.slack_bot_token is None and settings.slack_app_token is None:
+    if not (settings.slack_bot_token or settings.slack_app_token or settings.slack_client_id):
         raise ConfigError(NO_TOKENS)
+    settings.require_slack()
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
@@ -58,7 +60,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.slack.server import serve_http
 
     _require_slack(settings)
-    settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    settings.require("SLACK_SIGNING_SECRET")
     return serve_http(settings, port=args.port or settings.port, workers=args.workers)
 
 
@@ -106,7 +108,7 @@ def cmd_jobs_run(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_manifest(args: argparse.Namespace, settings: Settings) -> int:
     from bot.slack.manifest import manifest_yaml
 
-    print(manifest_yaml(socket_mode=args.socket, url=args.url), end="")
+    print(manifest_yaml(socket_mode=args.socket, url=args.url, oauth=settings.oauth), end="")
     return 0
 
 

@@ -23,6 +23,8 @@ HINTS: dict[str, str] = {
     "SLACK_BOT_TOKEN": "the bot token from your Slack app's OAuth page, starting with xoxb-",
     "SLACK_SIGNING_SECRET": "the signing secret from your Slack app's Basic Information page",
     "SLACK_APP_TOKEN": "an app-level token with connections:write, starting with xapp- (Socket Mode)",
+    "SLACK_CLIENT_ID": "the Client ID from your Slack app's Basic Information page (OAuth, many workspaces)",
+    "SLACK_CLIENT_SECRET": "the Client Secret from your Slack app's Basic Information page (OAuth)",
     "SLACK_API_URL": "the Slack Web API base URL, e.g. https://slack.com/api/",
     "DATABASE_URL": "a database URL such as sqlite:///collab.db or postgresql://user@host:5432/db",
     "PORT": "a TCP port number between 1 and 65535, e.g. 3000",
@@ -42,6 +44,8 @@ class Settings(BaseSettings):
     slack_bot_token: str | None = None
     slack_signing_secret: str | None = None
     slack_app_token: str | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
     slack_api_url: str = DEFAULT_API_URL
     database_url: str = DEFAULT_DATABASE_URL
     port: int = Field(default=3000, ge=1, le=65535)
@@ -49,7 +53,14 @@ class Settings(BaseSettings):
     web_concurrency: int = Field(default=2, ge=1)
     gunicorn_threads: int = Field(default=8, ge=1)
 
-    @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
+    @field_validator(
+        "slack_bot_token",
+        "slack_signing_secret",
+        "slack_app_token",
+        "slack_client_id",
+        "slack_client_secret",
+        mode="before",
+    )
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():
@@ -98,6 +109,38 @@ class Settings(BaseSettings):
     @property
     def socket_mode(self) -> bool:
         return self.slack_app_token is not None
+
+    @property
+    def oauth(self) -> bool:
+        """Installs in many workspaces: client ID and secret set, no single bot token."""
+        return bool(self.slack_client_id and self.slack_client_secret and not self.slack_bot_token)
+
+    @property
+    def oauth_authorize_url(self) -> str:
+        """Slack's install page on the Web API's host (``…/api/`` → ``…/oauth/v2/authorize``; GovSlack)."""
+        if self.slack_api_url.endswith("/api/"):
+            return self.slack_api_url.removesuffix("api/") + "oauth/v2/authorize"
+        return "https://slack.com/oauth/v2/authorize"
+
+    def require_slack(self) -> None:
+        """Slack credentials for one workspace (``SLACK_BOT_TOKEN``) or for many (OAuth: the client ID
+        and secret), not both; ConfigError naming what to set otherwise."""
+        client_id, secret = self.slack_client_id, self.slack_client_secret
+        if (client_id is None) != (secret is None):
+            missing = "SLACK_CLIENT_SECRET" if secret is None else "SLACK_CLIENT_ID"
+            raise ConfigError(f"{missing} is not set: set it to {HINTS[missing]}; OAuth needs both.")
+        if client_id is None:
+            self.require("SLACK_BOT_TOKEN")
+        elif self.slack_bot_token is not None:
+            raise ConfigError(
+                "SLACK_BOT_TOKEN and SLACK_CLIENT_ID/SLACK_CLIENT_SECRET are both set: set the bot token "
+                "for one workspace, or the client ID and secret for installs in many workspaces, not both."
+            )
+        elif self.socket_mode:
+            raise ConfigError(
+                "SLACK_APP_TOKEN (Socket Mode) and SLACK_CLIENT_ID/SLACK_CLIENT_SECRET are both set: "
+                "installs in many workspaces are served over HTTP, so unset SLACK_APP_TOKEN."
+            )
 
     def require(self, *names: str) -> None:
         """Raise ConfigError for the first of ``names`` (env var names) that is not set."""

@@ -8,7 +8,8 @@ from bot.context import BotContext
 
 
 def register_all(app: App, ctx: BotContext) -> None:
-    from handlers import collab_command, digest, events, feedback, measures, pdsa, rsvp
+    from handlers import collab_command, digest, events, feedback, gate, measures, pdsa, rsvp
 
-    for module in (events, collab_command, digest, measures, pdsa, rsvp, feedback):
+    # the workspace gate first: it runs before every other middleware and listener
+    for module in (gate, events, collab_command, digest, measures, pdsa, rsvp, feedback):
         module.register(app, ctx)

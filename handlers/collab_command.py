@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 
-from bot.access import who_is
 from bot.context import BotContext
 from bot.home.views import help_message, unknown_subcommand_message
 from bot.measures.status import reporting_status
 from bot.measures.status_views import status_message
+from handlers.gate import faculty_of, person_of
 from storage.people import Person
 
 Subcommand = Callable[[BotContext, Person, str, Ack, dict[str, Any]], None]
@@ -30,10 +30,10 @@ def subcommand(name: str) -> Callable[[Subcommand], Subcommand]:
 
 def register(app: App, ctx: BotContext) -> None:
     @app.command("/collab")
-    def collab(ack: Ack, command: dict[str, Any]) -> None:
+    def collab(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
         word, _, rest = (command.get("text") or "").strip().partition(" ")
         word = word.lower()
-        person, faculty = who_is(ctx.db, command["user_id"])
+        person, faculty = person_of(context), faculty_of(context)
         if word in ("", "help", "?") or (word == "status" and not person.known):
             ack(**help_message(person, faculty))
             return

@@ -7,11 +7,11 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
+from bot.access import Action, collaboratives_where, refused
 from bot.context import BotContext
 from bot.digest.delivery import send_preview, tell_preview_failed
 from bot.digest.views import preparing_message, refusal_message
 from handlers.collab_command import subcommand
-from storage.enums import Role
 from storage.people import Person
 
 log = logging.getLogger(__name__)
@@ -19,17 +19,21 @@ log = logging.getLogger(__name__)
 
 @subcommand("digest")
 def digest_preview(ctx: BotContext, person: Person, rest: str, ack: Ack, command: dict[str, Any]) -> None:
-    faculty_of = [r.collaborative_id for r in person.roles if r.role == Role.FACULTY]
+    faculty_of = collaboratives_where(person, Action.PREVIEW_DIGEST)
     if not faculty_of:
+        refused(person, Action.PREVIEW_DIGEST)
         ack(**refusal_message())
         return
     ack(**preparing_message())  # answered at once; the digest is built after the ack
     for collaborative_id in faculty_of:
+        client = ctx.client_for(collaborative_id)  # the asker's own workspace
+        if client is None:
+            continue
         try:
-            send_preview(ctx, person.user_id, collaborative_id, ctx.now())
+            send_preview(ctx, client, person.user_id, collaborative_id, ctx.now())
         except Exception:  # noqa: BLE001 - the person must hear back, whatever went wrong
             log.exception("digest preview for collaborative %s failed", collaborative_id)
-            tell_preview_failed(ctx, person.user_id)
+            tell_preview_failed(client, person.user_id)
 
 
 def register(app: App, ctx: BotContext) -> None:

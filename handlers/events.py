@@ -6,13 +6,13 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 
-from bot.access import who_is
 from bot.context import BotContext
 from bot.home.views import home_view
 from bot.measures.status import reporting_status
+from handlers.gate import faculty_of, person_of
 from storage.slack_events import first_delivery
 
 log = logging.getLogger(__name__)
@@ -28,18 +28,9 @@ def register(app: App, ctx: BotContext) -> None:
         return next()
 
     @app.event("app_home_opened")
-    def home_opened(event: dict[str, Any], client: WebClient) -> None:
+    def home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         if event.get("tab", "home") != "home":
             return
-        user_id = event["user"]
-        person, faculty = who_is(ctx.db, user_id)
+        person = person_of(context)
         status = reporting_status(ctx.db, person, ctx.now()) if person.known else None
-        client.views_publish(user_id=user_id, view=home_view(person, faculty, status))
-
-    @app.event("member_joined_channel")
-    def member_joined(event: dict[str, Any]) -> None:
-        log.debug("member joined %s", event.get("channel"))
-
-    @app.event("message")
-    def message_event(event: dict[str, Any]) -> None:
-        return None
+        client.views_publish(user_id=person.user_id, view=home_view(person, faculty_of(context), status))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
@@ -38,6 +38,8 @@ from bot.results import Invalid, Refusal
 from bot.slack.client import slack_error_code
 from bot.slack.modals import loading_view, notice_view
 from bot.slack.payloads import parse, parse_id
+from handlers.gate import person_of
+from storage.people import Person
 
 log = logging.getLogger(__name__)
 
@@ -59,18 +61,18 @@ def register(app: App, ctx: BotContext) -> None:
         client: WebClient,
         view_id: str,
         view_hash: str | None,
-        user_id: str,
+        person: Person,
         team_id: int | None,
         period: str | None,
     ) -> None:
-        form = open_form(ctx.db, user_id, ctx.now(), team_id=team_id, period=period)
+        form = open_form(ctx.db, person, ctx.now(), team_id=team_id, period=period)
         view = notice_view(FRAME, form.text) if isinstance(form, Refusal) else report_modal(form)
         update(client, view_id, view_hash, view)
 
     def open_then_fill(
         client: WebClient,
         trigger_id: str,
-        user_id: str,
+        person: Person,
         target: tuple[int | None, str | None] | None,
     ) -> None:
         """Open the loading modal, then the form for ``target`` (team, month), or say it is stale."""
@@ -79,7 +81,7 @@ def register(app: App, ctx: BotContext) -> None:
         if target is None:
             update(client, view["id"], view.get("hash"), notice_view(FRAME, STALE))
             return
-        show_form(client, view["id"], view.get("hash"), user_id, *target)
+        show_form(client, view["id"], view.get("hash"), person, *target)
 
     def modal_of(client: WebClient, body: dict[str, Any]) -> ModalRef | None:
         """The modal an action came from; when its metadata is unreadable it says so instead."""
@@ -89,48 +91,54 @@ def register(app: App, ctx: BotContext) -> None:
         return ref
 
     @app.command("/measures")
-    def measures_command(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
+    def measures_command(ack: Ack, command: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         text = (command.get("text") or "").strip()
         period = parse_period(text) if text else None
         if text and period is None:
             ack(text=BAD_MONTH.format(text=text[:40]), response_type="ephemeral")
             return
         ack()
-        open_then_fill(client, command["trigger_id"], command["user_id"], (None, period))
+        open_then_fill(client, command["trigger_id"], person_of(context), (None, period))
 
     @app.action(OPEN_ACTION)
-    def report_now(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+    def report_now(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
         ack()
         target = parse(ReportTarget, action.get("value"))
         found = (target.team_id, target.period) if target is not None else None
-        open_then_fill(client, body["trigger_id"], body["user"]["id"], found)
+        open_then_fill(client, body["trigger_id"], person_of(context), found)
 
     @app.action(TEAM_ACTION)
-    def team_chosen(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+    def team_chosen(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
         ack()
         ref = modal_of(client, body)
         if ref is None:
             return
         team_id = parse_id(selected_value(action)) or ref.team_id
-        show_form(client, ref.view_id, ref.view_hash, body["user"]["id"], team_id, ref.period)
+        show_form(client, ref.view_id, ref.view_hash, person_of(context), team_id, ref.period)
 
     @app.action(MONTH_ACTION)
-    def month_chosen(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+    def month_chosen(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
         ack()
         ref = modal_of(client, body)
         if ref is None:
             return
         period = parse_period(selected_value(action) or "") or ref.period
-        show_form(client, ref.view_id, ref.view_hash, body["user"]["id"], ref.team_id, period)
+        show_form(client, ref.view_id, ref.view_hash, person_of(context), ref.team_id, period)
 
     @app.view(CALLBACK_ID)
-    def report_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def report_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         submitted = read_submission(view)
         if submitted is None:
             ack(response_action="update", view=notice_view(FRAME, STALE))
             return
         try:
-            outcome = submit_report(ctx.db, body["user"]["id"], submitted, ctx.now())
+            outcome = submit_report(ctx.db, person_of(context), submitted, ctx.now())
         except SQLAlchemyError as exc:
             log.warning("measures not saved: %s", type(exc).__name__)
             ack(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar, assert_never
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.models.views import View
 
@@ -62,6 +62,8 @@ from bot.pdsa.views import (
 from bot.results import Invalid, Refusal
 from bot.slack.modals import loading_view, notice_view
 from bot.slack.payloads import Payload, parse, parse_id
+from handlers.gate import person_of
+from storage.people import Person
 
 Action = dict[str, Any]
 P = TypeVar("P", bound=Payload)
@@ -130,24 +132,26 @@ def _show(client: WebClient, body: dict[str, Any], build: Callable[[], View]) ->
 
 def register(app: App, ctx: BotContext) -> None:
     @app.command("/pdsa")
-    def pdsa_command(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
+    def pdsa_command(ack: Ack, command: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         ack()
-        user_id = command["user_id"]
-        _show(client, {"trigger_id": command["trigger_id"]}, lambda: screen_view(start_screen(ctx, user_id)))
+        person = person_of(context)
+        _show(client, {"trigger_id": command["trigger_id"]}, lambda: screen_view(start_screen(ctx, person)))
 
     def on_button(
-        read: Callable[[Action], int | None], build: Callable[[BotContext, str, int], Screen]
+        read: Callable[[Action], int | None], build: Callable[[BotContext, Person, int], Screen]
     ) -> Callable[..., None]:
         """A listener that reads the id the button carries, then shows ``build``'s screen for it."""
 
-        def listener(ack: Ack, body: dict[str, Any], action: Action, client: WebClient) -> None:
+        def listener(
+            ack: Ack, body: dict[str, Any], action: Action, client: WebClient, context: BoltContext
+        ) -> None:
             ack()
-            target, user_id = read(action), body["user"]["id"]
+            target, person = read(action), person_of(context)
 
             def view() -> View:
                 if target is None:
                     return notice_view(FRAME, STALE_BUTTON)
-                return screen_view(build(ctx, user_id, target))
+                return screen_view(build(ctx, person, target))
 
             _show(client, body, view)
 
@@ -176,13 +180,13 @@ def register(app: App, ctx: BotContext) -> None:
         return meta
 
     @app.view(NEW_CALLBACK)
-    def plan_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def plan_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         if (team := metadata(ack, view, TeamRef)) is not None:
             form = read_plan_form(view["state"]["values"])
-            answer(ack, submit_plan(ctx, body["user"]["id"], team.team_id, form))
+            answer(ack, submit_plan(ctx, person_of(context), team.team_id, form))
 
     @app.view(UPDATE_CALLBACK)
-    def update_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def update_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         if (cycle := metadata(ack, view, CycleRef)) is not None:
             form = read_update_form(view["state"]["values"])
-            answer(ack, submit_update(ctx, body["user"]["id"], cycle.cycle_id, form))
+            answer(ack, submit_update(ctx, person_of(context), cycle.cycle_id, form))

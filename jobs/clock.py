@@ -28,7 +28,8 @@ from apscheduler.triggers.cron import CronTrigger
 from bot.context import BotContext
 from bot.settings import Settings
 from bot.slack.app import build_context
-from jobs.registry import Job, load_jobs
+from bot.workspaces import adopt_collaboratives
+from jobs.registry import Job, load_jobs, run_job
 from storage.clock_lock import ClockLock
 from storage.collaboratives import active_collaboratives, collaborative_by_key, schedule_fingerprint
 from storage.migrate import upgrade
@@ -59,7 +60,7 @@ def run_scheduled(job_name: str, collaborative_key: str) -> None:
         log.info("job %s for %s is no longer defined; skipping", job_name, collaborative_key)
         return
     try:
-        summary = job.run(ctx, collab, ctx.now())
+        summary = run_job(ctx, job, collab, ctx.now())
     except Exception:  # the next run retries; the ledger keeps what was sent
         log.exception("job %s for %s failed", job_name, collaborative_key)
         return
@@ -204,6 +205,7 @@ def run_clock(settings: Settings) -> int:
     """``collab-bot scheduler``: the clock process, until SIGTERM/SIGINT."""
     upgrade(settings.database_url)
     ctx = build_context(settings)
+    adopt_collaboratives(ctx)
     clock = Clock(ctx)
     signal.signal(signal.SIGTERM, lambda *_: clock._stop.set())
     signal.signal(signal.SIGINT, lambda *_: clock._stop.set())

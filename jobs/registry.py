@@ -33,6 +33,15 @@ def register_job(job: Job) -> Job:
     return job
 
 
+def run_job(ctx: BotContext, job: Job, collab: Collaborative, as_of: datetime) -> str:
+    """One pass of ``job`` for ``collab``, unless the bot can't speak in its workspace (the app was
+    removed from it, or no installation or token serves it): then the job is skipped, sends nothing
+    and leaves pending messages pending."""
+    if ctx.client_for(collab.id) is None:
+        return f"skipped: the app is not installed in the workspace of {collab.key}"
+    return job.run(ctx, collab, as_of)
+
+
 def load_jobs() -> dict[str, Job]:
     """Import the job modules so they register themselves."""
     import jobs.catalog  # noqa: F401

@@ -12,7 +12,8 @@ from bot.database_errors import database_problem
 from bot.months import Clock, utc_now
 from bot.settings import ConfigError, Settings
 from bot.slack.app import build_context
-from jobs.registry import load_jobs
+from bot.workspaces import adopt_collaboratives
+from jobs.registry import load_jobs, run_job
 from storage.calendar import events_starting_between, rsvp_counts
 from storage.collaboratives import active_collaboratives
 from storage.db import Database
@@ -83,13 +84,15 @@ def run_job_by_name(settings: Settings, name: str, as_of: str | None) -> int:
         known = ", ".join(sorted(jobs)) or "none yet"
         print(f"collab-bot: there is no job called {name!r}. Jobs: {known}.", file=sys.stderr)
         return 2
-    settings.require("SLACK_BOT_TOKEN")
+    settings.require_slack()
     ctx = build_context(settings)
+    adopt_collaboratives(ctx)
     with ctx.db.reader() as session:
         collaboratives = active_collaboratives(session)
     if not collaboratives:
         print("No collaborative is loaded yet: run `collab-bot load FILE` first.", file=sys.stderr)
         return 2
     for collab in collaboratives:
-        print(f"{collab.key}: {job.run(ctx, collab, parse_as_of(as_of, collab.timezone, ctx.now()))}")
+        as_of_here = parse_as_of(as_of, collab.timezone, ctx.now())
+        print(f"{collab.key}: {run_job(ctx, job, collab, as_of_here)}")
     return 0

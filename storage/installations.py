@@ -10,9 +10,9 @@ Bot tokens live only in these tables; they are never logged or exported.
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, MetaData, select
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+from sqlalchemy import Engine, MetaData, select
 
 INSTALLATIONS_TABLE = "slack_installations"
 BOTS_TABLE = "slack_bots"

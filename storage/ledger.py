@@ -184,6 +184,18 @@ def sent_ts(db: Database, key: str) -> str | None:
         )
 
 
+def collaboratives_of(db: Database, keys: Sequence[str]) -> dict[str, int | None]:
+    """key -> collaborative id (None for a row without one) of these ledger rows."""
+    found: dict[str, int | None] = {}
+    with db.reader() as session:
+        for chunk in _chunks(list(keys), 500):
+            rows = session.execute(
+                select(Delivery.key, Delivery.collaborative_id).where(Delivery.key.in_(chunk))
+            ).all()
+            found.update({key: collaborative_id for key, collaborative_id in rows})
+    return found
+
+
 def status_of(db: Database, key: str) -> str | None:
     with db.reader() as session:
         return session.scalar(select(Delivery.status).where(Delivery.key == key))

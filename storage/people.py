@@ -1,7 +1,13 @@
-"""Who someone is in the collaboratives: their teams and roles, read from memberships."""
+"""Who someone is in the collaboratives: their teams and roles, read from memberships.
+
+Identity is (workspace, user ID): only memberships in collaboratives of the person's workspace
+(``storage.workspaces.belongs_to``) count, so the same user ID in another workspace is nobody here.
+What a person may do with their seats and roles is decided in ``bot.access``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -9,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from storage.enums import Role
 from storage.models import Collaborative, Membership, Team
+from storage.workspaces import Workspace, belongs_to
 
 
 @dataclass(frozen=True)
@@ -34,32 +41,20 @@ class CollaborativeRole:
 
 @dataclass(frozen=True)
 class Person:
+    """Someone in one workspace: their team seats and collaborative roles there (none: a stranger)."""
+
     user_id: str
+    workspace: Workspace
     seats: list[TeamSeat] = field(default_factory=list)
     roles: list[CollaborativeRole] = field(default_factory=list)
-
-    @property
-    def is_faculty(self) -> bool:
-        return any(r.role == Role.FACULTY for r in self.roles)
-
-    @property
-    def is_admin(self) -> bool:
-        return any(r.role == Role.ADMIN for r in self.roles)
-
-    @property
-    def is_lead(self) -> bool:
-        return any(s.role == Role.LEAD for s in self.seats)
 
     @property
     def known(self) -> bool:
         return bool(self.seats or self.roles)
 
-    def oversees(self, collaborative_id: int) -> bool:
-        """Faculty and admins see and act for every team of their collaborative."""
-        return any(r.collaborative_id == collaborative_id for r in self.roles)
 
-
-def find_person(session: Session, user_id: str) -> Person:
+def find_person(session: Session, workspace: Workspace, user_id: str) -> Person:
+    """``user_id``'s seats and roles in the active collaboratives of ``workspace``."""
     rows = session.execute(
         select(Membership, Collaborative, Team)
         .join(Collaborative, Membership.collaborative_id == Collaborative.id)
@@ -68,6 +63,7 @@ def find_person(session: Session, user_id: str) -> Person:
             Membership.slack_user_id == user_id,
             Membership.active.is_(True),
             Collaborative.active.is_(True),
+            belongs_to(workspace),
         )
         .order_by(Collaborative.id, Team.id)
     ).all()
@@ -84,15 +80,18 @@ def find_person(session: Session, user_id: str) -> Person:
                 )
         else:
             roles.append(CollaborativeRole(collab.id, collab.key, collab.name, membership.role))
-    return Person(user_id=user_id, seats=list(seats.values()), roles=roles)
+    return Person(user_id=user_id, workspace=workspace, seats=list(seats.values()), roles=roles)
 
 
-def faculty_ids(session: Session, collaborative_id: int | None = None) -> list[str]:
+def faculty_ids(session: Session, collaborative_ids: Sequence[int]) -> list[str]:
+    """The active faculty of these collaboratives (sorted, each once)."""
+    if not collaborative_ids:
+        return []
     query = select(Membership.slack_user_id).where(
-        Membership.role == Role.FACULTY, Membership.active.is_(True)
+        Membership.role == Role.FACULTY,
+        Membership.active.is_(True),
+        Membership.collaborative_id.in_(list(collaborative_ids)),
     )
-    if collaborative_id is not None:
-        query = query.where(Membership.collaborative_id == collaborative_id)
     return sorted(set(session.scalars(query)))
 
 
@@ -125,3 +124,21 @@ def teams_of_collaboratives(session: Session, collaborative_ids: list[int]) -> l
         TeamSeat(collab.id, collab.name, team.id, team.key, team.name, team.channel_id, Role.FACULTY)
         for team, collab in rows
     ]
+
+
+def team_seat_in(session: Session, workspace: Workspace, team_id: int) -> TeamSeat | None:
+    """An active team of an active collaborative of ``workspace``, seen from outside it (role faculty)."""
+    row = session.execute(
+        select(Team, Collaborative)
+        .join(Collaborative, Team.collaborative_id == Collaborative.id)
+        .where(
+            Team.id == team_id,
+            Team.active.is_(True),
+            Collaborative.active.is_(True),
+            belongs_to(workspace),
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    team, collab = row
+    return TeamSeat(collab.id, collab.name, team.id, team.key, team.name, team.channel_id, Role.FACULTY)

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.context import BotContext
-from jobs.registry import load_jobs
+from jobs.registry import load_jobs, run_job
 from storage.collaboratives import collaborative_by_key
 from storage.db import Database
 from storage.models import Collaborative, Team
@@ -92,4 +92,4 @@ def run_job_at(ctx: BotContext, name: str, local: str, key: str = "htn") -> str:
     """Run job ``name`` for collaborative ``key`` as of ``local``, a wall-clock time in its timezone."""
     collab = collaborative_named(ctx.db, key)
     as_of = datetime.fromisoformat(local).replace(tzinfo=ZoneInfo(collab.timezone))
-    return load_jobs()[name].run(ctx, collab, as_of)
+    return run_job(ctx, load_jobs()[name], collab, as_of)

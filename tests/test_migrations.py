@@ -29,7 +29,7 @@ def test_the_migrated_database_matches_the_models(db_url: str) -> None:
             context = MigrationContext.configure(
                 conn, opts={"include_object": _include, "compare_type": True}
             )
-            diff = compare_metadata(context, [Base.metadata, SLACK_METADATA])
+            diff = compare_metadata(context, [Base.metadata, SLACK_METADATA])  # type: ignore[arg-type]
     finally:
         engine.dispose()
     assert diff == []
@@ -38,7 +38,7 @@ def test_the_migrated_database_matches_the_models(db_url: str) -> None:
 def test_there_is_one_head_and_the_newest_migration_steps_down_and_up(tmp_path: Any) -> None:
     scripts = ScriptDirectory(str(MIGRATIONS))
     assert len(scripts.get_heads()) == 1
-    head = scripts.get_revision(head_revision())
+    head = scripts.get_revision(str(head_revision()))
     url = f"sqlite:///{tmp_path / 'steps.db'}"
     upgrade(url)
     command.downgrade(alembic_config(url), "-1")

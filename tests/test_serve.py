@@ -10,8 +10,12 @@ import sys
 import time
 import urllib.request
 
-from tests.conftest import ROOT, free_port
-from tests.constants import BOT_TOKEN, NOBODY, SIGNING_SECRET
+from sqlalchemy import select
+
+from storage.db import Database
+from storage.models import Collaborative
+from tests.conftest import ROOT, free_port, load_example
+from tests.constants import BOT_TOKEN, NOBODY, SIGNING_SECRET, TEAM_ID
 from tests.signing import SlackRequests
 from tests.slack_standin import SlackStandIn
 
@@ -29,6 +33,8 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 30) 
 
 
 def test_serve_answers_healthz_and_signed_commands(db_url: str, slack: SlackStandIn) -> None:
+    db = Database(db_url)
+    load_example(db)  # a collaborative that names no workspace: serve takes its token's (auth.test)
     port = free_port()
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -48,6 +54,8 @@ def test_serve_answers_healthz_and_signed_commands(db_url: str, slack: SlackStan
     try:
         url = f"http://127.0.0.1:{port}"
         assert _wait_healthy(url, proc)["database"] == "ok"
+        with db.reader() as session:  # filled in at start, before any request
+            assert session.scalars(select(Collaborative.workspace)).all() == [TEAM_ID]
         status, _, body = SlackRequests(url, SIGNING_SECRET).command("/collab", "help", NOBODY)
         assert status == 200
         assert "not on any team" in json.loads(body)["text"]
@@ -56,4 +64,5 @@ def test_serve_answers_healthz_and_signed_commands(db_url: str, slack: SlackStan
     finally:
         proc.send_signal(signal.SIGTERM)
         _, stderr = proc.communicate(timeout=30)
+        db.dispose()
     assert NOBODY.encode() not in stderr, "request bodies must not be logged"

@@ -6,6 +6,7 @@ import json
 import time
 import urllib.request
 
+from handlers.gate import NOT_HERE
 from tests.conftest import RunningBot
 from tests.constants import NOBODY
 from tests.helpers import wait_for_calls
@@ -26,20 +27,29 @@ def test_stale_request_is_refused(bot: RunningBot) -> None:
     assert bot.slack.calls == []
 
 
-def test_help_for_someone_on_no_team_says_who_to_ask(bot: RunningBot) -> None:
-    status, _, body = bot.requests.command("/collab", "help", NOBODY)
+def test_help_for_someone_on_no_team_says_who_to_ask(loaded_bot: RunningBot) -> None:
+    status, _, body = loaded_bot.requests.command("/collab", "help", NOBODY)
     assert status == 200
     reply = json.loads(body)
     assert "not on any team" in reply["text"]
 
 
-def test_unknown_subcommand_explains_and_shows_help(bot: RunningBot) -> None:
-    status, _, body = bot.requests.command("/collab", "frobnicate", NOBODY)
+def test_a_workspace_without_a_collaborative_is_told_so_and_nothing_else(bot: RunningBot) -> None:
+    status, _, body = bot.requests.command("/collab", "help", NOBODY)
+    assert status == 200
+    reply = json.loads(body)
+    assert reply == {"response_type": "ephemeral", "text": NOT_HERE}
+    assert "isn't part of a learning collaborative" in reply["text"]
+
+
+def test_unknown_subcommand_explains_and_shows_help(loaded_bot: RunningBot) -> None:
+    status, _, body = loaded_bot.requests.command("/collab", "frobnicate", NOBODY)
     assert status == 200
     assert "I don't know `/collab frobnicate`" in json.loads(body)["text"]
 
 
-def test_retried_event_is_processed_once(bot: RunningBot) -> None:
+def test_retried_event_is_processed_once(loaded_bot: RunningBot) -> None:
+    bot = loaded_bot
     event = {"type": "app_home_opened", "user": NOBODY, "channel": "D0HOME0001", "tab": "home"}
     for retry in (None, 1, 2):
         status, _, _ = bot.requests.event(event, event_id="Ev0RETRY0001", retry_num=retry)

@@ -27,7 +27,7 @@ def test_new_signal_is_named_with_the_chart(db_url: str, slack: SlackStandIn) ->
     team_id = _team_id(db_url, "valle-verde")
     ctx = make_context(db_url, slack)
 
-    file_id = post_team_chart(ctx, team_id, "2027-01")
+    file_id = post_team_chart(ctx, ctx.client, team_id, "2027-01")
 
     assert file_id is not None
     [upload] = slack.completed_uploads
@@ -43,7 +43,7 @@ def test_new_signal_is_named_with_the_chart(db_url: str, slack: SlackStandIn) ->
 def test_no_new_signal_means_no_signal_sentence(db_url: str, slack: SlackStandIn) -> None:
     team_id = _team_id(db_url, "riverside")  # improving since spring: the signal is old news
     ctx = make_context(db_url, slack)
-    assert post_team_chart(ctx, team_id, "2027-01") is not None
+    assert post_team_chart(ctx, ctx.client, team_id, "2027-01") is not None
     [upload] = slack.completed_uploads
     assert upload["channel_id"] == RIVER
     assert "New signal" not in upload["initial_comment"]

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.access import Action, Target, check
 from bot.calls import views
 from bot.context import BotContext
 from bot.peers.channel import ensure_peer_channel
@@ -30,6 +31,7 @@ from storage.calendar import RsvpCounts, event_by_id, events_starting_between, r
 from storage.collaboratives import collaborative_by_id
 from storage.enums import RsvpAnswer
 from storage.models import CalendarEvent, Collaborative
+from storage.people import Person
 
 log = logging.getLogger(__name__)
 
@@ -150,25 +152,54 @@ class RsvpResult:
     updated: int  # reminder messages refreshed
 
 
-def record_rsvp(
-    ctx: BotContext, event_id: int, user_id: str, response: RsvpAnswer, clicked: tuple[str, str] | None = None
-) -> RsvpResult | None:
-    """Store (or change) ``user_id``'s answer, then show the new counts on the call's reminders.
+def event_target(event: CalendarEvent) -> Target:
+    return Target("event", event.id, event.collaborative_id)
 
-    ``clicked`` is (channel, ts) of the message the button was on; it is updated too.
+
+def may_answer(ctx: BotContext, person: Person, action: Action, event_id: int) -> str | None:
+    """The call's title when ``person`` may ``action`` (RSVP, feedback) on it; None when the call is
+    gone or they may not (refusals are logged). Only people of the call's collaborative may."""
+    with ctx.db.reader() as session:
+        event = event_by_id(session, event_id)
+        if event is None or not check(person, action, event_target(event)):
+            return None
+        return event.title
+
+
+@dataclass(frozen=True)
+class RsvpRefused:
+    """The person isn't part of the call's collaborative; nothing was stored."""
+
+
+def record_rsvp(
+    ctx: BotContext,
+    person: Person,
+    event_id: int,
+    response: RsvpAnswer,
+    clicked: tuple[str, str] | None = None,
+) -> RsvpResult | RsvpRefused | None:
+    """Store (or change) the person's answer, then show the new counts on the call's reminders.
+
+    Only people of the call's collaborative may answer (:class:`RsvpRefused` otherwise, nothing
+    stored). ``clicked`` is (channel, ts) of the message the button was on; it is updated too.
     None when the call no longer exists.
     """
     with ctx.db.transaction() as session:
         event = event_by_id(session, event_id)
         if event is None:
             return None
-        set_rsvp(session, event_id, user_id, response, ctx.now())
+        if not check(person, Action.RSVP, event_target(event)):
+            return RsvpRefused()
+        set_rsvp(session, event_id, person.user_id, response, ctx.now())
     with ctx.db.reader() as session:
         event = event_by_id(session, event_id)
         assert event is not None
         collab = collaborative_by_id(session, event.collaborative_id)
         counts = rsvp_counts(session, [event_id])[event_id]
     assert collab is not None
+    client = ctx.client_for(collab.id)
+    if client is None:  # the app was removed from the workspace: the answer is kept, nothing is sent
+        return RsvpResult(event.title, counts, 0)
     tz = ZoneInfo(collab.timezone)
     prefix = reminder_key_prefix(collab, event_id)
     targets = {(m.channel, m.ts): m.key[len(prefix) :] for m in ledger.sent_with_prefix(ctx.db, prefix)}
@@ -178,7 +209,7 @@ def record_rsvp(
     for (channel, ts), step in targets.items():
         msg = _reminder(event, tz, step, counts)
         try:
-            ctx.client.chat_update(channel=channel, ts=ts, text=msg["text"], blocks=msg["blocks"])
+            client.chat_update(channel=channel, ts=ts, text=msg["text"], blocks=msg["blocks"])
             updated += 1
         except (SlackApiError, SlackClientError, OSError) as exc:
             log.warning("RSVP count not updated on %s: %s", channel, type(exc).__name__)

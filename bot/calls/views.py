@@ -17,6 +17,13 @@ FEEDBACK_ACTION = "feedback_open"
 
 CALL_GONE = "That call is no longer on the calendar."
 STALE_BUTTON = "That button is out of date, so your answer wasn't saved."
+NOT_IN_COLLABORATIVE = (
+    "Only people on a team (or faculty) of this learning collaborative can answer for its calls, "
+    "so your answer wasn't saved."
+)
+FEEDBACK_NOT_IN_COLLABORATIVE = (
+    "Only people on a team (or faculty) of this learning collaborative can give feedback on its calls."
+)
 
 KIND_LABELS: dict[str, str] = {
     CallKind.LEARNING_SESSION: "Learning session",
@@ -102,15 +109,12 @@ def feedback_request(*, event_id: int, title: str, kind: CallKind) -> Message:
     return message(text, blocks)
 
 
-def feedback_coming_soon_view() -> View:
-    return View(
-        type="modal",
-        title="Feedback",
-        close="Close",
-        blocks=[
-            section(
-                "Thank you for wanting to give feedback! The feedback form is coming soon. "
-                "Until then, please tell your faculty what worked and what to change."
-            )
-        ],
-    )
+FEEDBACK_SOON = (
+    "Thank you for wanting to give feedback! The feedback form is coming soon. "
+    "Until then, please tell your faculty what worked and what to change."
+)
+
+
+def feedback_coming_soon_view(text: str = FEEDBACK_SOON) -> View:
+    """The feedback modal for now: it is coming soon (or ``text``, e.g. why this person can't)."""
+    return View(type="modal", title="Feedback", close="Close", blocks=[section(text)])

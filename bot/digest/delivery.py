@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.analytics.charts import render_run_chart
@@ -51,11 +52,11 @@ def render_chart(chart: ChartSeries) -> tuple[bytes, str]:
 
 
 def upload_chart(
-    ctx: BotContext, digest: Digest, chart: ChartSeries, channel: str, thread_ts: str | None
+    client: WebClient, digest: Digest, chart: ChartSeries, channel: str, thread_ts: str | None
 ) -> str | None:
     """Upload one run chart PNG with its finding as the comment; returns the file id."""
     png, alt = render_chart(chart)
-    response = ctx.client.files_upload_v2(
+    response = client.files_upload_v2(
         file=png,
         filename=chart_filename(digest, chart),
         title=chart.title,
@@ -92,7 +93,7 @@ def send_weekly_digest(
             key=key,
             job=JOB,
             channel=channel,
-            action=lambda ts, chart=chart: upload_chart(ctx, digest, chart, channel, ts),  # type: ignore[misc]
+            action=lambda client, ts, chart=chart: upload_chart(client, digest, chart, channel, ts),  # type: ignore[misc]
             collaborative_id=collaborative_id,
             thread_key=main,
         )
@@ -100,21 +101,24 @@ def send_weekly_digest(
     return summary
 
 
-def send_preview(ctx: BotContext, user_id: str, collaborative_id: int, as_of: datetime) -> None:
-    """The digest as it stands now, in a direct message to one faculty member, details in its thread."""
+def send_preview(
+    ctx: BotContext, client: WebClient, user_id: str, collaborative_id: int, as_of: datetime
+) -> None:
+    """The digest as it stands now, in a direct message to one faculty member, details in its thread.
+
+    ``client`` is the collaborative's workspace's (the asker's own)."""
     digest = compute_digest(ctx.db, collaborative_id, as_of)
-    main = ctx.client.chat_postMessage(
-        channel=user_id, unfurl_links=False, **digest_message(digest, preview=True)
-    )
+    preview = digest_message(digest, preview=True)
+    main = client.chat_postMessage(channel=user_id, unfurl_links=False, **preview)
     thread_ts = main.get("ts")
     channel = main.get("channel") or user_id
     for reply in digest_thread_messages(digest):
-        ctx.client.chat_postMessage(channel=channel, thread_ts=thread_ts, unfurl_links=False, **reply)
+        client.chat_postMessage(channel=channel, thread_ts=thread_ts, unfurl_links=False, **reply)
 
 
-def tell_preview_failed(ctx: BotContext, user_id: str) -> None:
+def tell_preview_failed(client: WebClient, user_id: str) -> None:
     """Say the preview could not be made, so the "Preparing…" reply is not left hanging."""
     try:
-        ctx.client.chat_postMessage(channel=user_id, **preview_failed_message())
+        client.chat_postMessage(channel=user_id, **preview_failed_message())
     except (SlackApiError, SlackClientError, OSError) as exc:
         log.warning("could not tell %s the preview failed: %s", user_id, type(exc).__name__)

@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 
+from bot.access import Action, collaboratives_where, leads_a_team
 from bot.measures.status import Status
 from bot.measures.status_views import status_blocks
 from bot.slack.blocks import Message, context, mentions, message, section
@@ -66,7 +67,7 @@ def help_message(person: Person, faculty: Sequence[str]) -> Message:
         blocks.append(section(f"You're on {teams}. Here's what you can do:"))
         own = [("/measures", MEASURES_HELP), ("/pdsa", PDSA_HELP), ("/collab status", STATUS_HELP)]
         blocks.append(section(_command_lines([*own, ("/collab help", HELP_HELP)])))
-        if person.is_lead:
+        if leads_a_team(person):
             blocks.append(
                 context("As a team lead you'll also get a direct message if your team's report is late.")
             )
@@ -74,11 +75,12 @@ def help_message(person: Person, faculty: Sequence[str]) -> Message:
         if person.seats:
             blocks.append(DividerBlock())
         blocks.append(section(_oversees(person)))
-        commands = [*OVERSEER_COMMANDS, *(FACULTY_COMMANDS if person.is_faculty else [])]
+        previews = collaboratives_where(person, Action.PREVIEW_DIGEST)
+        commands = [*OVERSEER_COMMANDS, *(FACULTY_COMMANDS if previews else [])]
         if not person.seats:
             commands.append(("/collab help", HELP_HELP))
         blocks.append(section(_command_lines(commands)))
-    if person.is_admin:
+    if collaboratives_where(person, Action.ADMIN):
         blocks.append(context(ADMIN_NOTES))
     blocks.append(context("Never type patient names, record numbers or dates of birth into the bot."))
     return message("Here's what you can do with the learning collaborative bot.", blocks)

@@ -32,6 +32,6 @@ def announce_report(ctx: BotContext, saved: Saved) -> None:
             key=f"{saved.key}:chart",
             job=JOB,
             channel=saved.channel_id,
-            action=lambda _thread_ts: post_team_chart(ctx, saved.team_id, saved.period),
+            action=lambda client, _thread_ts: post_team_chart(ctx, client, saved.team_id, saved.period),
             collaborative_id=saved.collaborative_id,
         )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from slack_sdk import WebClient
 
 from bot.analytics.charts import render_run_chart
 from bot.analytics.runchart import RunChartResult, analyse
@@ -75,8 +76,9 @@ def build_team_chart(data: DigestData, period: pd.Period) -> TeamChart | None:
     )
 
 
-def post_team_chart(ctx: BotContext, team_id: int, period: str | pd.Period) -> str | None:
-    """Upload the team's key-measure run chart to its channel; returns the file id (None if nothing sent)."""
+def post_team_chart(ctx: BotContext, client: WebClient, team_id: int, period: str | pd.Period) -> str | None:
+    """Upload the team's key-measure run chart to its channel with ``client`` (its workspace's);
+    returns the file id (None if nothing was sent)."""
     month = pd.Period(period, freq="M")
     with ctx.db.reader() as session:
         data = load_team_data(session, team_id)
@@ -92,7 +94,7 @@ def post_team_chart(ctx: BotContext, team_id: int, period: str | pd.Period) -> s
         percent=chart.percent,
         pdsa_months=chart.pdsa_months,
     )
-    response = ctx.client.files_upload_v2(
+    response = client.files_upload_v2(
         file=png,
         filename=team_chart_filename(chart.team, chart.period),
         title=f"{chart.measure_name}: {chart.team_name}",

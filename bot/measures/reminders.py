@@ -77,7 +77,7 @@ def report_reminders_due(
         teams = active_teams(session, collab.id)
         reported = reported_team_ids(session, collab.id, step.period)
         leads = lead_ids_by_team(session, [t.id for t in teams])
-        faculty = faculty_ids(session, collab.id)
+        faculty = faculty_ids(session, [collab.id])
     missing = [t for t in teams if t.id not in reported]
     out: list[Outgoing] = []
 

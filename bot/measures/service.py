@@ -15,7 +15,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot.access import actionable_teams, not_on_a_team_text, other_team_text
+from bot.access import Action, acting_for, actionable_teams, faculty_to_ask, not_on_a_team_text, refused
 from bot.measures import rules
 from bot.measures.rules import (
     MeasureInfo,
@@ -31,7 +31,7 @@ from bot.results import Invalid, Refusal
 from storage.collaboratives import active_measures
 from storage.db import Database
 from storage.models import Collaborative, Team
-from storage.people import find_person
+from storage.people import Person
 from storage.reports import (
     Narrative,
     ReportedValue,
@@ -46,8 +46,6 @@ from storage.reports import (
 )
 
 log = logging.getLogger(__name__)
-
-NO_LONGER_ACTIVE = "That team is no longer part of an active collaborative, so there's nothing to report."
 
 
 @dataclass(frozen=True)
@@ -86,18 +84,18 @@ class ReportScope:
         return self.seat.collab
 
 
-def _seat(session: Session, user_id: str, team_id: int | None) -> ReportSeat | Refusal:
+def _seat(session: Session, person: Person, team_id: int | None) -> ReportSeat | Refusal:
     """This person's seat on ``team_id`` (their first team when None), or why they have none."""
-    person = find_person(session, user_id)
     choices = tuple(TeamChoice(s.team_id, s.team_name) for s in actionable_teams(session, person))
     if not choices:
-        return Refusal(not_on_a_team_text(session))
-    chosen = team_id if team_id is not None else choices[0].team_id
-    found = team_and_collaborative(session, chosen)
-    if not any(c.team_id == chosen for c in choices):
-        return Refusal(other_team_text(found[0].name) if found is not None else NO_LONGER_ACTIVE)
+        refused(person, Action.REPORT)
+        return Refusal(not_on_a_team_text(faculty_to_ask(session, person)))
+    seat = acting_for(session, person, Action.REPORT, team_id if team_id is not None else choices[0].team_id)
+    if isinstance(seat, Refusal):
+        return seat
+    found = team_and_collaborative(session, seat.team_id)
     if found is None:
-        raise LookupError(chosen)
+        raise LookupError(seat.team_id)
     team, collab = found
     return ReportSeat(choices, team, collab)
 
@@ -130,11 +128,11 @@ def _month_to_show(
 
 
 def open_form(
-    db: Database, user_id: str, now: datetime, *, team_id: int | None = None, period: str | None = None
+    db: Database, person: Person, now: datetime, *, team_id: int | None = None, period: str | None = None
 ) -> ReportForm | Refusal:
     """The form for this person (their first team unless ``team_id``), or why they can't report."""
     with db.reader() as session:
-        seat = _seat(session, user_id, team_id)
+        seat = _seat(session, person, team_id)
         if isinstance(seat, Refusal):
             return seat
         months = rules.reportable_months(seat.collab, now)
@@ -204,11 +202,12 @@ def _errors(scope: ReportScope, sub: SubmittedForm) -> dict[str, str]:
 
 
 def submit_report(
-    db: Database, user_id: str, sub: SubmittedForm, now: datetime
+    db: Database, person: Person, sub: SubmittedForm, now: datetime
 ) -> Invalid | NeedsConfirmation | Saved | Refusal:
     """Check everything; store only when all of it is right (and unusual figures are confirmed)."""
+    user_id = person.user_id
     with db.reader() as session:
-        seat = _seat(session, user_id, sub.team_id)
+        seat = _seat(session, person, sub.team_id)
         if isinstance(seat, Refusal):
             return seat
         scope = _scope(session, seat, sub.period, now)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from bot.access import Action, collaboratives_where
 from bot.measures import rules
 from storage.collaboratives import active_teams, collaborative_by_id
 from storage.db import Database
@@ -67,7 +68,7 @@ def reporting_status(db: Database, person: Person, now: datetime) -> Status:
                     open_cycles=sum(1 for c in cycles if c.team_id == seat.team_id),
                 )
             )
-        for collaborative_id in sorted({r.collaborative_id for r in person.roles}):
+        for collaborative_id in collaboratives_where(person, Action.REPORT):  # faculty and admins
             collab = collaborative_by_id(session, collaborative_id)
             if collab is None:
                 continue

@@ -6,8 +6,9 @@ cycle's details, or a :class:`Refusal`) or, for submissions, an :data:`Outcome` 
 refusal, or what was stored). ``handlers.pdsa`` picks the view for each. Every request reads in
 one database session; a submission then writes in one transaction.
 
-Access follows the measures rules (``bot.access``): a team's members and leads, and faculty/admins
-of its collaborative. Shared cycles can be read (Details) by anyone in the same collaborative.
+Access is the policy's (``bot.access``): a team's members and leads, and faculty/admins of its
+collaborative, log and update its cycles. Shared cycles can be read (Details) by anyone in the
+same collaborative. The person comes resolved in their workspace (``storage.people.Person``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,16 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from bot.access import actionable_teams, not_on_a_team_text, other_team_text
+from bot.access import (
+    Action,
+    Target,
+    acting_for,
+    actionable_teams,
+    check,
+    faculty_to_ask,
+    not_on_a_team_text,
+    refused,
+)
 from bot.context import BotContext
 from bot.months import local_date
 from bot.pdsa.rules import (
@@ -46,13 +56,10 @@ from storage.pdsa import (
     team_cycles,
     update_cycle,
 )
-from storage.people import Person, TeamSeat, find_person
+from storage.people import Person, TeamSeat
 
 GONE_TEXT = "That PDSA cycle no longer exists."
-
-
-def not_your_team_text(team_name: str) -> str:
-    return other_team_text(team_name, doing="log PDSA cycles")
+ONLY_TEAM_TEXT = "This PDSA cycle is only visible to its team and faculty."
 
 
 # -- what the service answers (besides bot.results' Refusal and Invalid) -----------------------------
@@ -109,22 +116,22 @@ Outcome = Refusal | Invalid | CyclePlanned | NotesSaved | CycleCompleted
 # -- reading ----------------------------------------------------------------------------------------
 
 
-def _seat(session: Session, person: Person, team_id: int | None) -> tuple[list[TeamSeat], TeamSeat | None]:
+def _seat(session: Session, person: Person, team_id: int | None) -> tuple[list[TeamSeat], TeamSeat | Refusal]:
+    """The teams the person may log for, and the chosen one (their first when None) or why not."""
     teams = actionable_teams(session, person)
-    if team_id is None:
-        return teams, teams[0] if teams else None
-    return teams, next((t for t in teams if t.team_id == team_id), None)
+    if not teams:
+        refused(person, Action.LOG_PDSA)
+        return teams, Refusal(not_on_a_team_text(faculty_to_ask(session, person)))
+    chosen = team_id if team_id is not None else teams[0].team_id
+    return teams, acting_for(session, person, Action.LOG_PDSA, chosen)
 
 
-def start_screen(ctx: BotContext, user_id: str, team_id: int | None = None) -> Screen:
+def start_screen(ctx: BotContext, person: Person, team_id: int | None = None) -> Screen:
     """The first view: new cycle or an open one, for the chosen (or first) team."""
     with ctx.db.reader() as session:
-        person = find_person(session, user_id)
         teams, team = _seat(session, person, team_id)
-        if not teams:
-            return Refusal(not_on_a_team_text(session))
-        if team is None:
-            return Refusal("You can't log PDSA cycles for that team.")
+        if isinstance(team, Refusal):
+            return team
         return StartScreen(tuple(teams), team, tuple(open_cycles(session, [team.team_id])))
 
 
@@ -134,76 +141,75 @@ def _plan_screen(session: Session, team: TeamSeat, draft: PlanDraft) -> PlanScre
     return PlanScreen(team, tuple(ideas), tuple(measures), draft)
 
 
-def new_cycle_screen(ctx: BotContext, user_id: str, team_id: int) -> Screen:
+def new_cycle_screen(ctx: BotContext, person: Person, team_id: int) -> Screen:
     with ctx.db.reader() as session:
-        person = find_person(session, user_id)
-        teams, team = _seat(session, person, team_id)
-        if team is None:
-            return Refusal(not_on_a_team_text(session) if not teams else "You can't log for that team.")
+        _, team = _seat(session, person, team_id)
+        if isinstance(team, Refusal):
+            return team
         today = local_date(ctx.now(), collaborative_timezone(session, team.collaborative_id))
         return _plan_screen(session, team, blank_draft(today))
 
 
-def _cycle_for(session: Session, user_id: str, cycle_id: int) -> tuple[CycleRecord | None, TeamSeat | None]:
+def _cycle_target(cycle: CycleRecord) -> Target:
+    return Target("cycle", cycle.id, cycle.collaborative_id, cycle.team_id, cycle.shared)
+
+
+def _cycle_for(session: Session, person: Person, cycle_id: int) -> tuple[CycleRecord, TeamSeat] | Refusal:
+    """A cycle the person may update (and its team), or why not. Another workspace's cycle is "gone"."""
     cycle = get_cycle(session, cycle_id)
     if cycle is None:
-        return None, None
-    _, team = _seat(session, find_person(session, user_id), cycle.team_id)
+        return Refusal(GONE_TEXT)
+    team = acting_for(session, person, Action.LOG_PDSA, cycle.team_id)
+    if isinstance(team, Refusal):
+        return team
     return cycle, team
 
 
-def next_cycle_screen(ctx: BotContext, user_id: str, cycle_id: int) -> Screen:
+def next_cycle_screen(ctx: BotContext, person: Person, cycle_id: int) -> Screen:
     """ "Plan next cycle": the New-cycle form prefilled from ``cycle`` and numbered next on its ramp."""
     with ctx.db.reader() as session:
-        last, team = _cycle_for(session, user_id, cycle_id)
-        if last is None:
-            return Refusal(GONE_TEXT)
-        if team is None:
-            return Refusal(not_your_team_text(last.team_name))
+        found = _cycle_for(session, person, cycle_id)
+        if isinstance(found, Refusal):
+            return found
+        last, team = found
         ramp = ramp_of(team_cycles(session, last.team_id), last.change_idea_id)
         today = local_date(ctx.now(), collaborative_timezone(session, last.collaborative_id))
         return _plan_screen(session, team, next_cycle_draft(ramp[-1] if ramp else last, ramp, today))
 
 
-def update_screen(ctx: BotContext, user_id: str, cycle_id: int) -> Screen:
+def update_screen(ctx: BotContext, person: Person, cycle_id: int) -> Screen:
     """The Do/Study/Act form for an open cycle (a completed one shows its details instead)."""
     with ctx.db.reader() as session:
-        cycle, team = _cycle_for(session, user_id, cycle_id)
-    if cycle is None:
-        return Refusal(GONE_TEXT)
-    if team is None:
-        return Refusal(not_your_team_text(cycle.team_name))
+        found = _cycle_for(session, person, cycle_id)
+    if isinstance(found, Refusal):
+        return found
+    cycle, _ = found
     if not cycle.is_open:
         return CycleDetails(cycle)
     return UpdateScreen(cycle)
 
 
-def details_screen(ctx: BotContext, user_id: str, cycle_id: int) -> Screen:
+def details_screen(ctx: BotContext, person: Person, cycle_id: int) -> Screen:
     """Read-only details: the team and faculty always; peers in the collaborative when it was shared."""
     with ctx.db.reader() as session:
         cycle = get_cycle(session, cycle_id)
-        person = find_person(session, user_id)
-        team = _seat(session, person, cycle.team_id)[1] if cycle is not None else None
     if cycle is None:
         return Refusal(GONE_TEXT)
-    in_collaborative = person.oversees(cycle.collaborative_id) or any(
-        s.collaborative_id == cycle.collaborative_id for s in person.seats
-    )
-    if team is None and not (cycle.shared and in_collaborative):
-        return Refusal("This PDSA cycle is only visible to its team and faculty.")
+    if not check(person, Action.VIEW_CYCLE, _cycle_target(cycle)):
+        return Refusal(ONLY_TEAM_TEXT)
     return CycleDetails(cycle)
 
 
 # -- writing ----------------------------------------------------------------------------------------
 
 
-def submit_plan(ctx: BotContext, user_id: str, team_id: int, form: PlanForm) -> Outcome:
+def submit_plan(ctx: BotContext, person: Person, team_id: int, form: PlanForm) -> Outcome:
     """Validate and store a new cycle (one transaction); nothing is stored when there are errors."""
     with ctx.db.reader() as session:
-        _, team = _seat(session, find_person(session, user_id), team_id)
-    if team is None:
-        return Refusal("You're not on this team, so the cycle wasn't saved.")
-    new, errors = validate_plan(form, team.team_id, user_id, ctx.now().date())
+        team = acting_for(session, person, Action.LOG_PDSA, team_id)
+    if isinstance(team, Refusal):
+        return Refusal(f"{team.text} The cycle wasn't saved.")
+    new, errors = validate_plan(form, team.team_id, person.user_id, ctx.now().date())
     if new is None:
         return Invalid(errors)
     try:
@@ -213,15 +219,14 @@ def submit_plan(ctx: BotContext, user_id: str, team_id: int, form: PlanForm) -> 
     return CyclePlanned(cycle)
 
 
-def submit_update(ctx: BotContext, user_id: str, cycle_id: int, form: UpdateForm) -> Outcome:
+def submit_update(ctx: BotContext, person: Person, cycle_id: int, form: UpdateForm) -> Outcome:
     """Validate and store Do/Study/Act; a decision completes the cycle."""
     with ctx.db.reader() as session:
-        cycle, team = _cycle_for(session, user_id, cycle_id)
-        timezone = collaborative_timezone(session, cycle.collaborative_id) if cycle else "UTC"
-    if cycle is None:
-        return Refusal(GONE_TEXT)
-    if team is None:
-        return Refusal(not_your_team_text(cycle.team_name))
+        found = _cycle_for(session, person, cycle_id)
+        if isinstance(found, Refusal):
+            return found
+        cycle, _ = found
+        timezone = collaborative_timezone(session, cycle.collaborative_id)
     now = ctx.now()
     today = local_date(now, timezone)
     change, errors = validate_update(form, cycle, today)

@@ -20,11 +20,15 @@ log = logging.getLogger(__name__)
 
 
 def find_channel_by_name(client: WebClient, name: str) -> str | None:
-    """The id of the channel called ``name`` (public or private, not archived), joining it if needed."""
+    """The id of the public channel called ``name`` (not archived), joining it if needed.
+
+    Private channels are not searched (that would need ``groups:read``): name an existing private
+    channel by its ``id`` in the file, and invite the bot.
+    """
     cursor: str | None = None
     while True:
         response = client.conversations_list(
-            types="public_channel,private_channel", exclude_archived=True, limit=200, cursor=cursor
+            types="public_channel", exclude_archived=True, limit=200, cursor=cursor
         )
         for channel in response.get("channels") or []:
             if channel.get("name") == name:
@@ -63,8 +67,11 @@ def ensure_peer_channel(ctx: BotContext, collaborative_id: int) -> str | None:
         return peer.channel_id
     if not peer.name:
         return None
+    client = ctx.client_for(collaborative_id)
+    if client is None:  # the app is not installed in the collaborative's workspace
+        return None
     try:
-        channel_id = _create(ctx.client, peer.name, peer.topic)
+        channel_id = _create(client, peer.name, peer.topic)
     except SlackApiError as exc:
         log.warning("could not set up the peer channel: %s", slack_error_code(exc))
         return None

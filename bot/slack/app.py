@@ -35,7 +35,7 @@ def create_app(ctx: BotContext) -> App:
     """Build the Bolt app. Tokens are checked lazily, so construction makes no network call."""
     from handlers import register_all
 
-    ctx.settings.require("SLACK_BOT_TOKEN")
+    ctx.settings.require_slack()
     if not ctx.settings.socket_mode:
         ctx.settings.require("SLACK_SIGNING_SECRET")
     app = App(

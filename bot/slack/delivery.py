@@ -11,6 +11,9 @@ Fan-out respects Slack's ~1 message per second per channel without stalling on o
 messages are grouped by channel, a small pool of workers always takes the channel that is ready
 soonest, and each channel is paced client-side (``per_channel_interval`` between the starts of
 consecutive posts; a rare 429 from timing jitter is retried by slack_sdk's Retry-After handler).
+Each message goes out with the token of its collaborative's workspace (``BotContext.client_for``).
+When the app was removed from that workspace (or no installation serves it) the message is *held*:
+left pending, not claimed and not attempted, until the app is installed again.
 Nothing here logs message text.
 """
 
@@ -26,6 +29,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.context import BotContext
@@ -54,6 +58,7 @@ class Outcome(StrEnum):
     SENT = "sent"
     SKIPPED = "skipped"  # sent before, or being sent by someone else
     FAILED = "failed"  # left pending: a later run sends it
+    HELD = "held"  # the app is not installed in the workspace: left pending, not attempted
 
 
 @dataclass(frozen=True)
@@ -72,15 +77,18 @@ class DeliverySummary:
     skipped: int = 0
     failed: int = 0
     sent_keys: list[str] = field(default_factory=list)
+    held: int = 0
 
     def add(self, other: DeliverySummary) -> None:
         self.sent += other.sent
         self.skipped += other.skipped
         self.failed += other.failed
+        self.held += other.held
         self.sent_keys.extend(other.sent_keys)
 
     def describe(self) -> str:
-        return f"{self.sent} sent, {self.skipped} already sent, {self.failed} failed (will retry)"
+        text = f"{self.sent} sent, {self.skipped} already sent, {self.failed} failed (will retry)"
+        return text + (f", {self.held} held (app not installed)" if self.held else "")
 
 
 @dataclass(frozen=True)
@@ -96,7 +104,22 @@ class _NotYet(Exception):
 SIDE_EFFECT = "side_effect"
 
 
-def _post(ctx: BotContext, claim: ledger.Claim) -> tuple[str | None, float]:
+class _Clients:
+    """Each collaborative's client, looked up once per run (None: the app is not installed there)."""
+
+    def __init__(self, ctx: BotContext) -> None:
+        self.ctx = ctx
+        self._known: dict[int | None, WebClient | None] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, collaborative_id: int | None) -> WebClient | None:
+        with self._lock:
+            if collaborative_id not in self._known:
+                self._known[collaborative_id] = self.ctx.client_for(collaborative_id)
+            return self._known[collaborative_id]
+
+
+def _post(ctx: BotContext, client: WebClient, claim: ledger.Claim) -> tuple[str | None, float]:
     payload = json.loads(claim.payload)
     if payload.get(SIDE_EFFECT):  # only its own job can redo it (see run_once)
         raise _NotYet("side_effect_not_replayable")
@@ -104,7 +127,7 @@ def _post(ctx: BotContext, claim: ledger.Claim) -> tuple[str | None, float]:
     if claim.thread_key and thread_ts is None:
         raise _NotYet("parent_not_sent")
     started = time.monotonic()
-    response = ctx.client.chat_postMessage(
+    response = client.chat_postMessage(
         channel=claim.channel,
         text=payload.get("text", ""),
         blocks=payload.get("blocks"),
@@ -115,11 +138,16 @@ def _post(ctx: BotContext, claim: ledger.Claim) -> tuple[str | None, float]:
     return (str(ts) if ts is not None else None), started
 
 
-def _send(ctx: BotContext, key: str, lease_seconds: float, not_before: float = 0.0) -> _Result:
-    """Claim ``key``, wait until ``not_before`` (time.monotonic), post it and record the outcome.
+def _send(
+    ctx: BotContext, client: WebClient | None, key: str, lease_seconds: float, not_before: float = 0.0
+) -> _Result:
+    """Claim ``key``, wait until ``not_before`` (time.monotonic), post it with ``client`` (the
+    collaborative's workspace's) and record the outcome; without a client it is held, unclaimed.
 
     Claiming before the wait keeps the database round trip out of the channel's pacing.
     """
+    if client is None:
+        return _Result(Outcome.HELD)
     claim = ledger.claim(ctx.db, key, lease_seconds=lease_seconds)
     if claim is None:
         return _Result(Outcome.SKIPPED)
@@ -127,7 +155,7 @@ def _send(ctx: BotContext, key: str, lease_seconds: float, not_before: float = 0
     if delay > 0:
         time.sleep(delay)
     try:
-        ts, posted = _post(ctx, claim)
+        ts, posted = _post(ctx, client, claim)
     except SlackApiError as exc:
         error = slack_error_code(exc)
         log.warning("delivery %s failed: %s", key, error)
@@ -142,13 +170,14 @@ def _send(ctx: BotContext, key: str, lease_seconds: float, not_before: float = 0
 
 
 def send_claimed(ctx: BotContext, key: str, lease_seconds: float = LEASE_SECONDS) -> Outcome:
-    """Claim and send one ledger row; returns 'sent', 'skipped' or 'failed'."""
-    return _send(ctx, key, lease_seconds).outcome
+    """Claim and send one ledger row; returns 'sent', 'skipped', 'failed' or 'held'."""
+    client = ctx.client_for(ledger.collaboratives_of(ctx.db, [key]).get(key))
+    return _send(ctx, client, key, lease_seconds).outcome
 
 
 def deliver(ctx: BotContext, out: Outgoing) -> Outcome:
     ledger.record_intents(ctx.db, [_intent(out)])
-    return send_claimed(ctx, out.key)
+    return _send(ctx, ctx.client_for(out.collaborative_id), out.key, LEASE_SECONDS).outcome
 
 
 def _intent(out: Outgoing) -> ledger.Intent:
@@ -207,6 +236,8 @@ class _FanOut:
         self.interval = interval
         self.limit = limit
         self.lease_seconds = lease_seconds
+        self.clients = _Clients(ctx)
+        self.collaboratives = ledger.collaboratives_of(ctx.db, [key for _, key in pairs])
         self.queues: dict[str, deque[str]] = {}
         for channel, key in pairs:
             self.queues.setdefault(channel, deque()).append(key)
@@ -255,7 +286,8 @@ class _FanOut:
             channel, key, ready_at = item
             result = _Result(Outcome.FAILED)
             try:
-                result = _send(self.ctx, key, self.lease_seconds, not_before=ready_at)
+                client = self.clients(self.collaboratives.get(key))
+                result = _send(self.ctx, client, key, self.lease_seconds, not_before=ready_at)
             except Exception:  # a database hiccup: the row stays claimable, the next run retries
                 log.exception("delivery %s could not be recorded", key)
             finally:
@@ -294,6 +326,8 @@ def count_outcome(summary: DeliverySummary, outcome: Outcome, key: str) -> None:
         summary.sent_keys.append(key)
     elif outcome == Outcome.SKIPPED:
         summary.skipped += 1
+    elif outcome == Outcome.HELD:
+        summary.held += 1
     else:
         summary.failed += 1
 
@@ -304,15 +338,16 @@ def run_once(
     key: str,
     job: str,
     channel: str,
-    action: Callable[[str | None], str | None],
+    action: Callable[[WebClient, str | None], str | None],
     collaborative_id: int | None = None,
     thread_key: str | None = None,
 ) -> Outcome:
     """Do a side effect other than a message (e.g. a file upload) once per ``key``.
 
-    ``action(thread_ts)`` gets the ``ts`` of the ``thread_key`` message (None without one) and
-    returns an id to record. Returns 'sent', 'skipped' (done before, or in progress elsewhere)
-    or 'failed' (left pending: the job that owns it does it when it runs again).
+    ``action(client, thread_ts)`` gets the collaborative's workspace's client and the ``ts`` of the
+    ``thread_key`` message (None without one) and returns an id to record. Returns 'sent',
+    'skipped' (done before, or in progress elsewhere), 'failed' (left pending: the job that owns it
+    does it when it runs again) or 'held' (the app is not installed there; left pending).
     """
     ledger.record_intent(
         ctx.db,
@@ -323,13 +358,16 @@ def run_once(
         collaborative_id=collaborative_id,
         thread_key=thread_key,
     )
+    client = ctx.client_for(collaborative_id)
+    if client is None:
+        return Outcome.HELD
     if ledger.claim(ctx.db, key) is None:
         return Outcome.SKIPPED
     thread_ts = ledger.sent_ts(ctx.db, thread_key) if thread_key else None
     try:
         if thread_key and thread_ts is None:
             raise _NotYet("parent_not_sent")
-        result = action(thread_ts)
+        result = action(client, thread_ts)
     except SlackApiError as exc:
         error = slack_error_code(exc)
         log.warning("side effect %s failed: %s", key, error)

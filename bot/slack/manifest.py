@@ -1,4 +1,9 @@
-"""The Slack app manifest: every slash command, scope, bot event, interactivity and the Home tab."""
+"""The Slack app manifest: every slash command, scope, bot event, interactivity and the Home tab.
+
+Least privilege: the bot asks only for the scopes its code uses (:data:`SCOPE_REASONS`, which
+README lists with the same reasons) and reads no messages, so it has no ``*:history`` scope and no
+``message.*`` event. With OAuth (installs in many workspaces) the manifest carries the redirect URL.
+"""
 
 from __future__ import annotations
 
@@ -11,25 +16,28 @@ SLASH_COMMANDS = [
     ("/pdsa", "Plan or update a PDSA cycle (test of change)", ""),
     ("/collab", "Learning collaborative help, digest preview and more", "help | digest"),
 ]
-BOT_SCOPES = [
-    "commands",
-    "chat:write",
-    "chat:write.public",
-    "channels:manage",
-    "channels:read",
-    "channels:join",
-    "channels:history",
-    "groups:read",
-    "groups:history",
-    "im:write",
-    "im:history",
-    "users:read",
-    "files:write",
-]
-BOT_EVENTS = ["app_home_opened", "member_joined_channel", "message.channels", "message.groups", "message.im"]
+#: Each bot scope, with the Web API methods (and reason) that need it.
+SCOPE_REASONS: dict[str, str] = {
+    "commands": "the slash commands `/measures`, `/pdsa` and `/collab`",
+    "chat:write": "`chat.postMessage`, `chat.postEphemeral`, `chat.update`: reminders, cards, the digest, "
+    "confirmations and direct messages (posted to a user ID), and RSVP counts",
+    "chat:write.public": "`chat.postMessage` to the team, digest and peer channels named in the "
+    "collaborative file without inviting the bot to each public channel first",
+    "channels:read": "`conversations.list`: find the peer-sharing channel by name when the name is taken",
+    "channels:join": "`conversations.join`: join that existing public peer channel",
+    "channels:manage": "`conversations.create`, `conversations.setTopic`: create the peer-sharing channel "
+    "when the file gives only its name",
+    "files:write": "`files.getUploadURLExternal`, `files.completeUploadExternal`: run chart pictures in "
+    "the team and digest channels",
+}
+BOT_SCOPES = list(SCOPE_REASONS)
+#: Events the bot listens to; none of them carries message text.
+BOT_EVENTS = ["app_home_opened", "app_uninstalled", "tokens_revoked"]
+REDIRECT_PATH = "/slack/oauth_redirect"
+INSTALL_PATH = "/slack/install"
 
 
-def build_manifest(socket_mode: bool = False, url: str | None = None) -> dict[str, Any]:
+def build_manifest(socket_mode: bool = False, url: str | None = None, oauth: bool = False) -> dict[str, Any]:
     base = (url or "https://YOUR-BOT-HOST").rstrip("/")
     events_url = f"{base}/slack/events"
     commands: list[dict[str, Any]] = []
@@ -50,6 +58,9 @@ def build_manifest(socket_mode: bool = False, url: str | None = None) -> dict[st
     if not socket_mode:
         settings["event_subscriptions"]["request_url"] = events_url
         settings["interactivity"]["request_url"] = events_url
+    oauth_config: dict[str, Any] = {"scopes": {"bot": BOT_SCOPES}}
+    if oauth and not socket_mode:
+        oauth_config = {"redirect_urls": [f"{base}{REDIRECT_PATH}"], **oauth_config}
     return {
         "display_information": {
             "name": "Learning Collaborative",
@@ -65,10 +76,10 @@ def build_manifest(socket_mode: bool = False, url: str | None = None) -> dict[st
             "bot_user": {"display_name": "collab-bot", "always_online": True},
             "slash_commands": commands,
         },
-        "oauth_config": {"scopes": {"bot": BOT_SCOPES}},
+        "oauth_config": oauth_config,
         "settings": settings,
     }
 
 
-def manifest_yaml(socket_mode: bool = False, url: str | None = None) -> str:
-    return yaml.safe_dump(build_manifest(socket_mode, url), sort_keys=False)
+def manifest_yaml(socket_mode: bool = False, url: str | None = None, oauth: bool = False) -> str:
+    return yaml.safe_dump(build_manifest(socket_mode, url, oauth), sort_keys=False)

@@ -11,6 +11,7 @@ from gunicorn.app.base import BaseApplication
 from bot.settings import Settings
 from bot.slack.app import build_context, create_app
 from bot.slack.web import WsgiApp, create_wsgi_app
+from bot.workspaces import adopt_collaboratives
 from storage.db import backend_name
 from storage.migrate import upgrade
 
@@ -26,6 +27,7 @@ def prepare_database(settings: Settings) -> None:
 def build_wsgi(settings: Settings, on_start: Callable[[Any], None] | None = None) -> WsgiApp:
     ctx = build_context(settings)
     app = create_app(ctx)
+    adopt_collaboratives(ctx)
     if on_start is not None:
         on_start(ctx)
     return create_wsgi_app(app, ctx.db)
@@ -78,6 +80,7 @@ def run_all_in_one(settings: Settings) -> int:
 
         ctx = build_context(settings)
         app = create_app(ctx)
+        adopt_collaboratives(ctx)
         start_background_clock(ctx)
         log.info("connecting to Slack in Socket Mode")
         SocketModeHandler(app, settings.slack_app_token).start()
