@@ -1,4 +1,6 @@
-"""Events API plumbing: a retried event (same ``event_id``) is processed once."""
+"""Events API plumbing: a retried event (same ``event_id``) is processed once; the Home tab; and the
+app's lifecycle: ``app_uninstalled`` and ``tokens_revoked`` stop all sending to that workspace
+(its data is kept; in OAuth mode its revoked tokens are deleted, as Bolt does)."""
 
 from __future__ import annotations
 
@@ -7,13 +9,16 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt.listener.builtins import TokenRevocationListeners
 from slack_sdk import WebClient
 
 from bot.context import BotContext
 from bot.home.views import home_view
 from bot.measures.status import reporting_status
+from bot.workspaces import app_removed, tokens_revoked
 from handlers.gate import faculty_of, person_of
 from storage.slack_events import first_delivery
+from storage.workspaces import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -34,3 +39,29 @@ def register(app: App, ctx: BotContext) -> None:
         person = person_of(context)
         status = reporting_status(ctx.db, person, ctx.now()) if person.known else None
         client.views_publish(user_id=person.user_id, view=home_view(person, faculty_of(context), status))
+
+    @app.event("message")
+    @app.event("member_joined_channel")
+    def no_longer_subscribed(event: dict[str, Any]) -> None:
+        """Apps created from an older manifest may still send these until it is updated: acknowledge
+        them (so Slack does not retry) and read nothing; no feature uses messages yet."""
+        return None
+
+    revocations = TokenRevocationListeners(ctx.installations) if ctx.installations is not None else None
+
+    def workspace_of(context: BoltContext) -> tuple[Workspace, bool]:
+        return Workspace(context.team_id, context.enterprise_id), bool(context.is_enterprise_install)
+
+    @app.event("app_uninstalled")
+    def uninstalled(context: BoltContext) -> None:
+        workspace, org_wide = workspace_of(context)
+        app_removed(ctx, workspace, org_wide)
+        if revocations is not None:
+            revocations.handle_app_uninstalled_events(context)
+
+    @app.event("tokens_revoked")
+    def revoked(event: dict[str, Any], context: BoltContext) -> None:
+        workspace, org_wide = workspace_of(context)
+        tokens_revoked(ctx, workspace, list((event.get("tokens") or {}).get("bot") or []), org_wide)
+        if revocations is not None:
+            revocations.handle_tokens_revoked_events(event, context)

@@ -13,6 +13,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -159,18 +160,26 @@ def make_context(db_url: str, slack: SlackStandIn, now: datetime = NOW, **extra:
     return build_context(settings, client=client, clock=fixed_clock(now))
 
 
-@pytest.fixture
-def bot(db_url: str, slack: SlackStandIn) -> Iterator[RunningBot]:
-    ctx = make_context(db_url, slack)
+@contextmanager
+def running_bot(ctx: BotContext, slack: SlackStandIn) -> Iterator[RunningBot]:
+    """The real WSGI app for ``ctx`` on a free port, until the block ends."""
     wsgi = create_wsgi_app(create_app(ctx), ctx.db)
     server = make_server("127.0.0.1", 0, wsgi, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.server_port}"
-    yield RunningBot(url=url, ctx=ctx, slack=slack, requests=SlackRequests(url, SIGNING_SECRET))
-    server.shutdown()
-    server.server_close()
-    ctx.db.dispose()
+    try:
+        yield RunningBot(url=url, ctx=ctx, slack=slack, requests=SlackRequests(url, SIGNING_SECRET))
+    finally:
+        server.shutdown()
+        server.server_close()
+        ctx.db.dispose()
+
+
+@pytest.fixture
+def bot(db_url: str, slack: SlackStandIn) -> Iterator[RunningBot]:
+    with running_bot(make_context(db_url, slack), slack) as running:
+        yield running
 
 
 def load_example(db: Database, path: Path = EXAMPLE) -> None:

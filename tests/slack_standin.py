@@ -5,6 +5,14 @@ the Web API methods a bot uses in Slack's response shapes, records every call, e
 Kit limits the way Slack does, and can inject failures (429 / 5xx) and per-channel rate limits.
 Point a real ``slack_sdk.WebClient(base_url=standin.base_url, token="xoxb-test-token")`` at it.
 
+Workspaces: every bot token belongs to one workspace (``xoxb-test-token`` to ``T0TEST0001``;
+`add_workspace` adds more, optionally with an OAuth ``code`` that ``oauth.v2.access`` exchanges for
+the token after checking the app's client id and secret, sent as HTTP Basic auth like slack_sdk
+does). Each call records the token it came with and its workspace. Where Slack can tell, a token
+only reaches its own workspace: a channel belongs to the workspace that created it, first posted
+to it or registered it (``add_channel(..., team_id=...)``), and a view to the workspace that opened
+it; another workspace's token gets ``channel_not_found`` / ``not_found``, as in Slack.
+
 Retry-After and slack_sdk (checked in slack_sdk 3.48, ``http_retry/builtin_handlers.py``):
 ``RateLimitErrorRetryHandler.prepare_for_next_attempt`` sleeps
 ``int(response.headers["Retry-After"][0]) + random.random()`` seconds. So
@@ -25,6 +33,7 @@ the stock handler then over-waits (1-2 s), so benchmarks should attach
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import math
@@ -72,6 +81,8 @@ class Call:
     status: int
     at: float
     response: dict[str, Any] | None = field(default=None, repr=False)
+    token: str | None = field(default=None, repr=False)  # the token the call came with
+    team_id: str | None = None  # the workspace of that token (None when the token is unknown)
 
     @property
     def ok(self) -> bool:
@@ -440,6 +451,11 @@ class SlackStandIn:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.users: dict[str, dict[str, Any]] = {}
+        #: token -> the workspace it belongs to (team_id, enterprise_id, bot_user_id, bot_id)
+        self.workspaces: dict[str, dict[str, Any]] = {BOT_TOKEN: DEFAULT_WORKSPACE}
+        self.oauth_apps: dict[str, str] = {}  # client_id -> client_secret
+        self._install_codes: dict[str, str] = {}  # OAuth code -> bot token (each code works once)
+        self._caller: dict[str, Any] = self.workspaces[BOT_TOKEN]
         self._reset_state()
 
     # ---- lifecycle ------------------------------------------------------------------------
@@ -506,6 +522,7 @@ class SlackStandIn:
         self._fraction: _FractionRule | None = None
         self._rate: dict[str, float] | None = None
         self._buckets: dict[str, tuple[float, float]] = {}
+        self._channel_teams: dict[str, str] = {}  # channel id -> the workspace it belongs to
         self._ids = itertools.count(1)
         self._ts_micros = 1_700_000_000_000_000
 
@@ -545,14 +562,52 @@ class SlackStandIn:
         return user
 
     def add_channel(
-        self, channel_id: str, name: str, members: Iterable[str] = (), **fields: Any
+        self,
+        channel_id: str,
+        name: str,
+        members: Iterable[str] = (),
+        *,
+        team_id: str | None = None,
+        **fields: Any,
     ) -> dict[str, Any]:
+        """Define a channel (of workspace ``team_id``; by default of whichever workspace uses it first)."""
         ch = self._make_channel(channel_id, name)
         ch["members"] = list(members)
         ch.update(fields)
         with self._lock:
             self.channels[channel_id] = ch
+            if team_id is not None:
+                self._channel_teams[channel_id] = team_id
         return ch
+
+    def add_workspace(
+        self,
+        team_id: str,
+        token: str,
+        *,
+        enterprise_id: str | None = None,
+        code: str | None = None,
+        bot_user_id: str | None = None,
+        installer: str = "U0INSTAL01",
+    ) -> None:
+        """A workspace whose bot token is ``token``; with ``code``, ``oauth.v2.access`` installs it."""
+        with self._lock:
+            bot_user = bot_user_id or f"U0BOT{team_id[-5:]}"
+            self.workspaces[token] = _workspace(team_id, enterprise_id, bot_user, f"B0{team_id[-8:]}")
+            self.workspaces[token]["installer"] = installer
+            self.valid_tokens.add(token)
+            if code is not None:
+                self._install_codes[code] = token
+
+    def register_oauth_app(self, client_id: str, client_secret: str) -> None:
+        """The app whose credentials ``oauth.v2.access`` accepts (HTTP Basic auth)."""
+        with self._lock:
+            self.oauth_apps[client_id] = client_secret
+
+    def team_of(self, token: str | None) -> str | None:
+        """The workspace a token belongs to (None for an unknown one)."""
+        found = self.workspaces.get(token or "")
+        return str(found["team_id"]) if found else None
 
     def issue_trigger_id(self, view_id: str | None = None) -> str:
         """A trigger_id that views.open/push honour like Slack: single use, expires after ``trigger_ttl``.
@@ -634,23 +689,59 @@ class SlackStandIn:
         auth = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
         token = auth[7:].strip() if auth.lower().startswith("bearer ") else args.pop("token", None)
         args.pop("token", None)
+        team = self.team_of(token)
         with self._lock:
             failure = self._injected_failure(method)
             if failure is not None:
-                self.calls.append(Call(method, args, failure.status, now, None))
+                self.calls.append(Call(method, args, failure.status, now, None, token, team))
                 return failure
-            if not token:
-                payload: dict[str, Any] = {"ok": False, "error": "not_authed"}
+            if method == "oauth.v2.access":
+                payload: dict[str, Any] = self._oauth_v2_access(auth, args)
+            elif not token:
+                payload = {"ok": False, "error": "not_authed"}
             elif token not in self.valid_tokens:
                 payload = {"ok": False, "error": "invalid_auth"}
             else:
                 limited = self._rate_limited(method, args)
                 if limited is not None:
-                    self.calls.append(Call(method, args, 429, now, {"ok": False, "error": "ratelimited"}))
+                    self.calls.append(
+                        Call(method, args, 429, now, {"ok": False, "error": "ratelimited"}, token, team)
+                    )
                     return limited
+                self._caller = self.workspaces.get(token) or DEFAULT_WORKSPACE
                 payload = self._handle(method, args)
-            self.calls.append(Call(method, args, 200, now, payload))
+            self.calls.append(Call(method, args, 200, now, payload, token, team))
         return _Response(200, json.dumps(payload).encode("utf-8"))
+
+    def _oauth_v2_access(self, auth: str, args: dict[str, Any]) -> dict[str, Any]:
+        """Exchange an install ``code`` for a bot token; the app authenticates with HTTP Basic auth."""
+        client_id, client_secret = args.get("client_id"), args.get("client_secret")
+        if auth.lower().startswith("basic "):
+            try:
+                client_id, _, client_secret = base64.b64decode(auth[6:].strip()).decode().partition(":")
+            except (ValueError, UnicodeDecodeError):
+                return {"ok": False, "error": "invalid_client_id"}
+        if not client_id or client_id not in self.oauth_apps:
+            return {"ok": False, "error": "invalid_client_id"}
+        if client_secret != self.oauth_apps[client_id]:
+            return {"ok": False, "error": "bad_client_secret"}
+        token = self._install_codes.pop(str(args.get("code") or ""), None)
+        if token is None:
+            return {"ok": False, "error": "invalid_code"}
+        ws = self.workspaces[token]
+        enterprise = {"id": ws["enterprise_id"], "name": "Test Enterprise"} if ws["enterprise_id"] else None
+        return {
+            "ok": True,
+            "access_token": token,
+            "token_type": "bot",
+            "scope": "commands,chat:write",
+            "bot_user_id": ws["bot_user_id"],
+            "app_id": API_APP_ID,
+            "team": {"id": ws["team_id"], "name": f"Workspace {ws['team_id']}"},
+            "enterprise": enterprise,
+            "is_enterprise_install": False,
+            "authed_user": {"id": ws.get("installer", "U0INSTAL01")},
+        }
 
     @staticmethod
     def _parse_args(query: str, headers: dict[str, str], body: bytes) -> dict[str, Any]:
@@ -820,10 +911,22 @@ class SlackStandIn:
 
     # ---- method handlers ----------------------------------------------------------------------
 
+    def _owns_channel(self, channel: Any) -> bool:
+        """Whether the calling token's workspace may address ``channel`` (unknown ones are adopted)."""
+        cid = str(channel or "")
+        if not cid or cid[0] not in "CGD":
+            return True  # a user id (a direct message) or nothing: checked elsewhere
+        owner = self._channel_teams.setdefault(cid, self._caller["team_id"])
+        return bool(owner == self._caller["team_id"])
+
     def _handle(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         handler = _METHODS.get(method)
         if handler is None:
             return {"ok": False, "error": "unknown_method"}
+        channel = args.get("channel_id") if method == "files.completeUploadExternal" else args.get("channel")
+        if (method in _MESSAGE_METHODS or method.startswith("conversations.")) or channel is not None:
+            if not self._owns_channel(channel):
+                return {"ok": False, "error": "channel_not_found"}
         if method in _MESSAGE_METHODS:
             text = args.get("text")
             if isinstance(text, str) and len(text) > 40_000:
@@ -845,24 +948,28 @@ class SlackStandIn:
         return handler(self, args)
 
     def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {
+        ws = self._caller
+        answer = {
             "ok": True,
-            "url": "https://test-workspace.slack.com/",
-            "team": "Test Workspace",
+            "url": f"https://{str(ws['team_id']).lower()}.slack.com/",
+            "team": f"Workspace {ws['team_id']}",
             "user": "collab-bot",
-            "team_id": TEAM_ID,
-            "user_id": BOT_USER_ID,
-            "bot_id": BOT_ID,
+            "team_id": ws["team_id"],
+            "user_id": ws["bot_user_id"],
+            "bot_id": ws["bot_id"],
             "is_enterprise_install": False,
         }
+        if ws["enterprise_id"]:
+            answer["enterprise_id"] = ws["enterprise_id"]
+        return answer
 
     def _message(self, args: dict[str, Any], ts: str) -> dict[str, Any]:
         msg: dict[str, Any] = {
             "type": "message",
-            "user": BOT_USER_ID,
-            "bot_id": BOT_ID,
+            "user": self._caller["bot_user_id"],
+            "bot_id": self._caller["bot_id"],
             "app_id": API_APP_ID,
-            "team": TEAM_ID,
+            "team": self._caller["team_id"],
             "text": args.get("text") or "",
             "ts": ts,
         }
@@ -900,7 +1007,7 @@ class SlackStandIn:
         if ts not in msgs:
             return {"ok": False, "error": "message_not_found"}
         msg = self._message(args, ts)
-        msg["edited"] = {"user": BOT_USER_ID, "ts": self._next_ts()}
+        msg["edited"] = {"user": self._caller["bot_user_id"], "ts": self._next_ts()}
         msgs[ts] = msg
         return {"ok": True, "channel": channel, "ts": ts, "text": msg["text"], "message": msg}
 
@@ -916,7 +1023,7 @@ class SlackStandIn:
         vid = view_id or self._new_id("V")
         stored = {
             "id": vid,
-            "team_id": TEAM_ID,
+            "team_id": self._caller["team_id"],
             "type": view.get("type"),
             "blocks": view.get("blocks", []),
             "private_metadata": view.get("private_metadata", ""),
@@ -932,8 +1039,8 @@ class SlackStandIn:
             "root_view_id": root or vid,
             "app_id": API_APP_ID,
             "external_id": view.get("external_id", ""),
-            "app_installed_team_id": TEAM_ID,
-            "bot_id": BOT_ID,
+            "app_installed_team_id": self._caller["team_id"],
+            "bot_id": self._caller["bot_id"],
         }
         self.views[vid] = stored
         return stored
@@ -974,8 +1081,8 @@ class SlackStandIn:
             )
         if not vid and not args.get("external_id"):
             return {"ok": False, "error": "invalid_arguments"}
-        if not vid or vid not in self.views:
-            return {"ok": False, "error": "not_found"}
+        if not vid or vid not in self.views or self.views[vid]["team_id"] != self._caller["team_id"]:
+            return {"ok": False, "error": "not_found"}  # another workspace's view is not there for this token
         current = self.views[vid]
         if args.get("hash") and args["hash"] != current["hash"]:
             return {"ok": False, "error": "hash_conflict"}
@@ -1001,14 +1108,18 @@ class SlackStandIn:
         return {"ok": True, "view": stored}
 
     def _open_im(self, users: str) -> str:
-        key = ",".join(sorted(u.strip() for u in users.split(",") if u.strip()))
+        """The DM (or group DM) with ``users`` in the calling workspace (each workspace has its own)."""
+        people = ",".join(sorted(u.strip() for u in users.split(",") if u.strip()))
+        team = str(self._caller["team_id"])
+        key = f"{team}:{people}"
         if key not in self._ims:
-            prefix = "D" if "," not in key else "G"
+            prefix = "D" if "," not in people else "G"
             cid = self._new_id(prefix)
             self._ims[key] = cid
+            self._channel_teams[cid] = team
             ch = self._channel(cid)
-            ch.update({"is_im": prefix == "D", "is_mpim": prefix == "G", "user": key})
-            ch["members"] = [*key.split(","), BOT_USER_ID]
+            ch.update({"is_im": prefix == "D", "is_mpim": prefix == "G", "user": people})
+            ch["members"] = [*people.split(","), self._caller["bot_user_id"]]
         return self._ims[key]
 
     def _conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -1031,7 +1142,12 @@ class SlackStandIn:
         if any(c["name"] == name for c in self.channels.values()):
             return {"ok": False, "error": "name_taken"}
         private = str(args.get("is_private", "")).lower() in ("1", "true")
-        ch = self.add_channel(self._new_id("G" if private else "C"), name, members=[BOT_USER_ID])
+        ch = self.add_channel(
+            self._new_id("G" if private else "C"),
+            name,
+            members=[self._caller["bot_user_id"]],
+            team_id=self._caller["team_id"],
+        )
         ch["is_private"] = private
         return {"ok": True, "channel": self._public_channel(ch)}
 
@@ -1039,8 +1155,8 @@ class SlackStandIn:
         if not args.get("channel"):
             return {"ok": False, "error": "channel_not_found"}
         ch = self._channel(str(args["channel"]))
-        if BOT_USER_ID not in ch["members"]:
-            ch["members"].append(BOT_USER_ID)
+        if self._caller["bot_user_id"] not in ch["members"]:
+            ch["members"].append(self._caller["bot_user_id"])
         return {"ok": True, "channel": self._public_channel(ch)}
 
     def _conversations_invite(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -1071,10 +1187,13 @@ class SlackStandIn:
 
     def _conversations_list(self, args: dict[str, Any]) -> dict[str, Any]:
         """Channels (not DMs), one page, with ``is_member`` for the bot."""
+        team = self._caller["team_id"]
         channels = [
-            {**self._public_channel(ch), "is_member": BOT_USER_ID in ch["members"]}
+            {**self._public_channel(ch), "is_member": self._caller["bot_user_id"] in ch["members"]}
             for ch in self.channels.values()
-            if not ch.get("is_im") and not ch.get("is_mpim")
+            if not ch.get("is_im")
+            and not ch.get("is_mpim")
+            and self._channel_teams.get(ch["id"], team) == team
         ]
         return {"ok": True, "channels": channels, "response_metadata": {"next_cursor": ""}}
 
@@ -1091,7 +1210,7 @@ class SlackStandIn:
         if len(topic) > 250:
             return {"ok": False, "error": "too_long"}
         ch = self._channel(str(args["channel"]))
-        ch["topic"] = {"value": topic, "creator": BOT_USER_ID, "last_set": int(time.time())}
+        ch["topic"] = {"value": topic, "creator": self._caller["bot_user_id"], "last_set": int(time.time())}
         return {"ok": True, "channel": self._public_channel(ch)}
 
     def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -1124,7 +1243,7 @@ class SlackStandIn:
                     "name": pending.get("filename"),
                     "title": f.get("title") or pending.get("filename"),
                     "size": len(self.uploads[fid]),
-                    "user": BOT_USER_ID,
+                    "user": self._caller["bot_user_id"],
                     "url_private": f"{self.root_url}/files/{fid}",
                     "shares": {},
                 }
@@ -1139,6 +1258,10 @@ class SlackStandIn:
         }
         self.completed_uploads.append(record)
         return {"ok": True, "files": out}
+
+
+def _workspace(team_id: str, enterprise_id: str | None, bot_user_id: str, bot_id: str) -> dict[str, Any]:
+    return {"team_id": team_id, "enterprise_id": enterprise_id, "bot_user_id": bot_user_id, "bot_id": bot_id}
 
 
 def _invalid_args(messages: list[str]) -> dict[str, Any]:
@@ -1159,8 +1282,11 @@ def _parse_multipart(content_type: str, body: bytes) -> dict[str, str | bytes]:
     return out
 
 
+DEFAULT_WORKSPACE = _workspace(TEAM_ID, None, BOT_USER_ID, BOT_ID)
+
 _METHODS: dict[str, Any] = {
     "auth.test": SlackStandIn._auth_test,
+    "oauth.v2.access": lambda standin, args: {"ok": False, "error": "invalid_code"},  # see _dispatch
     "chat.postMessage": SlackStandIn._chat_post_message,
     "chat.postEphemeral": SlackStandIn._chat_post_ephemeral,
     "chat.update": SlackStandIn._chat_update,

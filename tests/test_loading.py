@@ -149,6 +149,36 @@ def test_manifest_lists_commands_events_and_home_tab() -> None:
     socket = build_manifest(socket_mode=True)
     assert socket["settings"]["socket_mode_enabled"] is True
     assert "url" not in socket["features"]["slash_commands"][0]
+    assert "redirect_urls" not in manifest["oauth_config"]
+    oauth = build_manifest(url="https://bot.example.org", oauth=True)
+    assert oauth["oauth_config"]["redirect_urls"] == ["https://bot.example.org/slack/oauth_redirect"]
+
+
+def test_manifest_asks_only_for_scopes_the_code_uses_and_reads_no_messages() -> None:
+    from bot.slack.manifest import BOT_EVENTS, BOT_SCOPES, SCOPE_REASONS
+
+    unused = ("users:read", "im:write", "groups:read")
+    assert not [s for s in BOT_SCOPES if s.endswith(":history") or s in unused]
+    assert not [e for e in BOT_EVENTS if e.startswith("message")]
+    readme = (ROOT / "README.md").read_text()
+    for scope in BOT_SCOPES:  # README's table gives each scope's reason
+        assert f"| `{scope}` |" in readme, scope
+    assert set(SCOPE_REASONS) == set(BOT_SCOPES)
+
+
+def test_manifest_cli_adds_the_redirect_url_when_oauth_is_configured(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "SLACK_CLIENT_ID": "1111.2222", "SLACK_CLIENT_SECRET": "s"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "manifest", "--url", "https://bot.example.org"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    manifest = yaml.safe_load(result.stdout)
+    assert manifest["oauth_config"]["redirect_urls"] == ["https://bot.example.org/slack/oauth_redirect"]
 
 
 def test_reload_keeps_the_peer_channel_the_bot_found(db: Database) -> None:

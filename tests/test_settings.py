@@ -30,3 +30,26 @@ def test_a_bad_gunicorn_setting_is_one_clear_line() -> None:
         load_settings({"WEB_CONCURRENCY": "many"})
     assert str(caught.value).startswith("WEB_CONCURRENCY is not valid (")
     assert str(caught.value).endswith("set it to the number of gunicorn worker processes for serve, e.g. 2.")
+
+
+def test_oauth_needs_the_client_id_and_secret_and_no_bot_token() -> None:
+    oauth = load_settings({"SLACK_CLIENT_ID": "1111.2222", "SLACK_CLIENT_SECRET": "s"})
+    assert oauth.oauth and oauth.oauth_authorize_url == "https://slack.com/oauth/v2/authorize"
+    oauth.require_slack()
+    both = {"SLACK_CLIENT_ID": "1", "SLACK_CLIENT_SECRET": "s"}
+    gov = load_settings({**both, "SLACK_API_URL": "https://slack-gov.com/api"})
+    assert gov.oauth_authorize_url == "https://slack-gov.com/oauth/v2/authorize"
+    single = load_settings({"SLACK_BOT_TOKEN": "xoxb-one"})
+    assert not single.oauth
+    single.require_slack()
+    problems = {
+        "SLACK_CLIENT_SECRET is not set": {"SLACK_CLIENT_ID": "1111.2222"},
+        "SLACK_CLIENT_ID is not set": {"SLACK_CLIENT_SECRET": "s"},
+        "are both set: set the bot token": {**both, "SLACK_BOT_TOKEN": "xoxb-x"},
+        "unset SLACK_APP_TOKEN": {**both, "SLACK_APP_TOKEN": "xapp-1"},
+        "SLACK_BOT_TOKEN is not set": {},
+    }
+    for needle, env in problems.items():
+        with pytest.raises(ConfigError) as caught:
+            load_settings(env).require_slack()
+        assert needle in str(caught.value) and "\n" not in str(caught.value)

@@ -452,3 +452,52 @@ def test_multipart_upload_and_concurrent_posts(slack: SlackStandIn, client: WebC
     with ThreadPoolExecutor(8) as pool:
         stamps = list(pool.map(lambda i: client.chat_postMessage(channel="C9", text=str(i))["ts"], range(40)))
     assert len(set(stamps)) == 40 and len(slack.messages("C9")) == 40
+
+
+# --- workspaces and OAuth ----------------------------------------------------------------------------
+
+
+def test_oauth_v2_access_checks_the_apps_basic_auth_and_installs_a_workspace() -> None:
+    with SlackStandIn() as slack:
+        slack.register_oauth_app("111.222", "the-secret")
+        slack.add_workspace("T0SECOND01", "xoxb-second", code="code-2")
+        client = WebClient(base_url=slack.base_url)
+        with pytest.raises(SlackApiError) as wrong:
+            client.oauth_v2_access(client_id="111.222", client_secret="not-it", code="code-2")
+        assert wrong.value.response["error"] == "bad_client_secret"
+        answer = client.oauth_v2_access(client_id="111.222", client_secret="the-secret", code="code-2")
+        assert answer["access_token"] == "xoxb-second" and answer["team"]["id"] == "T0SECOND01"
+        with pytest.raises(SlackApiError) as again:  # a code works once
+            client.oauth_v2_access(client_id="111.222", client_secret="the-secret", code="code-2")
+        assert again.value.response["error"] == "invalid_code"
+        assert client.auth_test(token="xoxb-second")["team_id"] == "T0SECOND01"
+        assert client.auth_test(token=BOT_TOKEN)["team_id"] == "T0TEST0001"
+        [basic] = [c for c in slack.calls_to("oauth.v2.access") if c.ok]
+        assert "client_secret" not in basic.args  # sent as HTTP Basic auth, as slack_sdk does
+
+
+def test_a_token_reaches_only_its_own_workspaces_channels_and_views() -> None:
+    with SlackStandIn() as slack:
+        slack.add_workspace("T0SECOND01", "xoxb-second")
+        slack.add_channel("C0SECOND01", "second-general", team_id="T0SECOND01")
+        home = WebClient(base_url=slack.base_url, token=BOT_TOKEN)
+        second = WebClient(base_url=slack.base_url, token="xoxb-second")
+        modal = {"type": "modal", "title": {"type": "plain_text", "text": "T"}, "blocks": []}
+        assert second.chat_postMessage(channel="C0SECOND01", text="hi")["ok"]
+        with pytest.raises(SlackApiError) as foreign:
+            home.chat_postMessage(channel="C0SECOND01", text="hi")
+        assert foreign.value.response["error"] == "channel_not_found"
+        home.chat_postMessage(channel=RIVER, text="first post adopts the channel")
+        with pytest.raises(SlackApiError):
+            second.chat_postMessage(channel=RIVER, text="not yours")
+        view = home.views_open(trigger_id="1.2.3", view=modal)["view"]
+        with pytest.raises(SlackApiError) as gone:
+            second.views_update(view_id=view["id"], view=modal)
+        assert gone.value.response["error"] == "not_found"
+        # the same user ID is a different DM in each workspace
+        dm_home = home.chat_postMessage(channel=ALICE, text="hi")["channel"]
+        dm_second = second.chat_postMessage(channel=ALICE, text="hi")["channel"]
+        assert dm_home != dm_second
+        assert {c.team_id for c in slack.calls_to("chat.postMessage") if c.token == "xoxb-second"} == {
+            "T0SECOND01"
+        }

@@ -1,18 +1,36 @@
-"""The Bolt app factory: one ``App`` per process, wired to our handlers and middleware."""
+"""The Bolt app factory: one ``App`` per process, wired to our handlers and middleware.
+
+Two modes (``bot.settings.Settings.require_slack``):
+
+* **one workspace**: ``SLACK_BOT_TOKEN``; every request and job uses that token.
+* **many workspaces (OAuth)**: ``SLACK_CLIENT_ID`` and ``SLACK_CLIENT_SECRET``; Bolt serves Slack's
+  install flow (``GET /slack/install``, ``GET /slack/oauth_redirect``) with slack_sdk's SQLAlchemy
+  installation and state stores in our database (``storage.installations``). Each request is
+  authorised with its workspace's bot token, each job uses its collaborative's
+  (``BotContext.client_for``). ``oauth.v2.access`` goes to ``SLACK_API_URL`` like every other call,
+  because the flow uses the app's base client.
+"""
 
 from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltResponse
+from slack_bolt.authorization.authorize import InstallationStoreAuthorize
+from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 
 from bot.context import BotContext
 from bot.months import Clock, utc_now
 from bot.settings import Settings
 from bot.slack.client import build_web_client
+from bot.slack.manifest import BOT_SCOPES, INSTALL_PATH, REDIRECT_PATH
 from storage.db import Database
+from storage.installations import installation_store, state_store
+from storage.workspaces import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -23,12 +41,59 @@ def build_context(
     client: WebClient | None = None,
     clock: Clock = utc_now,
 ) -> BotContext:
+    db = db or Database(settings.database_url)
+    installations = None
+    if settings.oauth and settings.slack_client_id:
+        installations = installation_store(db.engine, settings.slack_client_id)
     return BotContext(
         settings=settings,
-        db=db or Database(settings.database_url),
+        db=db,
         client=client or build_web_client(settings),
         clock=clock,
+        installations=installations,
     )
+
+
+def _oauth(ctx: BotContext) -> dict[str, Any]:
+    """Bolt's arguments for installs in many workspaces (nothing with a single bot token)."""
+    settings, store = ctx.settings, ctx.installations
+    if store is None:
+        return {}
+    from bot.workspaces import app_installed
+
+    def installed(args: SuccessArgs) -> BoltResponse:
+        found = args.installation
+        org_wide = bool(found.is_enterprise_install)
+        app_installed(ctx, Workspace(found.team_id, found.enterprise_id), org_wide)
+        log.info("the app was installed in %s", found.enterprise_id if org_wide else found.team_id)
+        return args.default.success(args)
+
+    def failed(args: FailureArgs) -> BoltResponse:
+        log.warning("an install failed: %s", args.reason)  # a reason code, never the code or state
+        return args.default.failure(args)
+
+    oauth_settings = OAuthSettings(
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret,
+        scopes=BOT_SCOPES,
+        install_path=INSTALL_PATH,
+        redirect_uri_path=REDIRECT_PATH,
+        authorization_url=settings.oauth_authorize_url,
+        installation_store=store,
+        installation_store_bot_only=True,
+        state_store=state_store(ctx.db.engine),
+        callback_options=CallbackOptions(success=installed, failure=failed),
+    )
+    authorize = InstallationStoreAuthorize(
+        installation_store=store,
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret,
+        logger=logging.getLogger("slack_bolt.Authorize"),
+        bot_only=True,
+        cache_enabled=True,  # auth.test once per token, not on every request (Slack's 3 s)
+        client=ctx.client,
+    )
+    return {"oauth_settings": oauth_settings, "installation_store": store, "authorize": authorize}
 
 
 def create_app(ctx: BotContext) -> App:
@@ -45,6 +110,7 @@ def create_app(ctx: BotContext) -> App:
         token_verification_enabled=False,
         listener_executor=ThreadPoolExecutor(max_workers=16, thread_name_prefix="bolt"),
         logger=logging.getLogger("slack_bolt.App"),
+        **_oauth(ctx),
     )
     register_all(app, ctx)
     return app

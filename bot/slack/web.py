@@ -1,4 +1,6 @@
-"""The WSGI application: ``POST /slack/events`` for Slack, ``GET /healthz`` for load balancers."""
+"""The WSGI application: ``POST /slack/events`` for Slack, ``GET /healthz`` for load balancers, and with
+OAuth (installs in many workspaces) Slack's install flow: ``GET /slack/install`` and
+``GET /slack/oauth_redirect``."""
 
 from __future__ import annotations
 
@@ -25,10 +27,16 @@ def _json(start_response: StartResponse, status: str, body: dict[str, Any]) -> l
 
 def create_wsgi_app(app: App, db: Database) -> WsgiApp:
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
+    flow = app.oauth_flow
+    install_paths = {flow.install_path, flow.redirect_uri_path} if flow is not None else set()
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
+        if path in install_paths:
+            if method != "GET":
+                return _json(start_response, "405 Method Not Allowed", {"error": "GET only"})
+            return slack(environ, start_response)
         if path == EVENTS_PATH:
             if method != "POST":
                 return _json(start_response, "405 Method Not Allowed", {"error": "POST only"})
