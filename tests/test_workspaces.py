@@ -208,3 +208,18 @@ def test_jobs_of_a_collaborative_in_a_workspace_the_token_does_not_serve_send_no
     assert bot.slack.calls_to("chat.postMessage") == []
     assert "sent" in run_job_at(bot.ctx, "report-reminders", "2026-04-10T09:00")
     assert bot.slack.calls_to("chat.postMessage")
+
+
+def test_on_enterprise_grid_a_collaborative_serves_every_workspace_of_its_organisation(
+    loaded_bot: RunningBot,
+) -> None:
+    bot = loaded_bot
+    grid = OTHER_FILE.replace(f"workspace: {OTHER}", "enterprise: E0HEALTH01")
+    apply_spec(bot.db, parse_collaborative_text(grid))
+    elsewhere = "T0CLINIC02"  # another workspace of the same organisation: user IDs are org-wide there
+    status, _, body = bot.requests.command(
+        "/collab", "status", ALICE, team_id=elsewhere, enterprise_id="E0HEALTH01"
+    )
+    assert status == 200 and "Hilltop Clinic" in body and "Riverside" not in body
+    status, _, body = bot.requests.command("/collab", "status", ALICE, team_id=elsewhere)
+    assert status == 200 and json.loads(body)["text"] == NOT_HERE
