@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +25,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from bot.context import BotContext
 from bot.months import fixed_clock
@@ -77,14 +79,25 @@ def postgres_url() -> Iterator[str]:
     engine.dispose()
 
 
-def _empty_tables(url: str) -> None:
+def _empty_tables(url: str, attempts: int = 5) -> None:
+    """Empty every table. A listener thread of the previous test that is still reading can make
+    PostgreSQL pick the TRUNCATE as a deadlock victim; it is simply tried again."""
     engine = create_engine(normalise_url(url))
     tables = [*Base.metadata.sorted_tables, *SLACK_METADATA.sorted_tables]
     names = ", ".join(f'"{t.name}"' for t in tables)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        conn.execute(text("DROP TABLE IF EXISTS apscheduler_jobs"))
-    engine.dispose()
+    try:
+        for attempt in range(attempts):
+            try:
+                with engine.begin() as conn:
+                    conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+                    conn.execute(text("DROP TABLE IF EXISTS apscheduler_jobs"))
+                return
+            except OperationalError:
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

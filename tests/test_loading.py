@@ -21,8 +21,8 @@ def snapshot(db: Database) -> dict[str, list[dict[Hashable, Any]]]:
     return {name: frame.astype(str).to_dict("records") for name, frame in export_frames(db).items()}
 
 
-def run_cli(*args: str, db_url: str) -> subprocess.CompletedProcess[str]:
-    env = {"DATABASE_URL": db_url, "PATH": "/usr/bin:/bin"}
+def run_cli(*args: str, db_url: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    env = {"DATABASE_URL": db_url, "PATH": "/usr/bin:/bin", **extra}
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
         cwd=ROOT,
@@ -167,15 +167,9 @@ def test_manifest_asks_only_for_scopes_the_code_uses_and_reads_no_messages() -> 
 
 
 def test_manifest_cli_adds_the_redirect_url_when_oauth_is_configured(tmp_path: Path) -> None:
-    env = {"PATH": "/usr/bin:/bin", "SLACK_CLIENT_ID": "1111.2222", "SLACK_CLIENT_SECRET": "s"}
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "manifest", "--url", "https://bot.example.org"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    oauth = {"SLACK_CLIENT_ID": "1111.2222", "SLACK_CLIENT_SECRET": "s"}
+    unused = f"sqlite:///{tmp_path / 'unused.db'}"
+    result = run_cli("manifest", "--url", "https://bot.example.org", db_url=unused, **oauth)
     assert result.returncode == 0, result.stderr
     manifest = yaml.safe_load(result.stdout)
     assert manifest["oauth_config"]["redirect_urls"] == ["https://bot.example.org/slack/oauth_redirect"]
