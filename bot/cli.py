@@ -84,6 +84,12 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
     return load_collaborative_file(settings, args.file)
 
 
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.history.command import run_import
+
+    return run_import(settings, args.collaborative, args.file)
+
+
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from bot.export import export_all
 
@@ -146,6 +152,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     load = add("load", cmd_load, "load (or reload) a collaborative definition file")
     load.add_argument("file", help="path to the collaborative YAML file")
+
+    history = add(
+        "import",
+        cmd_import,
+        "import monthly measure values (baselines too) from a CSV or .xlsx file; all or nothing",
+    )
+    history.add_argument("--collaborative", required=True, metavar="KEY", help="the collaborative's key")
+    history.add_argument(
+        "file", help="CSV or .xlsx with columns team, measure, period, numerator, denominator, value"
+    )
 
     export = add("export", cmd_export, "export every table to CSV files or one Excel workbook")
     export.add_argument(
