@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -44,6 +45,17 @@ def test_demo_writes_the_digest_without_slack_or_environment(tmp_path: Path) -> 
     assert len(charts) == 5
     assert all(path.read_bytes().startswith(PNG) for path in charts)
     assert all(path.name in markdown for path in charts)
+    history = out / "baseline-history.csv"
+    assert f"Baseline history:  {history} (imported 200 values for 8 teams: 200 new" in result.stdout
+    assert history.read_text().startswith("team,measure,period,numerator,denominator,value\n")
+    with sqlite3.connect(out / "demo.db") as conn:  # the months before the start came in by import
+        by_import = "SELECT min(period), max(period), count(*) FROM measure_reports WHERE submitted_by = ?"
+        imported = conn.execute(by_import, ("import",)).fetchone()
+        first_reported = conn.execute(
+            "SELECT min(period) FROM measure_reports WHERE submitted_by != 'import'"
+        ).fetchone()
+    assert first_reported == ("2026-01",)
+    assert imported == ("2025-08", "2025-12", 200)
     page = (out / "digest.html").read_text()
     assert page.startswith("<!doctype html>") and "<img src=" in page
 

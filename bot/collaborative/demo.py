@@ -2,7 +2,10 @@
 
 Seeds an embedded SQLite database in the output folder with ``examples/collaborative.yaml`` (or
 the copy shipped inside the package) and synthetic reports and PDSA ramps (see
-:mod:`bot.collaborative.demo_data`), builds the weekly digest as faculty would see it on a fixed Monday, and
+:mod:`bot.collaborative.demo_data`). The baseline months before the collaborative's start come in
+as teams bring them from their EHR: written to a history CSV (``baseline-history.csv``) and loaded
+through the same import as ``collab-bot import``; the months since start are stored as reports
+submitted through the year. Then it builds the weekly digest as faculty would see it on a fixed Monday, and
 writes it as Markdown and HTML with one run chart PNG per measure. Deterministic: same seed, same
 files.
 """
@@ -10,6 +13,7 @@ files.
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from importlib import resources
@@ -27,6 +31,8 @@ from bot.digest.document import ChartFile, digest_html, digest_markdown
 from bot.digest.rules import Digest, build_digest
 from bot.digest.views import chart_filename
 from bot.digest.wording import headline_counts
+from bot.history.files import read_history_file, write_history_csv
+from bot.history.service import Imported, import_history
 from storage.collaboratives import collaborative_by_key
 from storage.db import Database
 from storage.demo_seed import insert_pdsa, insert_reports, insert_rsvps
@@ -38,6 +44,7 @@ FIRST_MONTH = pd.Period("2025-08", "M")
 LAST_MONTH = pd.Period("2027-01", "M")
 AS_OF_LOCAL = datetime(2027, 2, 15, 8, 0)  # a Monday, after January's reports were due
 EXAMPLE_NAME = "collaborative.yaml"
+HISTORY_NAME = "baseline-history.csv"
 
 P = pd.Period
 
@@ -75,10 +82,23 @@ class SeededDemo:
     db: Database
     collaborative_id: int
     as_of: datetime
+    history: Imported  # the baseline months, imported from the history CSV
 
 
-def seed_demo(url: str, seed: int = SEED) -> SeededDemo:
-    """Create (or reset) the demo database at ``url`` and fill it; returns where it is and when."""
+def import_baseline(db: Database, key: str, baseline: pd.DataFrame, path: Path, as_of: datetime) -> Imported:
+    """Write the months before the start as a history CSV at ``path`` and import it."""
+    write_history_csv(baseline, path)
+    result = import_history(db, key, read_history_file(path), as_of)
+    if not isinstance(result, Imported):
+        raise RuntimeError(f"the demo's baseline history did not import: {result}")
+    return result
+
+
+def seed_demo(url: str, seed: int = SEED, history_file: Path | None = None) -> SeededDemo:
+    """Create (or reset) the demo database at ``url`` and fill it; returns where it is and when.
+
+    The baseline history CSV is written to ``history_file`` (default: a temporary file).
+    """
     upgrade(url)
     db = Database(url)
     spec, source = example_spec()
@@ -88,20 +108,27 @@ def seed_demo(url: str, seed: int = SEED) -> SeededDemo:
     rng = np.random.default_rng(seed)
     profiles = demo_profiles()
     teams = [t.key for t in spec.teams]
-    with db.transaction() as session:
+    with db.reader() as session:
         collab = collaborative_by_key(session, spec.key)
         assert collab is not None
         measures = measures_frame(session, collab.id)
-        months = pd.period_range(FIRST_MONTH, LAST_MONTH, freq="M")
-        reports = synthetic_reports(teams, measures, months, profiles, rng)
-        insert_reports(session, collab.id, reports, spec.reporting.due_day, LATE_DAYS)
+    months = pd.period_range(FIRST_MONTH, LAST_MONTH, freq="M")
+    reports = synthetic_reports(teams, measures, months, profiles, rng)
+    before_start = pd.PeriodIndex(reports["period"], freq="M") < pd.Period(spec.start, "M")
+    if history_file is None:
+        with tempfile.TemporaryDirectory() as folder:
+            history = import_baseline(db, spec.key, reports[before_start], Path(folder) / HISTORY_NAME, as_of)
+    else:
+        history = import_baseline(db, spec.key, reports[before_start], history_file, as_of)
+    with db.transaction() as session:
+        insert_reports(session, collab.id, reports[~before_start], spec.reporting.due_day, LATE_DAYS)
         first_session = spec.first_learning_session()
         start = first_session.starts_at.date() if first_session else spec.start
         cycles = synthetic_pdsa(teams, profiles, start, as_of.date(), rng)
         insert_pdsa(session, collab.id, cycles)
         insert_rsvps(session, collab.id, as_of, [14, 9, 6])
         collaborative_id = collab.id
-    return SeededDemo(db, collaborative_id, as_of)
+    return SeededDemo(db, collaborative_id, as_of, history)
 
 
 def demo_digest(seeded: SeededDemo) -> Digest:
@@ -134,7 +161,8 @@ def run_demo(out: str | os.PathLike[str] = "demo-out") -> int:
     database = folder / "demo.db"
     for stale in folder.glob("demo.db*"):
         stale.unlink()
-    seeded = seed_demo(f"sqlite:///{database}")
+    history = folder / HISTORY_NAME
+    seeded = seed_demo(f"sqlite:///{database}", history_file=history)
     try:
         digest = demo_digest(seeded)
         written = write_digest_files(digest, folder)
@@ -146,5 +174,6 @@ def run_demo(out: str | os.PathLike[str] = "demo-out") -> int:
     print(f"Digest (Markdown): {written[0]}")
     print(f"Digest (HTML):     {written[1]}")
     print(f"Run charts:        {len(written) - 2} PNG files in {folder}")
+    print(f"Baseline history:  {history} ({seeded.history.summary()})")
     print(f"Demo database:     {database}")
     return 0

@@ -1,4 +1,4 @@
-"""Reading a history file (CSV or Excel) into a :class:`bot.history.rules.RawTable`.
+"""Reading a history file (CSV or Excel) into a :class:`bot.history.rules.RawTable`, and writing one.
 
 CSV is read as UTF-8 (a byte-order mark from Excel is fine) with the csv module; line numbers
 are the file's own. An ``.xlsx`` workbook is read from its first sheet with openpyxl (values, not
@@ -13,10 +13,11 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import pandas as pd
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
-from bot.history.rules import Cell, RawRow, RawTable, text_of
+from bot.history.rules import COLUMNS, Cell, RawRow, RawTable, text_of
 
 SUFFIXES = (".csv", ".xlsx")
 
@@ -78,3 +79,14 @@ def read_history_file(path: str | Path) -> RawTable:
     if not file.is_file():
         raise HistoryFileError(f"{file} does not exist")
     return _table(_csv_lines(file) if suffix == ".csv" else _xlsx_lines(file))
+
+
+def write_history_csv(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write rows with the history columns as a CSV the import reads (whole numbers, blanks for none)."""
+    out = frame[list(COLUMNS)].copy()
+    out["period"] = out["period"].astype(str)
+    for column in COLUMNS[3:]:
+        out[column] = pd.to_numeric(out[column]).astype("Int64")  # fails on a fraction
+    target = Path(path)
+    out.to_csv(target, index=False)
+    return target
