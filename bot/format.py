@@ -2,13 +2,15 @@
 
 The report confirmation, the digest, the run charts and their alt text all format measure values
 here: proportions as whole percents (``63%``), rates per their multiplier (``2.5 per 1,000``),
-counts as typed (``41``, or ``20.5`` for an average). Free text is cleaned (stripped, blank is
+counts as typed (``41``, or ``20.5`` for an average). Charts label their y axis with the unit
+(``% of patients``, ``per 1,000 visits``, ``per team``). Free text is cleaned (stripped, blank is
 None) and clipped to Slack's limits here too.
 """
 
 from __future__ import annotations
 
 import math
+import re
 
 from storage.enums import MeasureType
 
@@ -38,15 +40,85 @@ def figure(value: float, as_percent: bool) -> str:
     return percent(value) if as_percent else number(value)
 
 
-def measure_value(value: float | None, measure_type: str, multiplier: float | None = None) -> str:
-    """A measure's value as a nurse reads it: ``63%``, ``41``, ``2.5 per 1,000`` (``n/a`` if missing)."""
-    if value is None or math.isnan(value):
-        return "n/a"
+def bare_value(value: float, measure_type: str) -> str:
+    """A measure's value without its "per …": ``63%``, ``2.5`` (a rate), ``41``; for a chart's labels."""
     if measure_type == MeasureType.PROPORTION:
         return percent(value)
     if measure_type == MeasureType.RATE:
-        return f"{value:.1f} per {multiplier or DEFAULT_RATE_MULTIPLIER:,.0f}"
+        return f"{value:.1f}"
     return number(value)
+
+
+def per_multiplier(multiplier: float | None) -> str:
+    """What a rate is per: ``per 1,000``."""
+    return f"per {multiplier or DEFAULT_RATE_MULTIPLIER:,.0f}"
+
+
+def measure_value(
+    value: float | None, measure_type: str, multiplier: float | None = None, *, per_team: bool = False
+) -> str:
+    """A measure's value as a nurse reads it: ``63%``, ``41``, ``2.5 per 1,000`` (``n/a`` if missing).
+
+    ``per_team``: a collaborative count is the mean per reporting team (``20.5 per team``).
+    """
+    if value is None or math.isnan(value):
+        return "n/a"
+    shown = bare_value(value, measure_type)
+    if measure_type == MeasureType.RATE:
+        return f"{shown} {per_multiplier(multiplier)}"
+    if measure_type == MeasureType.COUNT and per_team:
+        return f"{shown} per team"
+    return shown
+
+
+#: What a denominator counts, in the words its definition uses (the first one found names the unit).
+DENOMINATOR_NOUNS = (
+    "patients",
+    "visits",
+    "encounters",
+    "admissions",
+    "discharges",
+    "appointments",
+    "deliveries",
+    "births",
+    "prescriptions",
+    "procedures",
+    "referrals",
+    "members",
+    "residents",
+    "adults",
+    "children",
+    "women",
+    "people",
+    "days",
+)
+_NOUN = re.compile(r"\b(" + "|".join(DENOMINATOR_NOUNS) + r")\b", re.IGNORECASE)
+
+
+def denominator_noun(definition: str | None) -> str | None:
+    """``visits`` for "Medical visits by patients …": the first known noun of a denominator's definition."""
+    match = _NOUN.search(definition or "")
+    return match.group(1).lower() if match else None
+
+
+def unit_label(
+    measure_type: str,
+    multiplier: float | None = None,
+    denominator: str | None = None,
+    *,
+    per_team: bool = False,
+) -> str:
+    """A chart's y-axis label: ``% of patients``, ``per 1,000 visits``, ``per team`` or ``per month``.
+
+    ``denominator`` is the measure's denominator definition; ``per_team`` marks a collaborative
+    chart, where a count is the mean per reporting team.
+    """
+    noun = denominator_noun(denominator)
+    if measure_type == MeasureType.PROPORTION:
+        return f"% of {noun}" if noun else "percent"
+    if measure_type == MeasureType.RATE:
+        return f"{per_multiplier(multiplier)} {noun}" if noun else per_multiplier(multiplier)
+    return "per team" if per_team else "per month"
 
 
 def clip(text: str | None, limit: int) -> str:

@@ -7,7 +7,7 @@ keys (team, measure), not ids, so the pure analytics in ``bot/`` can work on the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import pandas as pd
@@ -29,6 +29,11 @@ from storage.models import (
 REPORT_COLUMNS = ["team", "measure", "period", "numerator", "denominator", "value"]
 PDSA_COLUMNS = ["team", "start_date", "status", "act_decision", "end_date", "updated_at"]
 CALL_COLUMNS = ["event_id", "title", "kind", "starts_at", "join_url", "going", "not_going"]
+SESSION_COLUMNS = ["title", "starts_at"]
+
+
+def _no_sessions() -> pd.DataFrame:
+    return pd.DataFrame({"title": pd.Series(dtype=str), "starts_at": pd.Series(dtype="datetime64[ns, UTC]")})
 
 
 @dataclass(frozen=True)
@@ -50,11 +55,13 @@ class DigestData:
     """The raw material of a digest.
 
     - ``teams``: team_id, team (key), name, channel_id; active teams, in id order.
-    - ``measures``: measure_id, key, name, type, kind, direction, goal, baseline, multiplier.
+    - ``measures``: measure_id, key, name, type, kind, direction, goal, baseline, multiplier,
+      denominator_definition.
     - ``reports``: team, measure, period ('YYYY-MM'), numerator, denominator, value.
     - ``team_reports``: team, period (narrative reports, which also count as having reported).
     - ``pdsa``: team, start_date, status, act_decision, end_date, updated_at.
     - ``calls``: event_id, title, kind, starts_at, join_url, going, not_going (upcoming only).
+    - ``sessions``: title, starts_at (UTC) of every learning session, for the charts.
     """
 
     collaborative: CollaborativeInfo
@@ -64,6 +71,7 @@ class DigestData:
     team_reports: pd.DataFrame
     pdsa: pd.DataFrame
     calls: pd.DataFrame
+    sessions: pd.DataFrame = field(default_factory=_no_sessions)
 
 
 def _frame(session: Session, query: Selectable, columns: list[str]) -> pd.DataFrame:
@@ -116,11 +124,23 @@ def measures_frame(session: Session, collaborative_id: int) -> pd.DataFrame:
             Measure.goal,
             Measure.baseline,
             Measure.multiplier,
+            Measure.denominator_definition,
         )
         .where(Measure.collaborative_id == collaborative_id, Measure.active.is_(True))
         .order_by(Measure.position, Measure.id)
     )
-    columns = ["measure_id", "key", "name", "type", "kind", "direction", "goal", "baseline", "multiplier"]
+    columns = [
+        "measure_id",
+        "key",
+        "name",
+        "type",
+        "kind",
+        "direction",
+        "goal",
+        "baseline",
+        "multiplier",
+        "denominator_definition",
+    ]
     frame = _frame(session, query, columns)
     for column in ("goal", "baseline", "multiplier"):
         frame[column] = frame[column].astype(float)
@@ -185,6 +205,22 @@ def pdsa_frame(session: Session, collaborative_id: int, team_id: int | None = No
     return frame
 
 
+def sessions_frame(session: Session, collaborative_id: int) -> pd.DataFrame:
+    """Every active learning session of the collaborative, in time order."""
+    query = (
+        select(CalendarEvent.title, CalendarEvent.starts_at)
+        .where(
+            CalendarEvent.collaborative_id == collaborative_id,
+            CalendarEvent.active.is_(True),
+            CalendarEvent.kind == CallKind.LEARNING_SESSION,
+        )
+        .order_by(CalendarEvent.starts_at)
+    )
+    frame = _frame(session, query, SESSION_COLUMNS)
+    frame["starts_at"] = pd.to_datetime(frame["starts_at"], utc=True)
+    return frame
+
+
 def upcoming_calls_frame(
     session: Session, collaborative_id: int, after: datetime, until: datetime, limit: int = 5
 ) -> pd.DataFrame:
@@ -227,7 +263,7 @@ def upcoming_calls_frame(
 def load_digest_data(
     session: Session, collaborative_id: int, as_of: datetime, calls_horizon_days: int = 31
 ) -> DigestData:
-    """The digest's inputs for one collaborative (seven queries, whatever its size)."""
+    """The digest's inputs for one collaborative (eight queries, whatever its size)."""
     return DigestData(
         collaborative=collaborative_info(session, collaborative_id),
         teams=teams_frame(session, collaborative_id),
@@ -238,6 +274,7 @@ def load_digest_data(
         calls=upcoming_calls_frame(
             session, collaborative_id, as_of, as_of + pd.Timedelta(days=calls_horizon_days).to_pytimedelta()
         ),
+        sessions=sessions_frame(session, collaborative_id),
     )
 
 
@@ -259,4 +296,5 @@ def load_team_data(session: Session, team_id: int) -> DigestData | None:
         team_reports=pd.DataFrame({"team": [], "period": []}),
         pdsa=pdsa_frame(session, collaborative_id, team_id),
         calls=pd.DataFrame(columns=CALL_COLUMNS),
+        sessions=sessions_frame(session, collaborative_id),
     )

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
+from sqlalchemy import select
+
+from bot.analytics.charts import artists_with_gid, run_chart_figure
+from bot.collaborative.demo import demo_digest, seed_demo
+from bot.measures.chart import build_team_chart
+from storage.digest_queries import load_team_data
+from storage.models import Team
 from tests.conftest import EXAMPLE, ROOT
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -45,6 +54,10 @@ def test_demo_writes_the_digest_without_slack_or_environment(tmp_path: Path) -> 
     assert len(charts) == 5
     assert all(path.read_bytes().startswith(PNG) for path in charts)
     assert all(path.name in markdown for path in charts)
+    alts = re.findall(r"!\[(.*?)\]\(htn-", markdown)
+    assert len(alts) == 5 and all(
+        re.search(r"Y axis: (% of|per) [\w ,]+; (higher|lower) is better\.", a) for a in alts
+    )
     history = out / "baseline-history.csv"
     assert f"Baseline history:  {history} (imported 200 values for 8 teams: 200 new" in result.stdout
     assert history.read_text().startswith("team,measure,period,numerator,denominator,value\n")
@@ -67,3 +80,37 @@ def test_demo_writes_the_digest_without_slack_or_environment(tmp_path: Path) -> 
 def test_packaged_example_matches_the_repository_file() -> None:
     packaged = ROOT / "bot" / "collaborative" / "data" / "collaborative.yaml"
     assert packaged.read_bytes() == EXAMPLE.read_bytes()
+
+
+def test_every_demo_chart_names_its_unit(tmp_path: Path) -> None:
+    seeded = seed_demo(f"sqlite:///{tmp_path / 'demo.db'}")
+    try:
+        digest = demo_digest(seeded)
+        with seeded.db.reader() as session:
+            riverside = session.scalar(select(Team.id).where(Team.key == "riverside"))
+            assert riverside is not None
+            team_data = load_team_data(session, riverside)
+    finally:
+        seeded.db.dispose()
+    units = {chart.measure: run_chart_figure(chart.chart).axes[0].get_ylabel() for chart in digest.charts}
+    assert units == {
+        "bp_control": "% of patients",
+        "depression_screening": "% of patients",
+        "smbp_use": "% of patients",
+        "hypotension_rate": "per 1,000 visits",
+        "missed_appointments": "per team",
+    }
+    for chart in digest.charts:
+        fig = run_chart_figure(chart.chart)
+        assert fig.axes[0].get_title(loc="right") in ("↑ better", "↓ better")
+        assert [t.get_text() for t in artists_with_gid(fig, "session-label")] == [  # type: ignore[attr-defined]
+            "Learning Session 1",
+            "Learning Session 2",
+            "Learning Session 3",
+        ]
+        assert artists_with_gid(fig, "teams-reporting") and artists_with_gid(fig, "pdsa-count")
+    assert team_data is not None
+    team = build_team_chart(team_data, pd.Period("2027-01", "M"))
+    assert team is not None
+    fig = run_chart_figure(team.chart)
+    assert fig.axes[0].get_ylabel() == "% of patients" and artists_with_gid(fig, "pdsa")

@@ -40,15 +40,8 @@ def compute_digest(db: Database, collaborative_id: int, as_of: datetime) -> Dige
 
 
 def render_chart(chart: ChartSeries) -> tuple[bytes, str]:
-    return render_run_chart(
-        chart.periods,
-        chart.values,
-        chart.result,
-        title=chart.title,
-        goal=chart.goal,
-        percent=chart.percent,
-        baseline_n=chart.baseline_n,
-    )
+    """The measure's collaborative run chart: (PNG bytes, alt text)."""
+    return render_run_chart(chart.chart)
 
 
 def upload_chart(

@@ -20,18 +20,20 @@ Definitions (faculty-facing):
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import cast
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
+from bot.analytics.chart_spec import RunChart, Session
 from bot.analytics.panel import analyse_panel
 from bot.analytics.runchart import DEFAULT_BASELINE_POINTS, RunChartResult, analyse, baseline_length
 from bot.analytics.series import collaborative_series, progress_to_goal, team_series, to_periods
+from bot.format import unit_label
 from bot.months import day_in_following_month, iso_week, last_complete, local_time, month_label
 from storage.digest_queries import DigestData
 from storage.enums import CallKind, CycleStatus, Decision, Direction, MeasureKind, MeasureType
@@ -109,16 +111,18 @@ class TeamRow:
 
 @dataclass(frozen=True)
 class ChartSeries:
-    """What a run chart needs: months, aligned values (NaN = gap), the analysis."""
+    """One measure's collaborative run chart: what it shows (:class:`RunChart`) and its measure key."""
 
     measure: str
-    title: str
-    periods: list[pd.Period]
-    values: npt.NDArray[np.float64]
-    result: RunChartResult
-    goal: float | None
-    percent: bool
-    baseline_n: int
+    chart: RunChart
+
+    @property
+    def title(self) -> str:
+        return self.chart.title
+
+    @property
+    def result(self) -> RunChartResult:
+        return self.chart.result
 
 
 @dataclass(frozen=True)
@@ -210,6 +214,34 @@ def _reported_matrix(data: DigestData, reports: pd.DataFrame, months: pd.PeriodI
     return pd.DataFrame(matrix, index=teams, columns=months)
 
 
+def learning_sessions(data: DigestData) -> list[Session]:
+    """The collaborative's learning sessions, on their local days, for the charts' session lines."""
+    tz = ZoneInfo(data.collaborative.timezone)
+    return [
+        Session(pd.Timestamp(start).tz_convert(tz).date(), str(title))
+        for title, start in zip(data.sessions["title"], data.sessions["starts_at"], strict=True)
+    ]
+
+
+def pdsa_starts_per_month(pdsa: pd.DataFrame, months: pd.PeriodIndex) -> list[int]:
+    """How many PDSA cycles started in each of ``months``."""
+    if pdsa.empty:
+        return [0] * len(months)
+    started = pd.PeriodIndex(pd.to_datetime(pdsa["start_date"]), freq="M")
+    counts = pd.Series(1, index=started).groupby(level=0).sum()
+    return [int(n) for n in counts.reindex(months, fill_value=0)]
+
+
+def chart_unit(measure: Mapping[Any, Any], per_team: bool) -> str:
+    """The y-axis label of a measure's chart (``% of patients``, ``per 1,000 visits``, ``per team``)."""
+    return unit_label(
+        measure["type"],
+        _optional(measure.get("multiplier")),
+        measure.get("denominator_definition"),
+        per_team=per_team,
+    )
+
+
 def _collaborative_lines(
     data: DigestData, reports: pd.DataFrame, months: pd.PeriodIndex, span: int
 ) -> tuple[list[MeasureLine], list[ChartSeries]]:
@@ -217,6 +249,8 @@ def _collaborative_lines(
     lines: list[MeasureLine] = []
     charts: list[ChartSeries] = []
     period = months[-1]
+    sessions = learning_sessions(data)
+    pdsa_counts = pdsa_starts_per_month(data.pdsa, months)
     for measure in data.measures.to_dict("records"):
         if pooled is not None and measure["key"] in pooled.index.get_level_values("measure"):
             series = pooled.xs(measure["key"], level="measure")
@@ -253,18 +287,24 @@ def _collaborative_lines(
                 multiplier=_optional(measure.get("multiplier")),
             )
         )
-        charts.append(
-            ChartSeries(
-                measure=measure["key"],
-                title=f"{measure['name']}: all teams",
-                periods=list(months),
-                values=values,
-                result=result,
-                goal=goal,
-                percent=percent,
-                baseline_n=result.baseline_n,
-            )
+        n_teams = series["n_teams"].reindex(months, fill_value=0).fillna(0)
+        chart = RunChart(
+            title=f"{measure['name']}: all teams",
+            periods=list(months),
+            values=values,
+            result=result,
+            measure_type=measure["type"],
+            unit=chart_unit(measure, per_team=True),
+            direction=measure["direction"],
+            goal=goal,
+            multiplier=_optional(measure.get("multiplier")),
+            per_team=True,
+            baseline_n=result.baseline_n,
+            pdsa_counts=pdsa_counts,
+            n_teams=[int(n) for n in n_teams],
+            sessions=sessions,
         )
+        charts.append(ChartSeries(measure=measure["key"], chart=chart))
     return lines, charts
 
 

@@ -70,8 +70,7 @@ def format_value(value: float | None, measure_type: str, multiplier: float | Non
     """A collaborative value as the confirmation shows it; counts are the mean per reporting team."""
     if value is None or math.isnan(value):
         return "no data"
-    shown = measure_value(value, measure_type, multiplier)
-    return f"{shown} per team" if measure_type == MeasureType.COUNT else shown
+    return measure_value(value, measure_type, multiplier, per_team=True)
 
 
 def format_change(line: MeasureLine) -> str:

@@ -1,8 +1,8 @@
 """Back to the team: after a team reports, its run chart for the key measure goes to its channel.
 
 The key measure is the collaborative's first measure. The chart marks the months the team
-started PDSA cycles; the comment names any *new* signal (one that was not there a month
-earlier) in one sentence.
+started PDSA cycles and the learning sessions; the comment names any *new* signal (one that was
+not there a month earlier) in one sentence.
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ import numpy as np
 import pandas as pd
 from slack_sdk import WebClient
 
+from bot.analytics.chart_spec import RunChart
 from bot.analytics.charts import render_run_chart
 from bot.analytics.runchart import RunChartResult, analyse
 from bot.context import BotContext
-from bot.digest.rules import baseline_months, team_panel
+from bot.digest.rules import baseline_months, chart_unit, learning_sessions, team_panel
 from bot.measures.chart_views import team_chart_comment, team_chart_filename
 from storage.digest_queries import DigestData, load_team_data
 from storage.enums import MeasureType
@@ -29,13 +30,12 @@ class TeamChart:
     channel_id: str | None
     measure_name: str
     period: pd.Period
-    months: list[pd.Period]
-    values: np.ndarray
-    result: RunChartResult
     new_signal: bool
-    goal: float | None
-    percent: bool
-    pdsa_months: list[pd.Period]
+    chart: RunChart
+
+    @property
+    def result(self) -> RunChartResult:
+        return self.chart.result
 
 
 def build_team_chart(data: DigestData, period: pd.Period) -> TeamChart | None:
@@ -43,7 +43,7 @@ def build_team_chart(data: DigestData, period: pd.Period) -> TeamChart | None:
     if data.teams.empty or data.measures.empty:
         return None
     team = data.teams.iloc[0]
-    measure = data.measures.iloc[0]
+    measure = data.measures.iloc[0].to_dict()
     reports = data.reports.assign(period=pd.PeriodIndex(data.reports["period"], freq="M"))
     reports = reports[reports["period"] <= period]
     if reports.empty:
@@ -60,19 +60,28 @@ def build_team_chart(data: DigestData, period: pd.Period) -> TeamChart | None:
         list(pd.PeriodIndex(pd.to_datetime(data.pdsa["start_date"]), freq="M")) if not data.pdsa.empty else []
     )
     goal = None if pd.isna(measure["goal"]) else float(measure["goal"])
+    title = f"{measure['name']}: {team['name']}"
+    chart = RunChart(
+        title=title,
+        periods=list(months),
+        values=values,
+        result=result,
+        measure_type=str(measure["type"]),
+        unit=chart_unit(measure, per_team=False),
+        direction=str(measure["direction"]),
+        goal=goal,
+        multiplier=None if pd.isna(measure.get("multiplier")) else float(measure["multiplier"]),
+        pdsa_months=sorted({p for p in starts if p <= period}),
+        sessions=learning_sessions(data),
+    )
     return TeamChart(
         team=str(team["team"]),
         team_name=str(team["name"]),
         channel_id=team["channel_id"] if isinstance(team["channel_id"], str) else None,
         measure_name=str(measure["name"]),
         period=period,
-        months=list(months),
-        values=values,
-        result=result,
         new_signal=result.signal_direction is not None and result.signal_direction != before.signal_direction,
-        goal=goal,
-        percent=percent,
-        pdsa_months=sorted({p for p in starts if p <= period}),
+        chart=chart,
     )
 
 
@@ -85,19 +94,11 @@ def post_team_chart(ctx: BotContext, client: WebClient, team_id: int, period: st
     chart = build_team_chart(data, month) if data is not None else None
     if chart is None or chart.channel_id is None:
         return None
-    png, alt = render_run_chart(
-        chart.months,
-        chart.values,
-        chart.result,
-        title=f"{chart.measure_name}: {chart.team_name}",
-        goal=chart.goal,
-        percent=chart.percent,
-        pdsa_months=chart.pdsa_months,
-    )
+    png, alt = render_run_chart(chart.chart)
     response = client.files_upload_v2(
         file=png,
         filename=team_chart_filename(chart.team, chart.period),
-        title=f"{chart.measure_name}: {chart.team_name}",
+        title=chart.chart.title,
         channel=chart.channel_id,
         initial_comment=team_chart_comment(chart.measure_name, chart.period, chart.result, chart.new_signal),
         alt_txt=alt[:1000],
