@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from bot.format import clean, clip, figure, measure_value, number, percent, whole
+from bot.format import (
+    bare_value,
+    clean,
+    clip,
+    denominator_noun,
+    figure,
+    measure_value,
+    number,
+    percent,
+    unit_label,
+    whole,
+)
 from storage.enums import MeasureType
 
 
@@ -43,3 +54,37 @@ def test_clip_keeps_short_text_and_marks_a_cut() -> None:
 def test_clean_strips_and_blank_is_none() -> None:
     assert clean("  wins  ") == "wins"
     assert clean("   ") is None and clean("") is None and clean(None) is None
+
+
+def test_chart_labels_and_collaborative_counts() -> None:
+    assert measure_value(20.25, "count", per_team=True) == "20.2 per team"
+    assert measure_value(0.63, "proportion", per_team=True) == "63%"  # only counts are per team
+    assert [bare_value(0.625, "proportion"), bare_value(2.54, "rate"), bare_value(41.0, "count")] == [
+        "62%",
+        "2.5",
+        "41",
+    ]
+
+
+@pytest.mark.parametrize(
+    "measure_type,multiplier,denominator,per_team,label",
+    [
+        ("proportion", None, "Patients 18-85 with hypertension and a visit", False, "% of patients"),
+        ("proportion", None, "Visits by adults in the month", False, "% of visits"),
+        ("proportion", None, "Everyone eligible", False, "percent"),
+        ("rate", 1000.0, "Medical visits by patients 18-85 with hypertension", True, "per 1,000 visits"),
+        ("rate", 10000.0, "Inpatient days", False, "per 10,000 days"),
+        ("rate", None, None, False, "per 1,000"),
+        ("count", None, None, True, "per team"),
+        ("count", None, None, False, "per month"),
+    ],
+)
+def test_unit_labels(
+    measure_type: str, multiplier: float | None, denominator: str | None, per_team: bool, label: str
+) -> None:
+    assert unit_label(measure_type, multiplier, denominator, per_team=per_team) == label
+
+
+def test_denominator_noun_is_the_first_known_word() -> None:
+    assert denominator_noun("Patients 12 and older with a medical visit") == "patients"
+    assert denominator_noun("Patientsvisits") is None  # whole words only
