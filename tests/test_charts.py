@@ -253,21 +253,12 @@ def test_goal_label_sits_clear_of_every_data_point(goal: float) -> None:
 
 
 def collaborative_chart() -> RunChart:
-    values = improving()
-    n_teams = [8] * 20 + [7, 7, 6, 8]
-    pdsa = [0, 0, 0, 0, 0, 6, 16, 12, 17, 14, 13, 15, 16, 14, 13, 14, 12, 11, 0, 3, 4, 5, 6, 7]
-    result = analyse(values, "up", 6, percent=True)
-    return RunChart(
+    return proportion_chart(
+        improving(),
         title="Controlling high blood pressure: all teams",
-        periods=MONTHS_24,
-        values=values,
-        result=result,
-        measure_type="proportion",
-        unit="% of patients",
-        goal=0.70,
         per_team=True,
-        n_teams=n_teams,
-        pdsa_counts=pdsa,
+        n_teams=[8] * 20 + [7, 7, 6, 8],
+        pdsa_counts=[0, 0, 0, 0, 0, 6, 16, 12, 17, 14, 13, 15, 16, 14, 13, 14, 12, 11, 0, 3, 4, 5, 6, 7],
         sessions=SESSIONS,
     )
 

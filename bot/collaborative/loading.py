@@ -7,6 +7,7 @@ loading it again changes nothing.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from bot.collaborative.file import CollabFileError, CollaborativeSpec, parse_collaborative_file
@@ -97,20 +98,32 @@ def ensure_schema(url: str) -> str | None:
     return None
 
 
+def open_database(settings: Settings) -> Database | None:
+    """The migrated database (SQLite is migrated here); None after saying on stderr what to run."""
+    schema_problem = ensure_schema(settings.database_url)
+    if schema_problem:
+        print(f"collab-bot: {schema_problem}", file=sys.stderr)
+        return None
+    return Database(settings.database_url)
+
+
+def report_problems(path: str, problems: Sequence[object]) -> int:
+    """List every problem of a file on stderr under one heading; returns the exit code (1)."""
+    count = len(problems)
+    print(f"{path}: {count} problem{'' if count == 1 else 's'}; nothing was changed:", file=sys.stderr)
+    for problem in problems:
+        print(f"  {problem}", file=sys.stderr)
+    return 1
+
+
 def load_collaborative_file(settings: Settings, path: str) -> int:
     try:
         spec = parse_collaborative_file(path)
     except CollabFileError as exc:
-        count = len(exc.problems)
-        print(f"{path}: {count} problem{'' if count == 1 else 's'}; nothing was changed:", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
+        return report_problems(path, exc.problems)
+    db = open_database(settings)
+    if db is None:
         return 1
-    schema_problem = ensure_schema(settings.database_url)
-    if schema_problem:
-        print(f"collab-bot: {schema_problem}", file=sys.stderr)
-        return 1
-    db = Database(settings.database_url)
     try:
         summary = apply_spec(db, spec, str(Path(path).resolve()))
     finally:
