@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot import months
-from bot.format import whole
+from bot.format import clip, whole
 from bot.measures.rules import (
     COUNT,
     DENOMINATOR,
@@ -42,6 +42,7 @@ MAX_FIGURE = 10_000_000
 IMPORTED_BY = "import"
 HEADER_LINE = 1
 KEYS_SHOWN = 12
+SHOWN_CHARS = 40  # of a cell quoted back in a problem
 
 Cell = str | int | float | date | datetime | None
 
@@ -135,7 +136,7 @@ def header_problems(columns: Sequence[str]) -> list[Problem]:
         )
     unknown = [c for c in columns if c not in COLUMNS]
     if unknown:
-        names = ", ".join(repr(c) for c in unknown)
+        names = ", ".join(repr(clip(c, SHOWN_CHARS)) for c in unknown)
         problems.append(Problem(HEADER_LINE, f"unknown column{'s' if len(unknown) > 1 else ''} {names}"))
     repeated = sorted({c for c in columns if c in COLUMNS and columns.count(c) > 1})
     if repeated:
@@ -153,7 +154,10 @@ def _period(cell: Cell, last_month: str) -> tuple[str | None, str | None]:
             return None, "period is empty: write the month as YYYY-MM, e.g. 2025-09"
         period = parse_period(text)
         if period is None:
-            return None, f"period '{text}' is not a month: write it as YYYY-MM, e.g. 2025-09"
+            return (
+                None,
+                f"period '{clip(text, SHOWN_CHARS)}' is not a month: write it as YYYY-MM, e.g. 2025-09",
+            )
     assert period is not None
     if period > last_month:
         return None, (
@@ -190,6 +194,42 @@ def _figures(measure: MeasureInfo, cells: Mapping[str, Cell]) -> tuple[ReportedV
     return (value if not problems else None), problems
 
 
+def _row(
+    row: RawRow, context: ImportContext, seen: dict[tuple[str, str, str], int]
+) -> tuple[HistoryValue | None, list[str]]:
+    """One row's value, or what is wrong with it (``seen`` remembers rows already read, for duplicates)."""
+    problems: list[str] = []
+    team = text_of(row.cells.get(TEAM))
+    measure_key = text_of(row.cells.get(MEASURE))
+    if team not in context.teams:
+        shown = f"unknown team '{clip(team, SHOWN_CHARS)}' (teams: {_keys(list(context.teams))})"
+        problems.append(shown if team else "team is empty")
+    measure = context.measures.get(measure_key)
+    if measure is None:
+        shown = (
+            f"unknown measure '{clip(measure_key, SHOWN_CHARS)}' (measures: {_keys(list(context.measures))})"
+        )
+        problems.append(shown if measure_key else "measure is empty")
+    period, period_problem = _period(row.cells.get(PERIOD), context.last_month)
+    if period_problem:
+        problems.append(period_problem)
+    value = None
+    if measure is not None:
+        value, figure_problems = _figures(measure, row.cells)
+        problems += figure_problems
+    if period is not None and measure is not None and team in context.teams:
+        key = (team, measure.key, period)
+        if key in seen:
+            problems.append(f"duplicate row: {team}, {measure.key}, {period} is already on line {seen[key]}")
+        else:
+            seen[key] = row.line
+    if row.surplus:
+        problems.append("more cells than the first line has columns")
+    if problems or value is None or period is None or measure is None:
+        return None, problems
+    return HistoryValue(row.line, team, context.teams[team], measure.key, period, value), []
+
+
 def check_rows(table: RawTable, context: ImportContext) -> Checked:
     """Every good row and every problem, in file order (nothing is good if the header is wrong)."""
     problems = header_problems(table.columns)
@@ -199,39 +239,9 @@ def check_rows(table: RawTable, context: ImportContext) -> Checked:
         return Checked([], [Problem(HEADER_LINE, "the file has no rows to import")])
     values: list[HistoryValue] = []
     seen: dict[tuple[str, str, str], int] = {}
-    for row in table.rows:
-        row_problems: list[str] = []
-        team = text_of(row.cells.get(TEAM))
-        measure_key = text_of(row.cells.get(MEASURE))
-        if team not in context.teams:
-            row_problems.append(
-                f"unknown team '{team}' (teams: {_keys(list(context.teams))})" if team else "team is empty"
-            )
-        measure = context.measures.get(measure_key)
-        if measure is None:
-            row_problems.append(
-                f"unknown measure '{measure_key}' (measures: {_keys(list(context.measures))})"
-                if measure_key
-                else "measure is empty"
-            )
-        period, period_problem = _period(row.cells.get(PERIOD), context.last_month)
-        if period_problem:
-            row_problems.append(period_problem)
-        value = None
-        if measure is not None:
-            value, figure_problems = _figures(measure, row.cells)
-            row_problems += figure_problems
-        if period is not None and measure is not None and team in context.teams:
-            key = (team, measure.key, period)
-            if key in seen:
-                row_problems.append(
-                    f"duplicate row: {team}, {measure.key}, {period} is already on line {seen[key]}"
-                )
-            else:
-                seen[key] = row.line
-        if row.surplus:
-            row_problems.append("more cells than the first line has columns")
-        problems += [Problem(row.line, text) for text in row_problems]
-        if not row_problems and value is not None and period is not None and measure is not None:
-            values.append(HistoryValue(row.line, team, context.teams[team], measure.key, period, value))
+    for raw in table.rows:
+        value, row_problems = _row(raw, context, seen)
+        problems += [Problem(raw.line, text) for text in row_problems]
+        if value is not None:
+            values.append(value)
     return Checked(values if not problems else [], problems)
