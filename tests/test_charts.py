@@ -267,13 +267,10 @@ def test_collaborative_chart_shows_teams_reporting_and_pdsa_cycles_per_month() -
     chart = collaborative_chart()
     fig = run_chart_figure(chart)
     teams = artists_with_gid(fig, "teams-reporting")
-    assert count_changes(list(chart.n_teams or [])) == [0, 20, 22, 23]
-    assert [(int(t.get_position()[0]), t.get_text()) for t in teams] == [  # type: ignore[attr-defined]
-        (0, "8"),
-        (20, "7"),
-        (22, "6"),
-        (23, "8"),
-    ]
+    written = [(int(t.get_position()[0]), t.get_text()) for t in teams]  # type: ignore[attr-defined]
+    assert written == [(i, str(n)) for i, n in enumerate(chart.n_teams or [])]  # every month
+    boxes = [window(fig, t) for t in teams]
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
     [bars] = artists_with_gid(fig, "pdsa-count")
     assert isinstance(bars, LineCollection)
     segments = bars.get_segments()
@@ -291,6 +288,22 @@ def test_collaborative_chart_shows_teams_reporting_and_pdsa_cycles_per_month() -
     assert (
         f"{total} PDSA cycles started in these months." in alt and "8 teams reported the latest month." in alt
     )
+
+
+def test_teams_reporting_is_written_where_it_changed_when_every_month_would_not_fit() -> None:
+    months = 60
+    n_teams = [200] * 30 + [171] * 29 + [180]
+    values = [0.6 + 0.01 * (i % 3) for i in range(months)]
+    chart = proportion_chart(
+        values, per_team=True, n_teams=n_teams, pdsa_counts=[i % 7 for i in range(months)]
+    )
+    assert count_changes(n_teams) == [0, 30, 59]
+    fig = run_chart_figure(chart)
+    written = [(int(t.get_position()[0]), t.get_text()) for t in artists_with_gid(fig, "teams-reporting")]  # type: ignore[attr-defined]
+    assert written == [(0, "200"), (30, "171"), (59, "180")]
+    assert artists_with_gid(fig, "teams-reporting-line")
+    boxes = [window(fig, t) for t in artists_with_gid(fig, "teams-reporting")]
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
 
 
 def texts_of(fig: Figure) -> list[Text]:

@@ -99,6 +99,7 @@ RULE_STYLES: dict[Rule, RuleStyle] = {
 }
 CROSSINGS_COLOUR = "#e66100"
 STRIP_COLOUR = "#999999"
+DIGIT_WIDTH = 0.075  # inches per digit at the strip's 8 pt, a little generous
 TEAMS_ROW = "Teams reporting"
 PDSA_ROW = "PDSA cycles started"
 
@@ -373,20 +374,27 @@ def _strip_rows(chart: RunChart) -> list[tuple[str, Sequence[int]]]:
     return rows
 
 
-def _draw_teams_row(ax: Axes, counts: Sequence[int], y: float) -> None:
-    """The number of teams reporting, written where it changed, on a dotted line meaning "same"."""
+def _draw_teams_row(ax: Axes, counts: Sequence[int], y: float, layout: Layout) -> None:
+    """The number of teams reporting under every month.
+
+    When the numbers would not fit side by side (many months, many teams), they are written only
+    where the count changed, on a dotted line that means "the same".
+    """
     transform = ax.get_xaxis_transform()
-    ax.plot(
-        [0, len(counts) - 1],
-        [y, y],
-        transform=transform,
-        ls=":",
-        lw=1,
-        color=STRIP_COLOUR,
-        clip_on=False,
-        gid="teams-reporting-line",
-    )
-    for i in count_changes(counts):
+    digits = len(str(int(max(counts, default=0))))
+    every_month = digits * DIGIT_WIDTH <= 0.85 * layout.axes_width / max(len(counts), 1)
+    if not every_month:
+        ax.plot(
+            [0, len(counts) - 1],
+            [y, y],
+            transform=transform,
+            ls=":",
+            lw=1,
+            color=STRIP_COLOUR,
+            clip_on=False,
+            gid="teams-reporting-line",
+        )
+    for i in range(len(counts)) if every_month else count_changes(counts):
         ax.text(
             i,
             y,
@@ -398,7 +406,7 @@ def _draw_teams_row(ax: Axes, counts: Sequence[int], y: float) -> None:
             color="#333333",
             clip_on=False,
             gid="teams-reporting",
-            bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0},
+            bbox=None if every_month else {"facecolor": "white", "edgecolor": "none", "pad": 1.0},
         )
 
 
@@ -443,7 +451,7 @@ def _draw_strip(ax: Axes, chart: RunChart, layout: Layout) -> None:
     for row, (label, counts) in enumerate(_strip_rows(chart)):
         y = layout.strip_row_y(row)
         if label == TEAMS_ROW:
-            _draw_teams_row(ax, counts, y)
+            _draw_teams_row(ax, counts, y, layout)
         else:
             _draw_pdsa_row(ax, counts, y, layout)
         ax.text(
