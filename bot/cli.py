@@ -6,11 +6,14 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from datetime import datetime
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.database_errors import database_problem
+from bot.preflight import Needs, Unusable, check_database, output_folder, write_problem
 from bot.settings import ConfigError, Settings, load_settings
+from storage.enums import DeliveryStatus
 
 NO_TOKENS = (
     "Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for "
@@ -93,7 +96,11 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from bot.export import export_all
 
-    written = export_all(settings, args.format, args.out)
+    folder = output_folder(args.out)
+    try:
+        written = export_all(settings, args.format, folder)
+    except OSError as exc:
+        raise write_problem(folder, exc) from None
     for path in written:
         print(path)
     return 0
@@ -108,7 +115,19 @@ def cmd_jobs_list(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_jobs_run(args: argparse.Namespace, settings: Settings) -> int:
     from jobs.runner import run_job_by_name
 
-    return run_job_by_name(settings, args.name, args.as_of)
+    return run_job_by_name(settings, args.name, args.as_of, dry_run=args.dry_run)
+
+
+def cmd_deliveries_list(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.deliveries import list_deliveries
+
+    return list_deliveries(settings, args.status)
+
+
+def cmd_deliveries_retry(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.deliveries import retry_deliveries
+
+    return retry_deliveries(settings, args.keys, all_dead=args.all_dead)
 
 
 def cmd_manifest(args: argparse.Namespace, settings: Settings) -> int:
@@ -121,7 +140,22 @@ def cmd_manifest(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from bot.collaborative.demo import run_demo
 
-    return run_demo(args.out)
+    folder = output_folder(args.out)
+    try:
+        return run_demo(folder)
+    except OSError as exc:
+        raise write_problem(folder, exc) from None
+
+
+def iso_datetime(value: str) -> str:
+    """``--as-of``: checked when the arguments are read, before anything else (argparse exits 2)."""
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not an ISO date-time: write year-month-day and 24-hour time, e.g. 2026-04-10T09:00"
+        ) from None
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -132,25 +166,38 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def add(
-        name: str, fn: Callable[[argparse.Namespace, Settings], int], help_text: str
+        name: str,
+        fn: Callable[[argparse.Namespace, Settings], int],
+        help_text: str,
+        needs: Needs = Needs.EXISTING,
     ) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
-        p.set_defaults(func=fn)
+        p.set_defaults(func=fn, needs=needs)
         return p
 
-    add("run", cmd_run, "run the whole bot in one process (Socket Mode if SLACK_APP_TOKEN is set, else HTTP)")
-    serve = add("serve", cmd_serve, "run the production HTTP server (gunicorn) on --port or $PORT")
+    add(
+        "run",
+        cmd_run,
+        "run the whole bot in one process (Socket Mode if SLACK_APP_TOKEN is set, else HTTP)",
+        Needs.MIGRATES,
+    )
+    serve = add(
+        "serve", cmd_serve, "run the production HTTP server (gunicorn) on --port or $PORT", Needs.MIGRATES
+    )
     serve.add_argument("--port", type=int, default=None, help="TCP port (default: $PORT, 3000)")
     serve.add_argument("--workers", type=int, default=None, help="gunicorn worker processes (default 2)")
-    add("scheduler", cmd_scheduler, "run the clock process that sends scheduled messages")
+    scheduler = add(
+        "scheduler", cmd_scheduler, "run the clock process that sends scheduled messages", Needs.MIGRATES
+    )
+    scheduler.set_defaults(migrates_itself=True)
 
     db = sub.add_parser("db", help="database maintenance", description="Database maintenance.")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     upgrade_help = "create or migrate the database ($DATABASE_URL) to the newest schema"
     upgrade = db_sub.add_parser("upgrade", help=upgrade_help, description=upgrade_help)
-    upgrade.set_defaults(func=cmd_db_upgrade)
+    upgrade.set_defaults(func=cmd_db_upgrade, needs=Needs.CREATES)
 
-    load = add("load", cmd_load, "load (or reload) a collaborative definition file")
+    load = add("load", cmd_load, "load (or reload) a collaborative definition file", Needs.MIGRATES)
     load.add_argument("file", help="path to the collaborative YAML file")
 
     history = add(
@@ -178,22 +225,60 @@ def build_parser() -> argparse.ArgumentParser:
     jobs_sub = jobs.add_subparsers(dest="jobs_command", metavar="ACTION", required=True)
     list_help = "show every job's next run and the upcoming calls"
     jobs_list = jobs_sub.add_parser("list", help=list_help, description=list_help)
-    jobs_list.set_defaults(func=cmd_jobs_list)
+    jobs_list.set_defaults(func=cmd_jobs_list, needs=Needs.EXISTING)
     run_help = "run one job now, or as if at --as-of; safe to repeat (nothing is sent twice)"
     jobs_run = jobs_sub.add_parser("run", help=run_help, description=run_help)
     jobs_run.add_argument(
         "name", help="job name, e.g. report-reminders (`collab-bot jobs list` shows them all)"
     )
     jobs_run.add_argument(
-        "--as-of", default=None, help="ISO date-time, taken in the collaborative's timezone (default: now)"
+        "--as-of",
+        default=None,
+        type=iso_datetime,
+        help="ISO date-time, taken in the collaborative's timezone (default: now)",
     )
-    jobs_run.set_defaults(func=cmd_jobs_run)
+    jobs_run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print every message it would send (channel and text); send and record nothing, no token needed",
+    )
+    jobs_run.set_defaults(func=cmd_jobs_run, needs=Needs.EXISTING)
 
-    manifest = add("manifest", cmd_manifest, "print the Slack app manifest (YAML) to create the app from")
+    deliveries = sub.add_parser(
+        "deliveries",
+        help="list or retry messages in the delivery ledger",
+        description="List or retry messages in the delivery ledger.",
+    )
+    deliveries_sub = deliveries.add_subparsers(dest="deliveries_command", metavar="ACTION", required=True)
+    list_help = "list the messages not sent (or with --status, those in that state)"
+    deliveries_list = deliveries_sub.add_parser("list", help=list_help, description=list_help)
+    deliveries_list.add_argument(
+        "--status",
+        action="append",
+        choices=[s.value for s in DeliveryStatus],
+        help="dead, unknown, pending, sending or sent (repeatable; default: all but sent)",
+    )
+    deliveries_list.set_defaults(func=cmd_deliveries_list, needs=Needs.EXISTING)
+    retry_help = "put dead, unknown or pending messages back to pending and send them now"
+    deliveries_retry = deliveries_sub.add_parser("retry", help=retry_help, description=retry_help)
+    deliveries_retry.add_argument(
+        "keys", nargs="*", metavar="KEY", help="ledger keys (from `deliveries list`)"
+    )
+    deliveries_retry.add_argument("--all-dead", action="store_true", help="retry every dead message")
+    deliveries_retry.set_defaults(func=cmd_deliveries_retry, needs=Needs.EXISTING)
+
+    manifest = add(
+        "manifest", cmd_manifest, "print the Slack app manifest (YAML) to create the app from", Needs.NOTHING
+    )
     manifest.add_argument("--socket", action="store_true", help="a Socket Mode app (no public URL)")
     manifest.add_argument("--url", default=None, help="public base URL, e.g. https://bot.example.org")
 
-    demo = add("demo", cmd_demo, "seed a demo collaborative and write the faculty digest, no Slack needed")
+    demo = add(
+        "demo",
+        cmd_demo,
+        "seed a demo collaborative and write the faculty digest, no Slack needed",
+        Needs.NOTHING,
+    )
     demo.add_argument("--out", default="demo-out", help="output folder (default ./demo-out)")
     return parser
 
@@ -204,10 +289,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
         _configure_logging(settings)
+        check_database(
+            settings.database_url, args.needs, migrates_itself=getattr(args, "migrates_itself", False)
+        )
         return int(args.func(args, settings))
     except ConfigError as exc:
         print(f"collab-bot: {exc}", file=sys.stderr)
         return 2
+    except Unusable as exc:
+        print(f"collab-bot: {exc}", file=sys.stderr)
+        return 1
     except SQLAlchemyError as exc:
         print(f"collab-bot: {database_problem(exc, settings.database_url)}", file=sys.stderr)
         return 1

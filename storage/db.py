@@ -8,6 +8,7 @@ change is applied fully or not at all.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -55,6 +56,31 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, hide_parameters=True)
+
+
+def _refuse_writes(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor.execute("PRAGMA query_only=ON")
+    else:
+        cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+        dbapi_connection.commit()
+    cursor.close()
+
+
+def read_only_database(url: str) -> Database:
+    """A :class:`Database` whose every connection refuses writes (dry runs change nothing)."""
+    db = Database(url)
+    event.listen(db.engine, "connect", _refuse_writes)
+    return db
+
+
+def is_read_only_violation(exc: BaseException) -> bool:
+    """The error a write gets from :func:`read_only_database` (SQLite or PostgreSQL)."""
+    orig = getattr(exc, "orig", None)
+    if getattr(orig, "sqlstate", None) == "25006":  # read_only_sql_transaction
+        return True
+    return "readonly database" in str(orig or exc)
 
 
 class Database:

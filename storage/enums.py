@@ -65,11 +65,18 @@ class RsvpAnswer(StrEnum):
 
 
 class DeliveryStatus(StrEnum):
-    """A ledger row: waiting to be sent, claimed by a sender, or sent."""
+    """A ledger row: waiting to be sent, claimed by a sender, sent, or left for a person.
+
+    ``dead``: it failed too many times and is no longer retried (``collab-bot deliveries retry``);
+    ``unknown``: a send may or may not have reached Slack and the bot cannot read the channel to
+    check, so a person looks before it is sent again.
+    """
 
     PENDING = "pending"
     SENDING = "sending"
     SENT = "sent"
+    DEAD = "dead"
+    UNKNOWN = "unknown"
 
 
 E = TypeVar("E", bound=StrEnum)

@@ -134,7 +134,9 @@ class Membership(Base):
     __table_args__ = (UniqueConstraint("collaborative_id", "team_id", "slack_user_id", "role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    collaborative_id: Mapped[int] = mapped_column(ForeignKey("collaboratives.id", ondelete="CASCADE"))
+    collaborative_id: Mapped[int] = mapped_column(
+        ForeignKey("collaboratives.id", ondelete="CASCADE"), index=True
+    )
     team_id: Mapped[int | None] = mapped_column(
         ForeignKey("teams.id", ondelete="CASCADE"), nullable=True, index=True
     )
@@ -175,10 +177,13 @@ class MeasureReport(Base):
     """The current value of one measure for one team and month."""
 
     __tablename__ = "measure_reports"
-    __table_args__ = (UniqueConstraint("team_id", "measure_id", "period"),)
+    __table_args__ = (
+        UniqueConstraint("team_id", "measure_id", "period"),
+        Index("ix_measure_reports_team_id_period", "team_id", "period"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
     measure_id: Mapped[int] = mapped_column(ForeignKey("measures.id", ondelete="CASCADE"), index=True)
     period: Mapped[str] = mapped_column(String(7))  # YYYY-MM
     numerator: Mapped[float | None] = mapped_column(Float, nullable=True)
@@ -291,14 +296,17 @@ class CalendarEvent(Base):
     """A learning session or interim call occurrence; ``key`` is stable across reloads."""
 
     __tablename__ = "calendar_events"
-    __table_args__ = (UniqueConstraint("collaborative_id", "key"),)
+    __table_args__ = (
+        UniqueConstraint("collaborative_id", "key"),
+        Index("ix_calendar_events_collaborative_id_starts_at", "collaborative_id", "starts_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     collaborative_id: Mapped[int] = mapped_column(ForeignKey("collaboratives.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(200))
     title: Mapped[str] = mapped_column(String(200))
     kind: Mapped[CallKind] = mapped_column(EnumString(CallKind, 24))
-    starts_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime)
     duration_minutes: Mapped[int] = mapped_column(Integer, default=60)
     join_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -315,14 +323,38 @@ class Rsvp(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
+#: Ledger rows a sender may still act on (``storage.ledger.pending``); a partial index keeps them
+#: findable without scanning the sent history.
+UNSENT = text("status IN ('pending', 'sending')")
+
+
 class Delivery(Base):
-    """The delivery ledger: one row per intended message, keyed so it is sent once."""
+    """The delivery ledger: one row per intended message, keyed so it is sent once.
+
+    ``claim_token`` names the current claim (a sender only records the outcome of its own claim);
+    ``claimed_at`` is when it was taken; ``verify_since`` is set when an earlier attempt may have
+    reached Slack unseen (its claim expired, or the answer was lost), so the next sender first looks
+    for the message in the channel from that moment on.
+    """
 
     __tablename__ = "deliveries"
+    __table_args__ = (
+        Index(
+            "ix_deliveries_unsent_job",
+            "job",
+            "collaborative_id",
+            postgresql_where=UNSENT,
+            sqlite_where=UNSENT,
+        ),
+        # ``LIKE 'prefix%'`` (every reminder of one call) uses an index whatever the collation.
+        Index("ix_deliveries_key_pattern", "key", postgresql_ops={"key": "varchar_pattern_ops"}).ddl_if(
+            dialect="postgresql"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(255), unique=True)
-    job: Mapped[str] = mapped_column(String(64), index=True)
+    job: Mapped[str] = mapped_column(String(64))
     collaborative_id: Mapped[int | None] = mapped_column(
         ForeignKey("collaboratives.id", ondelete="CASCADE"), nullable=True
     )
@@ -338,6 +370,9 @@ class Delivery(Base):
     claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    claim_token: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    verify_since: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class WorkspaceStatus(Base):
@@ -358,4 +393,4 @@ class ProcessedEvent(Base):
     __tablename__ = "processed_events"
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)

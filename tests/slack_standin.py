@@ -525,6 +525,7 @@ class SlackStandIn:
         self._channel_teams: dict[str, str] = {}  # channel id -> the workspace it belongs to
         self._ids = itertools.count(1)
         self._ts_micros = 1_700_000_000_000_000
+        self._history_denied: dict[str | None, str] = {}  # channel (None: every channel) -> error
 
     def reset(self) -> None:
         """Forget calls, messages, views, channels, uploads, failures, rate limits; restore trigger_ttl.
@@ -669,6 +670,16 @@ class SlackStandIn:
         with self._lock:
             self._rate = {"rate": per_channel_per_sec / time_scale, "burst": max(1.0, burst)}
             self._buckets.clear()
+
+    def deny_history(self, error: str = "missing_scope", channels: Iterable[str] | None = None) -> None:
+        """Answer ``conversations.history``/``replies`` with ``error`` (``missing_scope``: the app has
+        no history scope; ``not_in_channel``: the bot is not a member), for ``channels`` or every one.
+
+        By default the stand-in grants every history scope and lets the bot read any channel.
+        """
+        with self._lock:
+            for channel in channels if channels is not None else [None]:
+                self._history_denied[channel] = error
 
     def disable_rate_limits(self) -> None:
         with self._lock:
@@ -984,6 +995,9 @@ class SlackStandIn:
             return {"ok": False, "error": "channel_not_found"}
         if not args.get("text") and not args.get("blocks") and not args.get("attachments"):
             return {"ok": False, "error": "no_text"}
+        metadata_error = _metadata_error(args.get("metadata"))
+        if metadata_error:
+            return {"ok": False, "error": metadata_error}
         channel = str(channel)
         if channel.startswith("U") or channel.startswith("W"):  # posting to a user id opens the DM
             channel = self._open_im(channel)
@@ -1213,6 +1227,76 @@ class SlackStandIn:
         ch["topic"] = {"value": topic, "creator": self._caller["bot_user_id"], "last_set": int(time.time())}
         return {"ok": True, "channel": self._public_channel(ch)}
 
+    def _history_error(self, channel: str) -> dict[str, Any] | None:
+        error = self._history_denied.get(channel) or self._history_denied.get(None)
+        if error is None:
+            return None
+        if error == "missing_scope":
+            needed = "im:history" if channel.startswith("D") else "channels:history,groups:history"
+            return {"ok": False, "error": error, "needed": needed, "provided": "chat:write,chat:write.public"}
+        return {"ok": False, "error": error}
+
+    def _conversation_page(self, messages: list[dict[str, Any]], args: dict[str, Any]) -> dict[str, Any]:
+        """``messages`` (in answer order) filtered by oldest/latest, one page of ``limit``, as Slack does.
+
+        Metadata is included only with ``include_all_metadata``.
+        """
+        oldest = float(args.get("oldest") or 0)
+        latest = float(args.get("latest") or "inf")
+        inclusive = _truthy(args.get("inclusive"))
+        with_metadata = _truthy(args.get("include_all_metadata"))
+
+        def inside(ts: str) -> bool:
+            t = float(ts)
+            return (oldest <= t <= latest) if inclusive else (oldest < t < latest)
+
+        chosen = [m for m in messages if inside(m["ts"])]
+        limit = max(1, min(int(args.get("limit") or 100), 999))
+        start = int(str(args.get("cursor") or "0").removeprefix("offset:") or 0)
+        page = chosen[start : start + limit]
+        more = start + limit < len(chosen)
+        shown = [m if with_metadata else {k: v for k, v in m.items() if k != "metadata"} for m in page]
+        return {
+            "ok": True,
+            "messages": shown,
+            "has_more": more,
+            "response_metadata": {"next_cursor": f"offset:{start + limit}" if more else ""},
+        }
+
+    def _conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Top-level messages of a channel (no thread replies), newest first."""
+        channel = str(args.get("channel") or "")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        denied = self._history_error(channel)
+        if denied:
+            return denied
+        messages = [
+            m
+            for ts, m in sorted(
+                self.posted.get(channel, {}).items(), key=lambda item: float(item[0]), reverse=True
+            )
+            if m.get("thread_ts") in (None, ts)
+        ]
+        return self._conversation_page(messages, args)
+
+    def _conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A thread: its parent, then the replies, oldest first."""
+        channel, ts = str(args.get("channel") or ""), str(args.get("ts") or "")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        denied = self._history_error(channel)
+        if denied:
+            return denied
+        posted = self.posted.get(channel, {})
+        if ts not in posted:
+            return {"ok": False, "error": "thread_not_found"}
+        thread = sorted(
+            (m for m in posted.values() if m["ts"] == ts or m.get("thread_ts") == ts),
+            key=lambda m: float(m["ts"]),
+        )
+        return self._conversation_page(thread, args)
+
     def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user = args.get("user")
         if not user:
@@ -1264,6 +1348,24 @@ def _workspace(team_id: str, enterprise_id: str | None, bot_user_id: str, bot_id
     return {"team_id": team_id, "enterprise_id": enterprise_id, "bot_user_id": bot_user_id, "bot_id": bot_id}
 
 
+def _truthy(value: Any) -> bool:
+    return str(value).lower() in ("1", "true")
+
+
+def _metadata_error(metadata: Any) -> str | None:
+    """Slack's answer to malformed message metadata (it needs an event_type and an object payload)."""
+    if metadata is None:
+        return None
+    if not isinstance(metadata, dict):
+        return "invalid_metadata_format"
+    event_type = metadata.get("event_type")
+    if not isinstance(event_type, str) or not re.fullmatch(r"[A-Za-z0-9_]{1,255}", event_type):
+        return "invalid_metadata_schema"
+    if not isinstance(metadata.get("event_payload"), dict):
+        return "invalid_metadata_schema"
+    return None
+
+
 def _invalid_args(messages: list[str]) -> dict[str, Any]:
     return {"ok": False, "error": "invalid_arguments", "response_metadata": {"messages": messages}}
 
@@ -1302,6 +1404,8 @@ _METHODS: dict[str, Any] = {
     "conversations.info": SlackStandIn._conversations_info,
     "conversations.list": SlackStandIn._conversations_list,
     "conversations.members": SlackStandIn._conversations_members,
+    "conversations.history": SlackStandIn._conversations_history,
+    "conversations.replies": SlackStandIn._conversations_replies,
     "conversations.setTopic": SlackStandIn._conversations_set_topic,
     "users.info": SlackStandIn._users_info,
     "files.getUploadURLExternal": SlackStandIn._files_get_upload_url,

@@ -501,3 +501,57 @@ def test_a_token_reaches_only_its_own_workspaces_channels_and_views() -> None:
         assert {c.team_id for c in slack.calls_to("chat.postMessage") if c.token == "xoxb-second"} == {
             "T0SECOND01"
         }
+
+
+# --- history and message metadata ------------------------------------------------------------------
+
+
+def test_history_returns_top_level_messages_newest_first_with_metadata_on_request(client: WebClient) -> None:
+    meta = {"event_type": "collab_delivery", "event_payload": {"key": "k1"}}
+    first = client.chat_postMessage(channel=RIVER, text="one", metadata=meta)
+    client.chat_postMessage(channel=RIVER, text="reply", thread_ts=first["ts"])
+    second = client.chat_postMessage(channel=RIVER, text="two")
+    history = client.conversations_history(channel=RIVER)
+    assert [m["text"] for m in history["messages"]] == ["two", "one"]  # replies stay in their thread
+    assert "metadata" not in history["messages"][1]
+    with_meta = client.conversations_history(channel=RIVER, include_all_metadata=True)
+    assert with_meta["messages"][1]["metadata"] == meta
+    newer = client.conversations_history(channel=RIVER, oldest=first["ts"])  # exclusive, as Slack's
+    assert [m["ts"] for m in newer["messages"]] == [second["ts"]]
+    thread = client.conversations_replies(channel=RIVER, ts=first["ts"], include_all_metadata=True)
+    assert [m["text"] for m in thread["messages"]] == ["one", "reply"]
+
+
+def test_history_pages_with_a_cursor(client: WebClient) -> None:
+    for i in range(5):
+        client.chat_postMessage(channel=RIVER, text=f"m{i}")
+    page = client.conversations_history(channel=RIVER, limit=2)
+    seen = [m["text"] for m in page["messages"]]
+    while page["has_more"]:
+        page = client.conversations_history(
+            channel=RIVER, limit=2, cursor=page["response_metadata"]["next_cursor"]
+        )
+        seen += [m["text"] for m in page["messages"]]
+    assert seen == ["m4", "m3", "m2", "m1", "m0"]
+
+
+def test_history_can_be_denied_like_slack_does(slack: SlackStandIn, client: WebClient) -> None:
+    slack.deny_history("missing_scope")
+    with pytest.raises(SlackApiError) as denied:
+        client.conversations_history(channel=RIVER)
+    assert denied.value.response["error"] == "missing_scope"
+    assert denied.value.response["needed"] == "channels:history,groups:history"
+    slack.reset()
+    slack.deny_history("not_in_channel", channels=[RIVER])
+    with pytest.raises(SlackApiError) as outside:
+        client.conversations_history(channel=RIVER)
+    assert outside.value.response["error"] == "not_in_channel"
+    assert client.conversations_history(channel="C0OTHER001")["ok"]
+
+
+def test_malformed_metadata_is_refused(client: WebClient) -> None:
+    with pytest.raises(SlackApiError) as bad:
+        client.chat_postMessage(
+            channel=RIVER, text="x", metadata={"event_type": "no spaces!", "event_payload": {}}
+        )
+    assert bad.value.response["error"] == "invalid_metadata_schema"

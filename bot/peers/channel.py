@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.context import BotContext
+from bot.slack import watch
 from bot.slack.client import slack_error_code
 from storage.peer_channels import peer_channel_of, remember_peer_channel_id
 
@@ -67,6 +68,8 @@ def ensure_peer_channel(ctx: BotContext, collaborative_id: int) -> str | None:
         return peer.channel_id
     if not peer.name:
         return None
+    if watch.rehearsing() is not None:  # a dry run creates nothing
+        return f"#{peer.name} (to be created)"
     client = ctx.client_for(collaborative_id)
     if client is None:  # the app is not installed in the collaborative's workspace
         return None

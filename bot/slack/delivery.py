@@ -1,19 +1,29 @@
-"""Sending scheduled messages through the delivery ledger, so each is sent exactly once.
+"""Sending scheduled messages through the delivery ledger: each is posted at most once per claim,
+and never again blindly once it may have been posted.
 
 Jobs describe what they intend to send as :class:`Outgoing` messages with unique keys
 (job, collaborative, team or channel, period or event, step). :func:`deliver_all` records the
-intents (one transaction), then claims and posts each with the retrying WebClient and records
-Slack's ``ts``. A send that still fails after slack_sdk's retry handlers (429 with Retry-After,
-5xx, connection errors) goes back to pending; the next run of the job, which intends the same
-keys, sends it then. A claim taken by a process that died expires after its lease.
+intents (one transaction), then claims and posts each with the WebClient it is given and records
+Slack's ``ts``. Each message carries its key in Slack message metadata.
+
+* A send that fails after slack_sdk's retries goes back to pending; the next run of the job (which
+  intends the same keys) sends it then. After ``ledger.MAX_ATTEMPTS`` failed claims it is
+  ``dead``: no longer retried, listed by ``collab-bot deliveries list``.
+* A claim lasts :data:`LEASE_SECONDS`, longer than one Web API call can take with its retries
+  (``bot.slack.client.LIMITS``); a claim whose process died expires after it.
+* When an earlier attempt may have reached Slack unseen (its claim expired, or the answer was
+  lost), the next sender first looks for the key in the channel (``bot.slack.verify``): found, it
+  records that message; unreadable (a DM, no history scope), the row becomes ``unknown`` for a
+  person to check; only when the channel shows it was not posted is it posted.
 
 Fan-out respects Slack's ~1 message per second per channel without stalling on one channel:
 messages are grouped by channel, a small pool of workers always takes the channel that is ready
 soonest, and each channel is paced client-side (``per_channel_interval`` between the starts of
 consecutive posts; a rare 429 from timing jitter is retried by slack_sdk's Retry-After handler).
-Each message goes out with the token of its collaborative's workspace (``BotContext.client_for``).
-When the app was removed from that workspace (or no installation serves it) the message is *held*:
-left pending, not claimed and not attempted, until the app is installed again.
+Each message goes out with the token of its collaborative's workspace (``BotContext.client_for``),
+and is looked for with that same client. When the app was removed from that workspace (or no
+installation serves it) the message is *held*: left pending, not claimed and not attempted, until
+the app is installed again.
 Nothing here logs message text.
 """
 
@@ -28,13 +38,17 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from http.client import RemoteDisconnected
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.context import BotContext
+from bot.slack import watch
 from bot.slack.blocks import Message
-from bot.slack.client import slack_error_code
+from bot.slack.client import LIMITS, slack_error_code
+from bot.slack.verify import Finding, delivery_metadata, find_posted
 from storage import ledger
 
 log = logging.getLogger(__name__)
@@ -48,8 +62,19 @@ PACING_MARGIN = 1.02
 WORKERS = 8
 #: A worker takes a paced channel this early, to claim the next message while the channel waits.
 CLAIM_AHEAD = 0.05
-#: How long a claim protects a message being sent from other senders.
-LEASE_SECONDS = 120.0
+#: What a sender does inside a claim besides the one Web API call: database round trips (each
+#: bounded by the database timeouts), the pacing wait, reading the thread's parent.
+SENDER_OVERHEAD_SECONDS = 30.0
+#: How long a claim protects a message being sent from other senders. Each Web API call in a
+#: claim starts with at least this much lease left (the claim is renewed between calls), so it
+#: must exceed ``LIMITS.worst_case_seconds() + SENDER_OVERHEAD_SECONDS`` (a test checks it).
+LEASE_SECONDS = 150.0
+#: A file upload (``files_upload_v2``) makes up to this many calls in one claim, after rendering.
+UPLOAD_CALLS = 3
+RENDER_SECONDS = 60.0
+UPLOAD_LEASE_SECONDS = 600.0
+#: Errors after which Slack may have posted the message without us hearing the answer.
+ANSWER_LOST = (TimeoutError, ConnectionResetError, RemoteDisconnected)
 
 
 class Outcome(StrEnum):
@@ -58,6 +83,9 @@ class Outcome(StrEnum):
     SENT = "sent"
     SKIPPED = "skipped"  # sent before, or being sent by someone else
     FAILED = "failed"  # left pending: a later run sends it
+    DEAD = "dead"  # failed too often: left for `collab-bot deliveries retry`
+    UNKNOWN = "unknown"  # may have been sent and the channel cannot be checked: a person looks
+    PLANNED = "planned"  # a dry run: would be sent
     HELD = "held"  # the app is not installed in the workspace: left pending, not attempted
 
 
@@ -76,19 +104,39 @@ class DeliverySummary:
     sent: int = 0
     skipped: int = 0
     failed: int = 0
-    sent_keys: list[str] = field(default_factory=list)
+    dead: int = 0
+    unknown: int = 0
+    planned: int = 0  # a dry run: would be sent
     held: int = 0
+    dry_run: bool = False
+    sent_keys: list[str] = field(default_factory=list)
+    #: channel -> time.monotonic() at the start of each post, in order (the pacing schedule).
+    post_starts: dict[str, list[float]] = field(default_factory=dict)
 
     def add(self, other: DeliverySummary) -> None:
         self.sent += other.sent
         self.skipped += other.skipped
         self.failed += other.failed
+        self.dead += other.dead
+        self.unknown += other.unknown
+        self.planned += other.planned
         self.held += other.held
+        self.dry_run = self.dry_run or other.dry_run
         self.sent_keys.extend(other.sent_keys)
+        for channel, starts in other.post_starts.items():
+            self.post_starts.setdefault(channel, []).extend(starts)
 
     def describe(self) -> str:
+        if self.dry_run:
+            return f"dry run: {self.planned} would be sent, {self.skipped} already sent"
         text = f"{self.sent} sent, {self.skipped} already sent, {self.failed} failed (will retry)"
-        return text + (f", {self.held} held (app not installed)" if self.held else "")
+        if self.dead:
+            text += f", {self.dead} given up (see `collab-bot deliveries list --status dead`)"
+        if self.unknown:
+            text += f", {self.unknown} to check by hand (`collab-bot deliveries list --status unknown`)"
+        if self.held:
+            text += f", {self.held} held (app not installed)"
+        return text
 
 
 @dataclass(frozen=True)
@@ -119,8 +167,9 @@ class _Clients:
             return self._known[collaborative_id]
 
 
-def _post(ctx: BotContext, client: WebClient, claim: ledger.Claim) -> tuple[str | None, float]:
-    payload = json.loads(claim.payload)
+def _post(
+    ctx: BotContext, client: WebClient, claim: ledger.Claim, payload: dict[str, Any]
+) -> tuple[str | None, float]:
     if payload.get(SIDE_EFFECT):  # only its own job can redo it (see run_once)
         raise _NotYet("side_effect_not_replayable")
     thread_ts = ledger.sent_ts(ctx.db, claim.thread_key) if claim.thread_key else None
@@ -133,9 +182,61 @@ def _post(ctx: BotContext, client: WebClient, claim: ledger.Claim) -> tuple[str 
         blocks=payload.get("blocks"),
         thread_ts=thread_ts,
         unfurl_links=False,
+        metadata=delivery_metadata(claim.key),
     )
     ts = response.get("ts")
     return (str(ts) if ts is not None else None), started
+
+
+def _failed(ctx: BotContext, claim: ledger.Claim, error: str, *, answer_lost: bool = False) -> _Result:
+    """Record a failed attempt: pending again, or ``dead`` when it was the last allowed one."""
+    ledger.mark_failed(ctx.db, claim, error, outcome_unknown=answer_lost)
+    outcome = Outcome.DEAD if claim.attempts >= ledger.MAX_ATTEMPTS else Outcome.FAILED
+    if outcome == Outcome.DEAD:
+        log.warning("delivery %s given up after %s attempts: %s", claim.key, claim.attempts, error)
+    return _Result(outcome, time.monotonic())
+
+
+def _unknown(ctx: BotContext, claim: ledger.Claim, reason: str) -> _Result:
+    log.warning(
+        "delivery %s may have been sent and cannot be checked (%s): left for a person", claim.key, reason
+    )
+    ledger.mark_unknown(ctx.db, claim, reason)
+    return _Result(Outcome.UNKNOWN)
+
+
+def _verify(
+    ctx: BotContext, client: WebClient, claim: ledger.Claim, payload: dict[str, Any], lease: float
+) -> _Result | None:
+    """Before re-sending a message an earlier attempt may have posted: look for it in the channel.
+
+    None means "it was not posted: go ahead" (the claim has been renewed for the post).
+    """
+    assert claim.verify_since is not None
+    if payload.get(SIDE_EFFECT):
+        return _unknown(ctx, claim, "side_effect_unverifiable")
+    thread_ts = ledger.sent_ts(ctx.db, claim.thread_key) if claim.thread_key else None
+    if claim.thread_key and thread_ts is None:
+        return None  # no earlier attempt can have posted a reply without its parent
+    verdict = find_posted(
+        client,
+        claim.channel,
+        claim.key,
+        claim.verify_since,
+        thread_ts=thread_ts,
+        keep_going=lambda: ledger.renew(ctx.db, claim, lease),
+    )
+    if verdict.finding == Finding.FOUND:
+        log.info("delivery %s was posted by an earlier attempt; recorded, not re-sent", claim.key)
+        ledger.mark_sent(ctx.db, claim, verdict.ts)
+        return _Result(Outcome.SENT)
+    if verdict.finding == Finding.UNREADABLE:
+        return _unknown(ctx, claim, verdict.reason)
+    if verdict.finding == Finding.NOT_CHECKED:
+        return _failed(ctx, claim, f"unverified:{verdict.reason}", answer_lost=True)
+    if not ledger.renew(ctx.db, claim, lease):
+        return _Result(Outcome.SKIPPED)  # another sender took over meanwhile
+    return None
 
 
 def _send(
@@ -151,33 +252,52 @@ def _send(
     claim = ledger.claim(ctx.db, key, lease_seconds=lease_seconds)
     if claim is None:
         return _Result(Outcome.SKIPPED)
+    try:
+        payload = json.loads(claim.payload)
+    except ValueError:
+        return _failed(ctx, claim, "bad_payload")
+    if claim.verify_since is not None:
+        checked = _verify(ctx, client, claim, payload, lease_seconds)
+        if checked is not None:
+            return checked
     delay = not_before - time.monotonic()
     if delay > 0:
         time.sleep(delay)
     try:
-        ts, posted = _post(ctx, client, claim)
+        ts, posted = _post(ctx, client, claim, payload)
     except SlackApiError as exc:
         error = slack_error_code(exc)
         log.warning("delivery %s failed: %s", key, error)
-        ledger.mark_failed(ctx.db, key, error)
-        return _Result(Outcome.FAILED, time.monotonic())
+        return _failed(ctx, claim, error)
+    except ANSWER_LOST as exc:
+        log.warning(
+            "delivery %s: no answer from Slack (%s); checked before any resend", key, type(exc).__name__
+        )
+        return _failed(ctx, claim, type(exc).__name__, answer_lost=True)
     except (SlackClientError, OSError, ValueError, _NotYet) as exc:
         log.warning("delivery %s failed: %s", key, type(exc).__name__)
-        ledger.mark_failed(ctx.db, key, type(exc).__name__)
-        return _Result(Outcome.FAILED, time.monotonic())
-    ledger.mark_sent(ctx.db, key, ts)
+        return _failed(ctx, claim, type(exc).__name__)
+    if not ledger.mark_sent(ctx.db, claim, ts):
+        log.warning("delivery %s was posted after its claim expired; the next sender finds it", key)
     return _Result(Outcome.SENT, posted)
 
 
 def send_claimed(ctx: BotContext, key: str, lease_seconds: float = LEASE_SECONDS) -> Outcome:
-    """Claim and send one ledger row; returns 'sent', 'skipped', 'failed' or 'held'."""
+    """Claim and send one ledger row; returns what happened."""
     client = ctx.client_for(ledger.collaboratives_of(ctx.db, [key]).get(key))
-    return _send(ctx, client, key, lease_seconds).outcome
+    outcome = _send(ctx, client, key, lease_seconds).outcome
+    _watched(_single(outcome, key))
+    return outcome
 
 
 def deliver(ctx: BotContext, out: Outgoing) -> Outcome:
+    if (plan := watch.rehearsing()) is not None:
+        summary = _rehearse(ctx, plan, [out])
+        return Outcome.PLANNED if summary.planned else Outcome.SKIPPED
     ledger.record_intents(ctx.db, [_intent(out)])
-    return _send(ctx, ctx.client_for(out.collaborative_id), out.key, LEASE_SECONDS).outcome
+    outcome = _send(ctx, ctx.client_for(out.collaborative_id), out.key, LEASE_SECONDS).outcome
+    _watched(_single(outcome, out.key))
+    return outcome
 
 
 def _intent(out: Outgoing) -> ledger.Intent:
@@ -202,10 +322,13 @@ def deliver_all(
 ) -> DeliverySummary:
     """Record and send every message once; ``limit`` stops after that many sends this run."""
     items = list({out.key: out for out in outgoing}.values())
+    if (plan := watch.rehearsing()) is not None:
+        return _rehearse(ctx, plan, items)
     ledger.record_intents(ctx.db, [_intent(out) for out in items])
-    return _fan_out(
+    summary = _fan_out(
         ctx, [(out.channel, out.key) for out in items], per_channel_interval, workers, limit, lease_seconds
     )
+    return _watched(summary)
 
 
 def retry_pending(
@@ -218,7 +341,51 @@ def retry_pending(
 ) -> DeliverySummary:
     """Send what earlier runs left pending (or abandoned mid-send past its lease)."""
     pairs = ledger.pending(ctx.db, job, collaborative_id=collaborative_id)
-    return _fan_out(ctx, pairs, per_channel_interval, workers, None, LEASE_SECONDS)
+    if (plan := watch.rehearsing()) is not None:
+        return _rehearse_rows(ctx, plan, [key for _, key in pairs])
+    return _watched(_fan_out(ctx, pairs, per_channel_interval, workers, None, LEASE_SECONDS))
+
+
+def _watched(summary: DeliverySummary) -> DeliverySummary:
+    """Count ``summary`` into the watch of this block, if one is watching."""
+    current = watch.current()
+    if current is not None:
+        for outcome in Outcome:
+            current.outcomes[outcome.value] += getattr(summary, outcome.value, 0)
+    return summary
+
+
+def _single(outcome: Outcome, key: str) -> DeliverySummary:
+    summary = DeliverySummary()
+    count_outcome(summary, outcome, key)
+    return summary
+
+
+def _rehearse(ctx: BotContext, plan: watch.Watch, items: Sequence[Outgoing]) -> DeliverySummary:
+    """A dry run: what would be sent (not sent or being sent before), without touching the ledger."""
+    due = ledger.would_send(ctx.db, [out.key for out in items])
+    summary = DeliverySummary(dry_run=True)
+    for out in items:
+        if out.key in due:
+            plan.planned.append(
+                watch.Planned(out.key, out.channel, str(out.message.get("text", "")), out.thread_key)
+            )
+            summary.planned += 1
+        else:
+            summary.skipped += 1
+    return summary
+
+
+def _rehearse_rows(ctx: BotContext, plan: watch.Watch, keys: Sequence[str]) -> DeliverySummary:
+    """A dry run of resending ledger rows: their stored payloads, as they would be sent."""
+    summary = DeliverySummary(dry_run=True)
+    for row in ledger.rows_by_key(ctx.db, keys):
+        payload = json.loads(row.payload)
+        upload = bool(payload.get(SIDE_EFFECT))
+        text = f"(file upload {row.key})" if upload else str(payload.get("text", ""))
+        plan.planned.append(watch.Planned(row.key, row.channel, text, row.thread_key, upload))
+        summary.planned += 1
+    return summary
 
 
 class _FanOut:
@@ -275,6 +442,8 @@ class _FanOut:
         with self.cond:
             self.in_flight -= 1
             count_outcome(self.summary, result.outcome, key)
+            if result.outcome == Outcome.SENT and result.posted_at is not None:
+                self.summary.post_starts.setdefault(channel, []).append(result.posted_at)
             if self.queues[channel]:
                 base = result.posted_at if result.posted_at is not None else time.monotonic()
                 wait = self.interval * PACING_MARGIN if result.posted_at is not None else 0.0
@@ -326,6 +495,13 @@ def count_outcome(summary: DeliverySummary, outcome: Outcome, key: str) -> None:
         summary.sent_keys.append(key)
     elif outcome == Outcome.SKIPPED:
         summary.skipped += 1
+    elif outcome == Outcome.DEAD:
+        summary.dead += 1
+    elif outcome == Outcome.UNKNOWN:
+        summary.unknown += 1
+    elif outcome == Outcome.PLANNED:
+        summary.planned += 1
+        summary.dry_run = True
     elif outcome == Outcome.HELD:
         summary.held += 1
     else:
@@ -347,8 +523,28 @@ def run_once(
     ``action(client, thread_ts)`` gets the collaborative's workspace's client and the ``ts`` of the
     ``thread_key`` message (None without one) and returns an id to record. Returns 'sent',
     'skipped' (done before, or in progress elsewhere), 'failed' (left pending: the job that owns it
-    does it when it runs again) or 'held' (the app is not installed there; left pending).
+    does it when it runs again), 'dead' (failed ``ledger.MAX_ATTEMPTS`` times), 'unknown' (an
+    earlier attempt may have done it: a person checks) or 'held' (the app is not installed there).
     """
+    if (plan := watch.rehearsing()) is not None:
+        if key not in ledger.would_send(ctx.db, [key]):
+            return Outcome.SKIPPED
+        plan.planned.append(watch.Planned(key, channel, f"(file upload {key})", thread_key, upload=True))
+        return Outcome.PLANNED
+    outcome = _run_once(ctx, key, job, channel, action, collaborative_id, thread_key)
+    _watched(_single(outcome, key))
+    return outcome
+
+
+def _run_once(
+    ctx: BotContext,
+    key: str,
+    job: str,
+    channel: str,
+    action: Callable[[WebClient, str | None], str | None],
+    collaborative_id: int | None,
+    thread_key: str | None,
+) -> Outcome:
     ledger.record_intent(
         ctx.db,
         key=key,
@@ -361,8 +557,11 @@ def run_once(
     client = ctx.client_for(collaborative_id)
     if client is None:
         return Outcome.HELD
-    if ledger.claim(ctx.db, key) is None:
+    claim = ledger.claim(ctx.db, key, lease_seconds=UPLOAD_LEASE_SECONDS)
+    if claim is None:
         return Outcome.SKIPPED
+    if claim.verify_since is not None:  # an earlier attempt's outcome is unknown: uploads cannot be looked up
+        return _unknown(ctx, claim, "side_effect_unverifiable").outcome
     thread_ts = ledger.sent_ts(ctx.db, thread_key) if thread_key else None
     try:
         if thread_key and thread_ts is None:
@@ -371,11 +570,19 @@ def run_once(
     except SlackApiError as exc:
         error = slack_error_code(exc)
         log.warning("side effect %s failed: %s", key, error)
-        ledger.mark_failed(ctx.db, key, error)
-        return Outcome.FAILED
+        return _failed(ctx, claim, error).outcome
+    except ANSWER_LOST as exc:
+        log.warning("side effect %s: no answer from Slack (%s)", key, type(exc).__name__)
+        return _failed(ctx, claim, type(exc).__name__, answer_lost=True).outcome
     except (SlackClientError, OSError, _NotYet) as exc:
         log.warning("side effect %s failed: %s", key, type(exc).__name__)
-        ledger.mark_failed(ctx.db, key, type(exc).__name__)
-        return Outcome.FAILED
-    ledger.mark_sent(ctx.db, key, result)
+        return _failed(ctx, claim, type(exc).__name__).outcome
+    ledger.mark_sent(ctx.db, claim, result)
     return Outcome.SENT
+
+
+def lease_is_safe() -> bool:
+    """Every claim outlasts the Web API calls made in it (see :data:`LEASE_SECONDS`)."""
+    call = LIMITS.worst_case_seconds()
+    upload = UPLOAD_CALLS * call + RENDER_SECONDS + SENDER_OVERHEAD_SECONDS
+    return call + SENDER_OVERHEAD_SECONDS < LEASE_SECONDS and upload < UPLOAD_LEASE_SECONDS
