@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -217,3 +217,28 @@ def test_feedback_is_requested_an_hour_after_the_call(loaded_bot: RunningBot) ->
     assert eventually(lambda: len(slack.calls_to("views.open")) == 1)
     view = slack.calls_to("views.open")[0]
     assert view.ok and "coming soon" in json.dumps(view.args["view"])
+
+
+def test_a_late_hour_before_reminder_says_the_time_really_left(db_url: str, slack: SlackStandIn) -> None:
+    """A clock catching up 30 minutes before the start does not say "starts in an hour"."""
+    ctx = make_context(db_url, slack)
+    load_example(ctx.db)
+    run_job_at(ctx, "call-reminders", "2026-11-12T11:30")  # the 11:00 run was missed
+    [late] = slack.messages(peer_channel(slack))
+    assert "starts in 30 minutes" in late["text"] and "an hour" not in late["text"]
+    assert "starts in 30 minutes" in json.dumps(late["blocks"])
+    assert "12:00 PM PST" in late["text"]  # and the start time, as always
+    ctx.db.dispose()
+
+
+def test_hour_phrases() -> None:
+    from bot.calls.views import step_phrase
+
+    start = datetime(2026, 11, 12, 20, tzinfo=UTC)
+    at = lambda minutes: start - timedelta(minutes=minutes)  # noqa: E731
+    assert step_phrase("hour-before", start, at(60)) == "starts in an hour"
+    assert step_phrase("hour-before", start, at(58)) == "starts in an hour"
+    assert step_phrase("hour-before", start, at(45)) == "starts in 45 minutes"
+    assert step_phrase("hour-before", start, at(1)) == "starts in 1 minute"
+    assert step_phrase("hour-before", start, None) == "starts in an hour"
+    assert step_phrase("day-before", start, at(20 * 60)) == "is tomorrow"

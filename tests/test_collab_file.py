@@ -291,3 +291,80 @@ def test_measure_due_date() -> None:
     assert measure_due_date(spec, 2026, 12) == dt.date(2027, 1, 10)
     with pytest.raises(ValueError):
         measure_due_date(spec, 2026, 13)
+
+
+def _with_measures(count: int, kind: str) -> str:
+    data = yaml.safe_load(MINIMAL)
+    shape = (
+        {"type": "count", "definition": "Visits"}
+        if kind == "count"
+        else {"type": "proportion", "numerator": "Controlled", "denominator": "All"}
+    )
+    data["measures"] = [
+        {"key": f"m{i}", "name": f"Measure {i}", "direction": "up", **shape} for i in range(count)
+    ]
+    return yaml.safe_dump(data)
+
+
+def test_no_more_measures_than_the_measures_form_can_show() -> None:
+    """The /measures modal holds 100 blocks; the cap is counted on the real form at its fullest."""
+    from bot.measures.views import MAX_BLOCKS, measure_field_capacity
+
+    capacity = measure_field_capacity()
+    assert capacity == MAX_BLOCKS - 13  # notice, warning, pickers, status, dividers, narrative…
+    assert len(parse(_with_measures(capacity // 2, "proportion")).measures) == capacity // 2
+    assert len(parse(_with_measures(capacity, "count")).measures) == capacity
+    [problem] = problems_of(_with_measures(capacity // 2 + 1, "proportion"))
+    assert problem == (
+        f"measures: {capacity // 2 + 1} measures need {2 * (capacity // 2 + 1)} number fields in the "
+        f"/measures form, but Slack's 100-block limit leaves room for {capacity} (a count takes 1, a "
+        f"proportion or rate 2, e.g. at most {capacity // 2} proportions): remove measures or split "
+        "them into two collaboratives"
+    )
+    assert problems_of(_with_measures(capacity + 1, "count"))[0].startswith(
+        f"measures: {capacity + 1} measures"
+    )
+
+
+def test_the_fullest_measures_form_fits_slacks_limit() -> None:
+    """The form for the most measures the file allows passes the stand-in's Block Kit checks."""
+    from datetime import date
+
+    from bot.measures import rules
+    from bot.measures.views import measure_field_capacity, report_modal
+    from storage.enums import Direction, MeasureType
+    from storage.reports import Narrative
+    from tests.slack_standin import validate_view
+
+    spec = parse(_with_measures(measure_field_capacity() // 2, "proportion"))
+    measures = [
+        rules.MeasureInfo(
+            i,
+            m.key,
+            m.name,
+            MeasureType.PROPORTION,
+            m.numerator,
+            m.denominator,
+            None,
+            None,
+            Direction.UP,
+            None,
+        )
+        for i, m in enumerate(spec.measures)
+    ]
+    form = rules.ReportForm(
+        teams=[rules.TeamChoice(1, "A"), rules.TeamChoice(2, "B")],
+        team_id=1,
+        team_name="A",
+        months=["2026-03"],
+        period="2026-03",
+        measures=measures,
+        values={},
+        previous={},
+        narrative=Narrative(),
+        due=date(2026, 4, 10),
+        late=False,
+        notice="A notice.",
+        warning="A warning.",
+    )
+    assert validate_view(report_modal(form).to_dict()) == []

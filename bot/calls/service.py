@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -75,11 +75,18 @@ def due_steps(starts_at: datetime, tz: ZoneInfo, as_of: datetime) -> list[Remind
     return due
 
 
+def posted_at(ts: str) -> datetime:
+    """When a message was posted: its Slack ``ts`` is seconds since the epoch."""
+    return datetime.fromtimestamp(float(ts), UTC)
+
+
 def reminder_key_prefix(collab: Collaborative, event_id: int) -> str:
     return f"{REMINDER_JOB}:{collab.key}:event{event_id}:"
 
 
-def _reminder(event: CalendarEvent, tz: ZoneInfo, step: str, counts: RsvpCounts) -> views.Message:
+def _reminder(
+    event: CalendarEvent, tz: ZoneInfo, step: str, counts: RsvpCounts, sent_at: datetime
+) -> views.Message:
     return views.call_reminder(
         event_id=event.id,
         title=event.title,
@@ -91,6 +98,7 @@ def _reminder(event: CalendarEvent, tz: ZoneInfo, step: str, counts: RsvpCounts)
         step=step,
         going=counts.going,
         not_going=counts.not_going,
+        sent_at=sent_at,
     )
 
 
@@ -112,7 +120,7 @@ def call_reminders_due(ctx: BotContext, collab: Collaborative, as_of: datetime) 
             key=reminder_key_prefix(collab, event.id) + step.name,
             job=REMINDER_JOB,
             channel=channel,
-            message=_reminder(event, tz, step.name, counts[event.id]),
+            message=_reminder(event, tz, step.name, counts[event.id], as_of),
             collaborative_id=collab.id,
         )
         for event, step in due
@@ -207,7 +215,7 @@ def record_rsvp(
         targets[clicked] = "week-before"
     updated = 0
     for (channel, ts), step in targets.items():
-        msg = _reminder(event, tz, step, counts)
+        msg = _reminder(event, tz, step, counts, posted_at(ts))
         try:
             client.chat_update(channel=channel, ts=ts, text=msg["text"], blocks=msg["blocks"])
             updated += 1

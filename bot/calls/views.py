@@ -34,6 +34,20 @@ STEP_PHRASES = {
     "day-before": "is tomorrow",
     "hour-before": "starts in an hour",
 }
+#: An hour-before reminder sent at least this many minutes before the start says "in an hour";
+#: a later one (a clock catching up) says how long is really left.
+FULL_HOUR_MINUTES = 58
+
+
+def step_phrase(step: str, starts_at: datetime, sent_at: datetime | None) -> str:
+    """What the reminder says about when: the hour step says the time really left when sent late."""
+    phrase = STEP_PHRASES.get(step, "is coming up")
+    if step != "hour-before" or sent_at is None:
+        return phrase
+    minutes = max(1, round((starts_at - sent_at).total_seconds() / 60))
+    if minutes >= FULL_HOUR_MINUTES:
+        return phrase
+    return f"starts in {minutes} minute{'' if minutes == 1 else 's'}"
 
 
 def local_fallback(at: datetime, tz: ZoneInfo) -> str:
@@ -59,9 +73,11 @@ def call_reminder(
     step: str,
     going: int,
     not_going: int,
+    sent_at: datetime | None = None,
 ) -> Message:
+    """A reminder of one call; ``sent_at`` (when it is or was posted) words the hour step's time left."""
     label = KIND_LABELS.get(kind, "Call")
-    phrase = STEP_PHRASES.get(step, "is coming up")
+    phrase = step_phrase(step, starts_at, sent_at)
     text = f"{label} {phrase}: {title}, {local_fallback(starts_at, tz)}"
     details = f"*When:* {slack_date(starts_at, tz)} ({duration_minutes} minutes)"
     if join_url:

@@ -445,6 +445,7 @@ class CollaborativeSpec(_Model):
             end=self.end,
             digest_channel=self.digest.channel if self.digest else None,
             measure_keys=[(i, m.key) for i, m in enumerate(self.measures)],
+            measure_types=[m.type for m in self.measures],
             team_keys=[(i, t.key) for i, t in enumerate(self.teams)],
             team_channels=[(i, t.channel) for i, t in enumerate(self.teams)],
             calls=list(enumerate(self.calls)),
@@ -585,6 +586,7 @@ class _Parts:
     end: dt.date | None = None
     digest_channel: str | None = None
     measure_keys: list[tuple[int, str]] = dataclasses.field(default_factory=list)
+    measure_types: list[str] = dataclasses.field(default_factory=list)
     team_keys: list[tuple[int, str]] = dataclasses.field(default_factory=list)
     team_channels: list[tuple[int, str]] = dataclasses.field(default_factory=list)
     calls: list[tuple[int, Call]] = dataclasses.field(default_factory=list)
@@ -611,6 +613,7 @@ def _cross_problems(parts: _Parts) -> list[tuple[Loc, str]]:
     if parts.start and parts.end and parts.end <= parts.start:
         problems.append((("end",), f"{parts.end} is not after start ({parts.start})"))
     problems += _duplicates("measures", "key", parts.measure_keys, "measure key")
+    problems += _form_capacity_problems(parts.measure_types)
     problems += _duplicates("teams", "key", parts.team_keys, "team key")
     problems += _duplicates("teams", "channel", parts.team_channels, "team channel")
     for i, channel in parts.team_channels:
@@ -622,6 +625,22 @@ def _cross_problems(parts: _Parts) -> list[tuple[Loc, str]]:
             problems.append((("digest", "channel"), message))
     problems += _call_problems(parts.calls, parts.tz, parts.end)
     return problems
+
+
+def _form_capacity_problems(measure_types: list[str]) -> list[tuple[Loc, str]]:
+    """Every measure must fit in the /measures form (Slack allows 100 blocks in a modal)."""
+    from bot.measures.views import measure_field_capacity
+
+    fields = sum(1 if kind == "count" else 2 for kind in measure_types)
+    capacity = measure_field_capacity()
+    if fields <= capacity:
+        return []
+    message = (
+        f"{len(measure_types)} measures need {fields} number fields in the /measures form, but Slack's "
+        f"100-block limit leaves room for {capacity} (a count takes 1, a proportion or rate 2, e.g. at "
+        f"most {capacity // 2} proportions): remove measures or split them into two collaboratives"
+    )
+    return [(("measures",), message)]
 
 
 def _call_problems(
@@ -687,6 +706,7 @@ def _parts_from_raw(data: dict[str, Any]) -> _Parts:
         end=_valid_or_none(dt.date, data.get("end")),
         digest_channel=digest.get("channel") if isinstance(digest, dict) else None,
         measure_keys=_raw_values(data.get("measures"), "key"),
+        measure_types=[kind for _, kind in _raw_values(data.get("measures"), "type")],
         team_keys=_raw_values(data.get("teams"), "key"),
         team_channels=_raw_values(data.get("teams"), "channel"),
         calls=[

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Any
 
 from pydantic import AfterValidator
@@ -36,6 +37,7 @@ from bot.measures.rules import MeasureInfo, ReportForm, ReportLine, Saved, Submi
 from bot.slack.blocks import Message, context, message, section
 from bot.slack.modals import ModalFrame
 from bot.slack.payloads import Payload, RowId, parse
+from storage.reports import Narrative
 
 CALLBACK_ID = "measures_report"
 TEAM_ACTION = "measures_team"
@@ -219,6 +221,32 @@ def report_modal(form: ReportForm) -> View:
         raise ValueError(f"{len(form.measures)} measures need more than {MAX_BLOCKS} blocks in one modal")
     submit = "Submit anyway" if form.warning else "Submit"
     return _modal(blocks, submit=submit, metadata=_metadata(form), close="Cancel")
+
+
+def measure_field_capacity() -> int:
+    """How many measure fields (one per count, two per proportion or rate) the report modal can hold.
+
+    Slack allows :data:`MAX_BLOCKS` blocks in a modal; the rest of the form takes the difference.
+    Counted on the real form at its fullest (a notice, a warning, the team picker), so it stays
+    right when the form changes.
+    """
+    fullest = ReportForm(
+        teams=[rules.TeamChoice(1, "A"), rules.TeamChoice(2, "B")],
+        team_id=1,
+        team_name="A",
+        months=["2026-01"],
+        period="2026-01",
+        measures=[],
+        values={},
+        previous={},
+        narrative=Narrative(),
+        due=date(2026, 2, 10),
+        late=False,
+        notice="notice",
+        reported="reported",
+        warning="warning",
+    )
+    return MAX_BLOCKS - len(report_modal(fullest).blocks)
 
 
 # --- reading Slack's payloads ---------------------------------------------------------------------
