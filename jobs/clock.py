@@ -4,9 +4,9 @@
   local across daylight-saving changes); missed runs are coalesced into one and run if they are
   at most ``misfire_grace_time`` late, so a restart catches up once.
 * Only one clock runs jobs per database: a clock first takes the leadership lock
-  (``storage.clock_lock``: a PostgreSQL advisory lock; on SQLite a single clock is assumed). A
-  clock that does not get it waits and tries again every ``poll_seconds``, so it takes over when
-  the leader stops or dies.
+  (``storage.clock_lock``). On PostgreSQL (an advisory lock) a clock that does not get it waits
+  and tries again every ``poll_seconds``, so it takes over when the leader stops or dies. On
+  SQLite (a lock file next to the database) a second clock refuses to start.
 * The leader re-syncs the jobs whenever the collaboratives change (``collab-bot load``): it
   compares a fingerprint of the collaboratives' schedule fields on every poll.
 * Whatever a job sends goes through the delivery ledger, so even two clocks would not double-send.
@@ -26,6 +26,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.context import BotContext
+from bot.preflight import Unusable
 from bot.settings import Settings
 from bot.slack.app import build_context
 from bot.workspaces import adopt_collaboratives
@@ -124,7 +125,7 @@ class Clock:
     ) -> None:
         self.ctx = ctx
         self.poll_seconds = poll_seconds
-        self.jobs = jobs
+        self.jobs = load_jobs() if jobs is None else jobs  # imported here, not on the clock's thread
         self.lock = ClockLock(ctx.db.url)
         self.scheduler: BackgroundScheduler | None = None
         self._stop = threading.Event()
@@ -135,6 +136,9 @@ class Clock:
         return self.scheduler is not None and self.scheduler.running
 
     def start(self) -> Clock:
+        """Start leading (or waiting to lead); on SQLite, raise :class:`Unusable` if a clock runs."""
+        if self.lock.single_process and not self.lock.try_acquire():
+            raise Unusable(self.lock.busy_message())
         self._thread = threading.Thread(target=self._run, name="collab-clock", daemon=True)
         self._thread.start()
         return self
@@ -194,6 +198,16 @@ class Clock:
     def _fingerprint(self) -> tuple[tuple[object, ...], ...]:
         with self.ctx.db.reader() as session:
             return schedule_fingerprint(session)
+
+
+def refuse_if_clock_running(url: str) -> None:
+    """On SQLite, raise :class:`Unusable` when another clock holds the database's lock file."""
+    lock = ClockLock(url)
+    try:
+        if lock.single_process and not lock.try_acquire():
+            raise Unusable(lock.busy_message())
+    finally:
+        lock.dispose()
 
 
 def start_background_clock(ctx: BotContext) -> None:

@@ -3,14 +3,24 @@
 On PostgreSQL the lock is a session-level advisory lock (``pg_try_advisory_lock``) held on a
 dedicated, unpooled connection. It is released when the holder calls :meth:`ClockLock.release`
 or when its connection ends for any reason (process killed, host lost), so a waiting clock takes
-over on its next try. On SQLite a single clock process is assumed: the lock is always granted.
+over on its next try.
+
+On SQLite only one clock may run at all: the lock is an exclusive ``flock`` on a lock file next
+to the database (``collab.db.clock-lock``), which the kernel releases when the holding process
+ends however it ends. A second clock does not wait for it but refuses to start
+(:meth:`ClockLock.busy_message` says why). An in-memory SQLite database has no file: its lock is
+always granted.
 """
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
+from pathlib import Path
 
 from sqlalchemy import Connection, create_engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from storage.db import backend_name, normalise_url
@@ -19,6 +29,14 @@ log = logging.getLogger(__name__)
 
 #: An arbitrary, fixed 64-bit key naming "the collab-bot clock" among advisory locks.
 CLOCK_LOCK_KEY = 7_240_513_001
+
+
+def lock_file_for(url: str) -> Path | None:
+    """The lock file next to a SQLite database file (None for in-memory SQLite)."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database + ".clock-lock")
 
 
 class ClockLock:
@@ -31,6 +49,8 @@ class ClockLock:
         self._engine = None if self.single_process else create_engine(self.url, poolclass=NullPool)
         self._conn: Connection | None = None
         self._held = False
+        self.lock_file = lock_file_for(self.url) if self.single_process else None
+        self._fd: int | None = None
 
     @property
     def held(self) -> bool:
@@ -41,8 +61,8 @@ class ClockLock:
         if self._held:
             return True
         if self.single_process:
-            self._held = True
-            return True
+            self._held = self._lock_file()
+            return self._held
         assert self._engine is not None
         try:
             conn = self._engine.connect()
@@ -86,7 +106,39 @@ class ClockLock:
         self._conn.commit()
         return int(pid) if pid is not None else None
 
+    def _lock_file(self) -> bool:
+        if self.lock_file is None:
+            return True
+        fd = os.open(self.lock_file, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._fd = fd
+        return True
+
+    def busy_message(self) -> str:
+        """Why a second clock on this SQLite database refuses to start."""
+        holder = ""
+        if self.lock_file is not None and self.lock_file.exists():
+            pid = self.lock_file.read_text().strip()
+            holder = f" (process {pid} holds {self.lock_file})" if pid else f" ({self.lock_file} is locked)"
+        return (
+            f"another clock is already running against this SQLite database{holder}. "
+            "Run one `collab-bot scheduler` (or `collab-bot run`) per SQLite database; "
+            "use PostgreSQL to run a standby clock."
+        )
+
     def release(self) -> None:
+        if self._fd is not None:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+            finally:
+                os.close(self._fd)
+                self._fd = None
         if self._conn is not None:
             try:
                 self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.key})

@@ -59,7 +59,12 @@ def test_a_missing_sqlite_file_or_folder_is_an_error_not_a_new_database(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     typo = tmp_path / "colab.db"
-    for argv in (("jobs", "list"), ("export", "--out", str(tmp_path / "out")), ("deliveries", "list")):
+    existing: list[tuple[str, ...]] = [
+        ("jobs", "list"),
+        ("export", "--out", str(tmp_path)),
+        ("deliveries", "list"),
+    ]
+    for argv in existing:
         code, out, err = run_cli(monkeypatch, capsys, f"sqlite:///{typo}", *argv)
         assert code == 1 and out == ""
         assert err == (
@@ -68,7 +73,8 @@ def test_a_missing_sqlite_file_or_folder_is_an_error_not_a_new_database(
         )
         assert not typo.exists()
     nowhere = tmp_path / "no-such-folder" / "collab.db"
-    for argv in (("load", str(EXAMPLE)), ("jobs", "list"), ("scheduler",)):
+    migrating: list[tuple[str, ...]] = [("load", str(EXAMPLE)), ("jobs", "list"), ("scheduler",)]
+    for argv in migrating:
         code, out, err = run_cli(monkeypatch, capsys, f"sqlite:///{nowhere}", *argv)
         assert code == 1 and out == ""
         assert err.startswith(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -141,3 +143,119 @@ def _reset_clock_context() -> None:
 
     jobs.clock._context = None
     jobs.clock._jobs = None
+
+
+def test_two_clocks_on_postgresql_run_each_job_exactly_once(postgres_url: str, slack: SlackStandIn) -> None:
+    """A job due every second runs once per second with two clocks, across a handover.
+
+    Each run records which scheduler's worker ran it. Both clocks run in this process but hold
+    their own database sessions, as two processes would. Exactly once means: never more runs
+    than seconds passed, and the runs come from one clock, then (after the handover) only from
+    the other, never interleaved.
+    """
+    import time
+
+    from tests.conftest import _empty_tables
+
+    _empty_tables(postgres_url)
+    runs: list[tuple[float, str]] = []
+    lock = threading.Lock()
+
+    def tick(ctx: BotContext, collab: Collaborative, as_of: datetime) -> str:
+        with lock:
+            runs.append((time.monotonic(), threading.current_thread().name.rsplit("_", 1)[0]))
+        return "tick"
+
+    ticker = {"ticker": Job("ticker", "every second", lambda collab: {"second": "*"}, tick)}
+    first_ctx, second_ctx = make_context(postgres_url, slack), make_context(postgres_url, slack)
+    load_example(first_ctx.db)
+    first = Clock(first_ctx, poll_seconds=0.05, jobs=ticker).start()
+    second = Clock(second_ctx, poll_seconds=0.05, jobs=ticker).start()
+    try:
+        assert eventually(lambda: first.is_leader or second.is_leader, timeout=15)
+        leader, follower = (first, second) if first.is_leader else (second, first)
+        started = time.monotonic()
+        assert eventually(lambda: len(runs) >= 3, timeout=10)
+        leader.stop()
+        assert eventually(lambda: follower.is_leader, timeout=15)
+        count = len(runs)
+        assert eventually(lambda: len(runs) >= count + 3, timeout=10)
+        follower.stop()
+        elapsed = time.monotonic() - started
+    finally:
+        first.stop()
+        second.stop()
+        first_ctx.db.dispose()
+        second_ctx.db.dispose()
+    assert len(runs) <= elapsed + 2, (len(runs), elapsed)  # once per second, never twice
+    workers = [name for _, name in runs]
+    changes = sum(1 for a, b in zip(workers, workers[1:], strict=False) if a != b)
+    assert changes == 1, workers  # one clock, then the other; never both
+
+
+def test_a_second_clock_on_the_same_sqlite_database_refuses_to_start(
+    tmp_path: Path, slack: SlackStandIn
+) -> None:
+    from bot.preflight import Unusable
+    from storage.migrate import upgrade
+
+    db_url = f"sqlite:///{tmp_path / 'collab.db'}"
+    upgrade(db_url)
+    first_ctx, second_ctx = make_context(db_url, slack), make_context(db_url, slack)
+    first = Clock(first_ctx, poll_seconds=0.05).start()
+    try:
+        with pytest.raises(Unusable) as refused:
+            Clock(second_ctx, poll_seconds=0.05).start()
+        assert "another clock is already running against this SQLite database" in str(refused.value)
+        assert f"process {os.getpid()} holds" in str(refused.value)
+    finally:
+        first.stop()
+    third = Clock(second_ctx, poll_seconds=0.05).start()  # the lock is free again
+    assert eventually(lambda: third.is_leader, timeout=15)
+    third.stop()
+    first_ctx.db.dispose()
+    second_ctx.db.dispose()
+
+
+def test_a_second_scheduler_process_on_sqlite_exits_with_a_clear_message(tmp_path: Path) -> None:
+    """Real processes: the second `collab-bot scheduler` refuses; a killed first one frees the lock."""
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    database = tmp_path / "collab.db"
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": f"sqlite:///{database}",
+        "LOG_LEVEL": "INFO",
+    }
+    command = [sys.executable, "-m", "bot.cli", "scheduler"]
+    lock_file = tmp_path / "collab.db.clock-lock"
+
+    def start() -> subprocess.Popen[str]:
+        process = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL, text=True)
+        assert eventually(
+            lambda: lock_file.exists() and lock_file.read_text().strip() == str(process.pid), 60
+        )
+        return process
+
+    first = start()
+    try:
+        second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+        assert second.returncode == 1
+        assert second.stderr.strip().splitlines()[-1] == (
+            f"collab-bot: another clock is already running against this SQLite database (process "
+            f"{first.pid} holds {lock_file}). Run one `collab-bot scheduler` (or `collab-bot run`) per "
+            "SQLite database; use PostgreSQL to run a standby clock."
+        )
+        first.kill()  # a dead process releases its lock
+        first.wait(30)
+        third = start()
+        third.send_signal(signal.SIGTERM)
+        assert third.wait(30) == 0
+    finally:
+        first.kill()
+        first.wait(30)

@@ -72,9 +72,10 @@ def serve_http(settings: Settings, port: int, workers: int | None = None) -> int
 
 
 def run_all_in_one(settings: Settings) -> int:
-    from jobs.clock import start_background_clock
+    from jobs.clock import refuse_if_clock_running, start_background_clock
 
     prepare_database(settings)
+    refuse_if_clock_running(settings.database_url)
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
