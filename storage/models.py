@@ -134,9 +134,7 @@ class Membership(Base):
     __table_args__ = (UniqueConstraint("collaborative_id", "team_id", "slack_user_id", "role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    collaborative_id: Mapped[int] = mapped_column(
-        ForeignKey("collaboratives.id", ondelete="CASCADE"), index=True
-    )
+    collaborative_id: Mapped[int] = mapped_column(ForeignKey("collaboratives.id", ondelete="CASCADE"))
     team_id: Mapped[int | None] = mapped_column(
         ForeignKey("teams.id", ondelete="CASCADE"), nullable=True, index=True
     )

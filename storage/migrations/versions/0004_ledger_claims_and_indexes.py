@@ -4,7 +4,7 @@
   the channel before sending again); a partial index on the rows still to send replaces the plain
   ``job`` index; on PostgreSQL a ``varchar_pattern_ops`` index serves ``key LIKE 'prefix%'``.
 * ``measure_reports`` by team and month, ``calendar_events`` by collaborative and start,
-  ``memberships`` by collaborative, ``processed_events`` by arrival (housekeeping).
+  ``processed_events`` by arrival (housekeeping).
 
 Revision ID: 0004
 Revises: 0003
@@ -50,8 +50,6 @@ def upgrade() -> None:
     with op.batch_alter_table("calendar_events") as batch:
         batch.drop_index("ix_calendar_events_starts_at")
         batch.create_index("ix_calendar_events_collaborative_id_starts_at", ["collaborative_id", "starts_at"])
-    with op.batch_alter_table("memberships") as batch:
-        batch.create_index("ix_memberships_collaborative_id", ["collaborative_id"])
     with op.batch_alter_table("processed_events") as batch:
         batch.create_index("ix_processed_events_received_at", ["received_at"])
 
@@ -59,8 +57,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("processed_events") as batch:
         batch.drop_index("ix_processed_events_received_at")
-    with op.batch_alter_table("memberships") as batch:
-        batch.drop_index("ix_memberships_collaborative_id")
     with op.batch_alter_table("calendar_events") as batch:
         batch.drop_index("ix_calendar_events_collaborative_id_starts_at")
         batch.create_index("ix_calendar_events_starts_at", ["starts_at"])
