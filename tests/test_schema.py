@@ -79,11 +79,14 @@ def _nothing() -> Iterator[None]:
 
 
 def test_migrations_go_down_and_up_again(db_url: str) -> None:
-    from storage.migrate import current_revision, head_revision, upgrade
+    from alembic import command
+
+    from storage.migrate import alembic_config, current_revision, head_revision, upgrade
 
     database = Database(db_url)
     try:
-        upgrade(db_url, "0002")
+        command.downgrade(alembic_config(db_url), "0002")
+        assert current_revision(database.engine) == "0002"
         upgrade(db_url)
         assert current_revision(database.engine) == head_revision()
     finally:
