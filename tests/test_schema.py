@@ -93,6 +93,47 @@ def test_migrations_go_down_and_up_again(db_url: str) -> None:
         database.dispose()
 
 
+def test_processes_migrating_at_once_take_turns_on_postgresql(postgres_url: str) -> None:
+    """A web and a clock container start together: both migrate a new database, one after the other."""
+    import os
+    import subprocess
+    import sys
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    from storage.db import normalise_url
+    from storage.migrate import current_revision, head_revision
+    from tests.conftest import ROOT
+
+    name = f"collab_migrate_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(normalise_url(postgres_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(normalise_url(postgres_url)).set(database=name).render_as_string(hide_password=False)
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), "DATABASE_URL": url}
+    try:
+        processes = [
+            subprocess.Popen(
+                [sys.executable, "-m", "bot.cli", "db", "upgrade"],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(3)
+        ]
+        results = [(p.wait(120), p.communicate()) for p in processes]
+        assert [code for code, _ in results] == [0, 0, 0], [err[-500:] for _, (_, err) in results]
+        database = Database(url)
+        assert current_revision(database.engine) == head_revision()
+        database.dispose()
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 # --- hot queries use indexes (PostgreSQL) ---------------------------------------------------------
 
 

@@ -1,6 +1,12 @@
-"""Alembic environment: runs migrations against the URL set by ``storage.migrate``."""
+"""Alembic environment: runs migrations against the URL set by ``storage.migrate``.
+
+On PostgreSQL the migration holds a transaction-level advisory lock, so processes that start
+together (a web and a clock container) migrate one after the other: the second finds the schema
+up to date and does nothing.
+"""
 
 from alembic import context
+from sqlalchemy import text
 
 from storage.db import make_engine
 from storage.installations import SLACK_METADATA
@@ -9,6 +15,8 @@ from storage.models import Base
 config = context.config
 #: Our tables, and the slack_sdk OAuth stores' tables (created by our migrations too).
 target_metadata = [Base.metadata, SLACK_METADATA]
+#: An arbitrary, fixed key naming "collab-bot migrations" among advisory locks.
+MIGRATION_LOCK_KEY = 7_240_513_002
 
 
 def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
@@ -26,6 +34,8 @@ def run_migrations_online() -> None:
             include_object=include_object,
         )
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
             context.run_migrations()
     engine.dispose()
 
