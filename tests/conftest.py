@@ -136,6 +136,17 @@ def make_settings(db_url: str, slack: SlackStandIn, **extra: str) -> Settings:
     return load_settings(env)
 
 
+def set_cli_environment(monkeypatch: pytest.MonkeyPatch, db_url: str, slack: SlackStandIn) -> None:
+    """The environment ``collab-bot`` reads, pointed at this test's database and the stand-in."""
+    for name, value in {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.base_url,
+        "DATABASE_URL": db_url,
+    }.items():
+        monkeypatch.setenv(name, value)
+
+
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
 import time
+import urllib.request
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
@@ -93,3 +96,16 @@ def run_job_at(ctx: BotContext, name: str, local: str, key: str = "htn") -> str:
     collab = collaborative_named(ctx.db, key)
     as_of = datetime.fromisoformat(local).replace(tzinfo=ZoneInfo(collab.timezone))
     return run_job(ctx, load_jobs()[name], collab, as_of)
+
+
+def wait_healthy(url: str, proc: subprocess.Popen[Any], timeout: float = 60) -> dict[str, Any]:
+    """Poll ``{url}/healthz`` until it answers; fail if ``proc`` exits first or ``timeout`` passes."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        assert proc.poll() is None, "the server exited early"
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=2) as resp:
+                return dict(json.loads(resp.read()))
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError("the server did not become healthy")

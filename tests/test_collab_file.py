@@ -328,12 +328,9 @@ def test_no_more_measures_than_the_measures_form_can_show() -> None:
 
 def test_the_fullest_measures_form_fits_slacks_limit() -> None:
     """The form for the most measures the file allows passes the stand-in's Block Kit checks."""
-    from datetime import date
-
     from bot.measures import rules
-    from bot.measures.views import measure_field_capacity, report_modal
+    from bot.measures.views import fullest_form, measure_field_capacity, report_modal
     from storage.enums import Direction, MeasureType
-    from storage.reports import Narrative
     from tests.slack_standin import validate_view
 
     spec = parse(_with_measures(measure_field_capacity() // 2, "proportion"))
@@ -352,19 +349,4 @@ def test_the_fullest_measures_form_fits_slacks_limit() -> None:
         )
         for i, m in enumerate(spec.measures)
     ]
-    form = rules.ReportForm(
-        teams=[rules.TeamChoice(1, "A"), rules.TeamChoice(2, "B")],
-        team_id=1,
-        team_name="A",
-        months=["2026-03"],
-        period="2026-03",
-        measures=measures,
-        values={},
-        previous={},
-        narrative=Narrative(),
-        due=date(2026, 4, 10),
-        late=False,
-        notice="A notice.",
-        warning="A warning.",
-    )
-    assert validate_view(report_modal(form).to_dict()) == []
+    assert validate_view(report_modal(fullest_form(measures)).to_dict()) == []

@@ -7,7 +7,6 @@ and on SIGTERM lets a request in flight finish before exiting.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -18,7 +17,6 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
@@ -27,6 +25,7 @@ from storage.db import Database
 from storage.migrate import current_revision, head_revision
 from tests.conftest import ROOT, free_port
 from tests.constants import BOT_TOKEN, NOBODY, SIGNING_SECRET
+from tests.helpers import wait_healthy
 from tests.signing import sign_request, slash_command_body
 from tests.slack_standin import SlackStandIn
 
@@ -44,18 +43,6 @@ def _env(db_url: str, slack: SlackStandIn, port: int) -> dict[str, str]:
         "PORT": str(port),
         "WEB_CONCURRENCY": "1",
     }
-
-
-def _healthz(url: str, proc: subprocess.Popen[str], timeout: float = 60) -> dict[str, Any]:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        assert proc.poll() is None, "the entrypoint exited early"
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2) as resp:
-                return dict(json.loads(resp.read()))
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError("the web process did not become healthy")
 
 
 def _slow_request(port: int, body: bytes, headers: dict[str, str], sent_half: threading.Event) -> bytes:
@@ -93,7 +80,7 @@ def test_web_migrates_serves_and_finishes_a_request_in_flight_on_sigterm(
     )
     try:
         url = f"http://127.0.0.1:{port}"
-        assert _healthz(url, proc)["database"] == "ok"
+        assert wait_healthy(url, proc)["database"] == "ok"
         database = Database(db_url)
         assert current_revision(database.engine) == head_revision()
         database.dispose()

@@ -26,8 +26,8 @@ from bot.slack.verify import METADATA_EVENT
 from storage import ledger
 from storage.db import Database
 from storage.models import Delivery, utcnow
-from tests.conftest import make_context, make_settings
-from tests.constants import ALICE, BOT_TOKEN, SIGNING_SECRET
+from tests.conftest import make_context, make_settings, set_cli_environment
+from tests.constants import ALICE, BOT_TOKEN
 from tests.slack_standin import SlackStandIn
 
 CHANNEL = "C0ONCE0001"
@@ -297,13 +297,7 @@ def test_a_message_that_keeps_failing_ends_dead_and_can_be_retried_by_hand(
     assert len(slack.calls_to("chat.postMessage")) == posts
     assert row(ctx.db, "once:1").status == "dead"
 
-    for name, value in {
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack.base_url,
-        "DATABASE_URL": db_url,
-    }.items():
-        monkeypatch.setenv(name, value)
+    set_cli_environment(monkeypatch, db_url, slack)
     assert main(["deliveries", "list", "--status", "dead"]) == 0
     listed = capsys.readouterr().out.splitlines()
     assert len(listed) == 2 and listed[1].split()[:2] == ["dead", str(ledger.MAX_ATTEMPTS)]
@@ -329,9 +323,7 @@ def test_retry_all_dead(db_url: str, slack: SlackStandIn, monkeypatch: pytest.Mo
         deliver_all(ctx, batch)
     assert set(ledger.statuses(ctx.db, "once").values()) == {"dead"}
     slack.clear_failures()
-    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
-    monkeypatch.setenv("SLACK_API_URL", slack.base_url)
-    monkeypatch.setenv("DATABASE_URL", db_url)
+    set_cli_environment(monkeypatch, db_url, slack)
     assert main(["deliveries", "retry", "--all-dead"]) == 0
     assert set(ledger.statuses(ctx.db, "once").values()) == {"sent"}
     assert len(slack.messages()) == 3

@@ -13,20 +13,14 @@ from storage import ledger
 from storage.calendar import set_rsvp
 from storage.db import Database
 from storage.models import CalendarEvent, Collaborative, ProcessedEvent
-from tests.conftest import NOW, load_example
-from tests.constants import ALICE, BOT_TOKEN, RIVER, SIGNING_SECRET
+from tests.conftest import NOW, load_example, set_cli_environment
+from tests.constants import ALICE, BOT_TOKEN, RIVER
 from tests.slack_standin import SlackStandIn
 
 
 @pytest.fixture
 def cli_env(db_url: str, slack: SlackStandIn, monkeypatch: pytest.MonkeyPatch) -> Database:
-    for name, value in {
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack.base_url,
-        "DATABASE_URL": db_url,
-    }.items():
-        monkeypatch.setenv(name, value)
+    set_cli_environment(monkeypatch, db_url, slack)
     db = Database(db_url)
     load_example(db)
     return db

@@ -7,8 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
-import urllib.request
 
 from sqlalchemy import select
 
@@ -16,20 +14,9 @@ from storage.db import Database
 from storage.models import Collaborative
 from tests.conftest import ROOT, free_port, load_example
 from tests.constants import BOT_TOKEN, NOBODY, SIGNING_SECRET, TEAM_ID
+from tests.helpers import wait_healthy
 from tests.signing import SlackRequests
 from tests.slack_standin import SlackStandIn
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 30) -> dict[str, str]:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        assert proc.poll() is None, "collab-bot serve exited early"
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2) as resp:
-                return dict(json.loads(resp.read()))
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError("collab-bot serve did not become healthy")
 
 
 def test_serve_answers_healthz_and_signed_commands(db_url: str, slack: SlackStandIn) -> None:
@@ -53,7 +40,7 @@ def test_serve_answers_healthz_and_signed_commands(db_url: str, slack: SlackStan
     )
     try:
         url = f"http://127.0.0.1:{port}"
-        assert _wait_healthy(url, proc)["database"] == "ok"
+        assert wait_healthy(url, proc)["database"] == "ok"
         with db.reader() as session:  # filled in at start, before any request
             assert session.scalars(select(Collaborative.workspace)).all() == [TEAM_ID]
         status, _, body = SlackRequests(url, SIGNING_SECRET).command("/collab", "help", NOBODY)

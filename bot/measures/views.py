@@ -9,7 +9,7 @@ carries a :class:`ReportTarget`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
@@ -223,20 +223,16 @@ def report_modal(form: ReportForm) -> View:
     return _modal(blocks, submit=submit, metadata=_metadata(form), close="Cancel")
 
 
-def measure_field_capacity() -> int:
-    """How many measure fields (one per count, two per proportion or rate) the report modal can hold.
-
-    Slack allows :data:`MAX_BLOCKS` blocks in a modal; the rest of the form takes the difference.
-    Counted on the real form at its fullest (a notice, a warning, the team picker), so it stays
-    right when the form changes.
-    """
-    fullest = ReportForm(
+def fullest_form(measures: Sequence[MeasureInfo] = ()) -> ReportForm:
+    """The report form with everything it can show besides the measures: the team picker, a
+    notice, a warning, the narrative (for counting blocks against Slack's limit)."""
+    return ReportForm(
         teams=[rules.TeamChoice(1, "A"), rules.TeamChoice(2, "B")],
         team_id=1,
         team_name="A",
         months=["2026-01"],
         period="2026-01",
-        measures=[],
+        measures=list(measures),
         values={},
         previous={},
         narrative=Narrative(),
@@ -246,7 +242,15 @@ def measure_field_capacity() -> int:
         reported="reported",
         warning="warning",
     )
-    return MAX_BLOCKS - len(report_modal(fullest).blocks)
+
+
+def measure_field_capacity() -> int:
+    """How many measure fields (one per count, two per proportion or rate) the report modal can hold.
+
+    Slack allows :data:`MAX_BLOCKS` blocks in a modal; the rest of the form takes the difference.
+    Counted on the real form at its fullest, so it stays right when the form changes.
+    """
+    return MAX_BLOCKS - len(report_modal(fullest_form()).blocks)
 
 
 # --- reading Slack's payloads ---------------------------------------------------------------------
