@@ -53,3 +53,48 @@ def test_serve_answers_healthz_and_signed_commands(db_url: str, slack: SlackStan
         _, stderr = proc.communicate(timeout=30)
         db.dispose()
     assert NOBODY.encode() not in stderr, "request bodies must not be logged"
+
+
+def test_several_serve_processes_share_one_postgresql_database(
+    postgres_url: str, slack: SlackStandIn
+) -> None:
+    """Scale-out: two `collab-bot serve` processes on one database both answer Slack, from the same data."""
+    from storage.db import Database
+    from tests.conftest import _empty_tables, load_example
+    from tests.constants import ALICE
+
+    _empty_tables(postgres_url)
+    database = Database(postgres_url)
+    load_example(database)
+    database.dispose()
+    ports = [free_port(), free_port()]
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.base_url,
+        "DATABASE_URL": postgres_url,
+        "WEB_CONCURRENCY": "1",
+    }
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for port in ports
+    ]
+    try:
+        for port, proc in zip(ports, procs, strict=True):
+            url = f"http://127.0.0.1:{port}"
+            assert wait_healthy(url, proc)["database"] == "ok"
+            status, _, body = SlackRequests(url, SIGNING_SECRET).command("/collab", "help", ALICE)
+            assert status == 200
+            assert "(team lead)" in json.dumps(json.loads(body))  # both read the loaded collaborative
+    finally:
+        for proc in procs:
+            proc.send_signal(signal.SIGTERM)
+        for proc in procs:
+            proc.wait(30)

@@ -121,7 +121,7 @@ class CappedRateLimitHandler(RateLimitErrorRetryHandler):
         state.increment_current_attempt()
 
 
-def retry_handlers(limits: CallLimits = LIMITS, backoff_factor: float | None = None) -> list[RetryHandler]:
+def retry_handlers(backoff_factor: float | None = None, limits: CallLimits = LIMITS) -> list[RetryHandler]:
     """429 (honouring a capped Retry-After), 500/503 and connection errors, retried by slack_sdk."""
     backoff = CappedBackoff(
         limits.backoff_factor if backoff_factor is None else backoff_factor, limits.max_backoff
@@ -137,7 +137,7 @@ def build_web_client(settings: Settings, backoff_factor: float | None = None) ->
     return WebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
-        retry_handlers=retry_handlers(LIMITS, backoff_factor),
+        retry_handlers=retry_handlers(backoff_factor),
         timeout=LIMITS.timeout,
     )
 
