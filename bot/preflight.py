@@ -55,7 +55,10 @@ def check_database(url: str, needs: Needs, *, migrates_itself: bool = False) -> 
     path = sqlite_path(url)
     if path is not None:
         if needs == Needs.CREATES:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise Unusable(f"cannot create the folder {path.parent}: {exc.strerror or exc}.") from None
             return
         if not path.parent.is_dir():
             raise Unusable(
