@@ -23,7 +23,7 @@ import yaml
 
 from storage.db import Database
 from storage.migrate import current_revision, head_revision
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT, free_port, load_example
 from tests.constants import BOT_TOKEN, NOBODY, SIGNING_SECRET
 from tests.helpers import wait_healthy
 from tests.signing import sign_request, slash_command_body
@@ -83,6 +83,7 @@ def test_web_migrates_serves_and_finishes_a_request_in_flight_on_sigterm(
         assert wait_healthy(url, proc)["database"] == "ok"
         database = Database(db_url)
         assert current_revision(database.engine) == head_revision()
+        load_example(database)  # the workspace's collaborative: requests from it are answered
         database.dispose()
 
         body = slash_command_body("/collab", "help", NOBODY).encode()

@@ -1,7 +1,8 @@
-"""The schema: the models match the migrations, and every hot query has an index on PostgreSQL.
+"""Every hot query has an index on PostgreSQL, and processes migrating at once take turns.
 
-The index check runs the real storage functions, records the SQL they send, and asks PostgreSQL
-for each statement's plan with ``enable_seqscan = off``: the planner then scans a table
+(``tests/test_migrations.py`` checks that the migrations build the models' schema.) The index
+check runs the real storage functions, records the SQL they send, and asks PostgreSQL for each
+statement's plan with ``enable_seqscan = off``: the planner then scans a table
 sequentially only when no index can serve the query, so a ``Seq Scan`` on one of the big tables
 (they grow with teams x months, or with every message sent) is a missing index, whatever the
 row counts of the test data. The queries an index was added for must name that index in their
@@ -17,25 +18,21 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import psycopg
-import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.schema import Index
 
 from storage import ledger
 from storage.calendar import events_starting_between, rsvp_counts
 from storage.db import Database
 from storage.digest_queries import load_digest_data
-from storage.models import Base
 from storage.pdsa import change_ideas, cycles_needing_nudge, open_cycles, team_cycles
 from storage.people import faculty_ids, find_person, lead_ids_by_team
 from storage.reporting_status import reported_team_ids
 from storage.reports import latest_values_before, revisions, stored_team_report, stored_values
 from storage.slack_events import first_delivery, forget_older_than
+from storage.workspaces import Workspace
 from tests.conftest import load_example
-from tests.constants import ALICE
+from tests.constants import ALICE, TEAM_ID
 
 #: Tables that grow with the collaborative's life; the rest hold a few rows per collaborative.
 BIG_TABLES = frozenset(
@@ -53,44 +50,6 @@ BIG_TABLES = frozenset(
         "processed_events",
     }
 )
-
-
-def _only_this_dialect(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
-    """Skip indexes the model declares for another dialect only (``Index.ddl_if``)."""
-    if type_ == "index" and isinstance(obj, Index) and obj._ddl_if is not None:
-        return obj._ddl_if.dialect in (None, _only_this_dialect.dialect)  # type: ignore[attr-defined]
-    return True
-
-
-def test_models_match_the_migrations(db: Database) -> None:
-    _only_this_dialect.dialect = db.backend  # type: ignore[attr-defined]
-    with db.engine.connect() as conn:
-        context = MigrationContext.configure(
-            conn, opts={"compare_type": True, "include_object": _only_this_dialect}
-        )
-        with pytest.warns() if db.backend == "sqlite" else _nothing():  # expression index not reflected
-            differences = compare_metadata(context, Base.metadata)
-    assert differences == []
-
-
-@contextmanager
-def _nothing() -> Iterator[None]:
-    yield
-
-
-def test_migrations_go_down_and_up_again(db_url: str) -> None:
-    from alembic import command
-
-    from storage.migrate import alembic_config, current_revision, head_revision, upgrade
-
-    database = Database(db_url)
-    try:
-        command.downgrade(alembic_config(db_url), "0002")
-        assert current_revision(database.engine) == "0002"
-        upgrade(db_url)
-        assert current_revision(database.engine) == head_revision()
-    finally:
-        database.dispose()
 
 
 def test_processes_migrating_at_once_take_turns_on_postgresql(postgres_url: str) -> None:
@@ -255,8 +214,8 @@ def hot_queries(db: Database, seeded: dict[str, Any]) -> dict[str, Callable[[], 
         "reports: a team's narrative": read(stored_team_report, team, "2026-03"),
         "reports: a team's corrections": read(revisions, team, "2026-03"),
         "reports: who reported a month": read(reported_team_ids, collab_id, "2026-03"),
-        "people: a person's roles": read(find_person, ALICE),
-        "people: faculty": read(faculty_ids, collab_id),
+        "people: a person's roles": read(find_person, Workspace(TEAM_ID), ALICE),
+        "people: faculty": read(faculty_ids, [collab_id]),
         "people: leads of teams": read(lead_ids_by_team, team_ids),
         "calendar: upcoming calls": read(events_starting_between, collab_id, now, now + timedelta(days=8)),
         "calendar: RSVP counts": read(rsvp_counts, [event_id]),
