@@ -204,6 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
         "import",
         cmd_import,
         "import monthly measure values (baselines too) from a CSV or .xlsx file; all or nothing",
+        Needs.MIGRATES,
     )
     history.add_argument("--collaborative", required=True, metavar="KEY", help="the collaborative's key")
     history.add_argument(
