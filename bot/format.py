@@ -127,6 +127,12 @@ def clip(text: str | None, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def escape(text: str | None) -> str:
+    """What a person typed, safe inside mrkdwn: ``&``, ``<`` and ``>`` as entities (so ``<!channel>``
+    or ``<url|text>`` show as text)."""
+    return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def clean(text: str | None) -> str | None:
     """Stripped text, or None when blank."""
     stripped = (text or "").strip()

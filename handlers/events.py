@@ -13,8 +13,7 @@ from slack_bolt.listener.builtins import TokenRevocationListeners
 from slack_sdk import WebClient
 
 from bot.context import BotContext
-from bot.home.views import home_view
-from bot.measures.status import reporting_status
+from bot.home.publish import publish_home
 from bot.workspaces import app_removed, tokens_revoked
 from handlers.gate import faculty_of, person_of
 from storage.slack_events import first_delivery
@@ -36,9 +35,7 @@ def register(app: App, ctx: BotContext) -> None:
     def home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         if event.get("tab", "home") != "home":
             return
-        person = person_of(context)
-        status = reporting_status(ctx.db, person, ctx.now()) if person.known else None
-        client.views_publish(user_id=person.user_id, view=home_view(person, faculty_of(context), status))
+        publish_home(ctx, client, person_of(context), faculty_of(context))
 
     @app.event("message")
     @app.event("member_joined_channel")

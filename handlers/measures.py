@@ -16,6 +16,7 @@ from slack_sdk.models.views import View
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.context import BotContext
+from bot.home.publish import refresh_home
 from bot.measures.announce import announce_report
 from bot.measures.rules import MONTH, parse_period
 from bot.measures.service import NeedsConfirmation, open_form, submit_report
@@ -38,7 +39,7 @@ from bot.results import Invalid, Refusal
 from bot.slack.client import slack_error_code
 from bot.slack.modals import loading_view, notice_view
 from bot.slack.payloads import parse, parse_id
-from handlers.gate import person_of
+from handlers.gate import faculty_of, person_of
 from storage.people import Person
 
 log = logging.getLogger(__name__)
@@ -132,7 +133,7 @@ def register(app: App, ctx: BotContext) -> None:
         show_form(client, ref.view_id, ref.view_hash, person_of(context), ref.team_id, period)
 
     @app.view(CALLBACK_ID)
-    def report_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+    def report_submitted(ack: Ack, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         submitted = read_submission(view)
         if submitted is None:
             ack(response_action="update", view=notice_view(FRAME, STALE))
@@ -158,3 +159,4 @@ def register(app: App, ctx: BotContext) -> None:
         else:
             ack()
             announce_report(ctx, outcome)
+            refresh_home(ctx, client, person_of(context), faculty_of(context))

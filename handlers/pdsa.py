@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.models.views import View
 
 from bot.context import BotContext
+from bot.home.publish import refresh_home
 from bot.pdsa.cards import announce_cycle
 from bot.pdsa.service import (
     CycleCompleted,
@@ -62,7 +63,7 @@ from bot.pdsa.views import (
 from bot.results import Invalid, Refusal
 from bot.slack.modals import loading_view, notice_view
 from bot.slack.payloads import Payload, parse, parse_id
-from handlers.gate import person_of
+from handlers.gate import faculty_of, person_of
 from storage.people import Person
 
 Action = dict[str, Any]
@@ -121,9 +122,10 @@ def cycle_button(action: Action) -> int | None:
 
 
 def _show(client: WebClient, body: dict[str, Any], build: Callable[[], View]) -> None:
-    """Replace the modal the action came from; from a message, open one first (trigger ids expire fast)."""
+    """Replace the modal the action came from; from a message or the Home tab, open one first (trigger
+    ids expire fast)."""
     view = body.get("view")
-    if view:
+    if view and view.get("type", "modal") == "modal":
         client.views_update(view_id=view["id"], hash=view.get("hash"), view=build())
         return
     opened = client.views_open(trigger_id=body["trigger_id"], view=loading_view(FRAME))["view"]
@@ -163,14 +165,17 @@ def register(app: App, ctx: BotContext) -> None:
     app.action(ACTION_NEXT)(on_button(cycle_button, next_cycle_screen))
     app.action(ACTION_DETAILS)(on_button(cycle_button, details_screen))
 
-    def answer(ack: Ack, outcome: Outcome) -> None:
-        """Errors in place, or the next view; then the channel cards (after the ack)."""
+    def answer(ack: Ack, outcome: Outcome, client: WebClient, context: BoltContext) -> None:
+        """Errors in place, or the next view; then the channel cards and the person's Home tab (after
+        the ack)."""
         if isinstance(outcome, Invalid):
             ack(response_action="errors", errors=outcome.errors)
             return
         ack(response_action="update", view=outcome_view(outcome))
         if isinstance(outcome, CyclePlanned | CycleCompleted):
             announce_cycle(ctx, outcome.cycle)
+        if not isinstance(outcome, Refusal):
+            refresh_home(ctx, client, person_of(context), faculty_of(context))
 
     def metadata(ack: Ack, view: dict[str, Any], model: type[P]) -> P | None:
         """The submitted modal's metadata; when it is unreadable, the modal says so and nothing is saved."""
@@ -180,13 +185,13 @@ def register(app: App, ctx: BotContext) -> None:
         return meta
 
     @app.view(NEW_CALLBACK)
-    def plan_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+    def plan_submitted(ack: Ack, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         if (team := metadata(ack, view, TeamRef)) is not None:
             form = read_plan_form(view["state"]["values"])
-            answer(ack, submit_plan(ctx, person_of(context), team.team_id, form))
+            answer(ack, submit_plan(ctx, person_of(context), team.team_id, form), client, context)
 
     @app.view(UPDATE_CALLBACK)
-    def update_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+    def update_submitted(ack: Ack, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         if (cycle := metadata(ack, view, CycleRef)) is not None:
             form = read_update_form(view["state"]["values"])
-            answer(ack, submit_update(ctx, person_of(context), cycle.cycle_id, form))
+            answer(ack, submit_update(ctx, person_of(context), cycle.cycle_id, form), client, context)

@@ -1,7 +1,7 @@
 """RSVP buttons on call reminders ("Going" / "Can't make it"): store the answer, refresh the counts.
 
 Only people of the call's collaborative may answer (``bot.access``); anyone else is told so
-privately and nothing is stored.
+privately and nothing is stored. The same buttons are on the Home tab: an answer there refreshes it.
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ from bot.calls.views import (
     rsvp_confirmation,
 )
 from bot.context import BotContext
+from bot.home.publish import refresh_home
 from bot.slack.payloads import parse_id
-from handlers.gate import person_of
+from handlers.gate import faculty_of, person_of
 from storage.enums import RsvpAnswer
 
 RESPONSES = {RSVP_GOING: RsvpAnswer.GOING, RSVP_NOT_GOING: RsvpAnswer.NOT_GOING}
@@ -51,3 +52,5 @@ def register(app: App, ctx: BotContext) -> None:
                 text = rsvp_confirmation(response, result.title) if result else CALL_GONE
         if channel:
             client.chat_postEphemeral(channel=channel, user=person.user_id, text=text)
+        elif (body.get("view") or {}).get("type") == "home":  # from the Home tab: show the new answer there
+            refresh_home(ctx, client, person, faculty_of(context))

@@ -77,3 +77,15 @@ def rsvp_counts(session: Session, event_ids: list[int]) -> dict[int, RsvpCounts]
         event_id: RsvpCounts(c.get(RsvpAnswer.GOING, 0), c.get(RsvpAnswer.NOT_GOING, 0))
         for event_id, c in counts.items()
     }
+
+
+def answers_of(session: Session, event_ids: list[int], user_id: str) -> dict[int, RsvpAnswer]:
+    """One person's answers to these events (events they haven't answered are left out)."""
+    if not event_ids:
+        return {}
+    rows = session.execute(
+        select(Rsvp.event_id, Rsvp.response).where(
+            Rsvp.event_id.in_(event_ids), Rsvp.slack_user_id == user_id
+        )
+    ).all()
+    return {int(event_id): RsvpAnswer(response) for event_id, response in rows}

@@ -1,17 +1,29 @@
-"""The ``/collab help`` message: what this person can do, by role."""
+"""The ``/collab help`` message (what this person can do, by role) and the Home tab (:func:`home_view`)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from zoneinfo import ZoneInfo
 
-from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
 
 from bot.access import Action, collaboratives_where, leads_a_team
-from bot.measures.status import Status
+from bot.calls.views import KIND_LABELS, RSVP_GOING, RSVP_NOT_GOING, rsvp_line, slack_date
+from bot.format import clip, escape
+from bot.home.service import FacultyGrid, GridRow, HomePage, NextCall, OpenCycle
 from bot.measures.status_views import status_blocks
+from bot.months import month_label, short_day_label
+from bot.pdsa.views import ACTION_OPEN, cycle_value
 from bot.slack.blocks import Message, context, mentions, message, section
-from storage.enums import Role
+from storage.enums import Role, RsvpAnswer
 from storage.people import Person
 
 MEASURES_HELP = (
@@ -92,11 +104,152 @@ def unknown_subcommand_message(word: str, person: Person, faculty: Sequence[str]
     return {"text": note, "blocks": [section(note).to_dict(), *help_msg["blocks"]]}
 
 
-def home_view(person: Person, faculty: Sequence[str], status: Status | None = None) -> dict[str, object]:
-    """The App Home tab: where the person's teams stand this month, then the ``/collab help`` guidance."""
-    header, *rest = help_message(person, faculty)["blocks"]
-    now: list[dict[str, Any]] = []
+NO_TEAM_ABOUT = (
+    "This bot runs a *learning collaborative*: clinic teams improving one topic together. "
+    "Each team reports a few measures every month, tests changes with PDSA cycles, and joins "
+    "calls to learn from the other teams."
+)
+NO_TEAM_NEXT = (
+    "Once you're on a team in the collaborative file, this page shows your team's month, "
+    "its running PDSA cycles and the next call."
+)
+HOME_BLOCK_LIMIT = 100
+CYCLES_SHOWN = 10
+
+
+def _no_team_page(faculty: Sequence[str]) -> list[Block]:
+    ask = (
+        f"To join, ask your faculty ({mentions(faculty)}) to add you to your team."
+        if faculty
+        else "To join, ask your collaborative's faculty or admin to add you to your team."
+    )
+    return [
+        HeaderBlock(text="Learning collaborative bot"),
+        section(":wave: You're not on a team in a learning collaborative yet.\n" + ask),
+        section(NO_TEAM_ABOUT),
+        context(NO_TEAM_NEXT + " `/collab help` shows what you can do."),
+    ]
+
+
+def _call_blocks(call: NextCall) -> list[Block]:
+    label = KIND_LABELS.get(call.kind, "Call")
+    tz = ZoneInfo(call.timezone)
+    details = f"*{label}: {call.title}*\n{slack_date(call.starts_at, tz)} ({call.duration_minutes} minutes)"
+    if call.join_url:
+        details += f" · <{call.join_url}|Join the call>"
+    mine = {
+        RsvpAnswer.GOING: "You said you're going.",
+        RsvpAnswer.NOT_GOING: "You said you can't make it.",
+        None: "You haven't answered yet.",
+    }[call.answer]
+    return [
+        section(details),
+        ActionsBlock(
+            block_id=f"rsvp_{call.event_id}",
+            elements=[
+                ButtonElement(
+                    text="Going",
+                    action_id=RSVP_GOING,
+                    value=str(call.event_id),
+                    style="primary" if call.answer != RsvpAnswer.GOING else None,
+                ),
+                ButtonElement(text="Can't make it", action_id=RSVP_NOT_GOING, value=str(call.event_id)),
+            ],
+        ),
+        context(f"{mine}   {rsvp_line(call.going, call.not_going)}"),
+    ]
+
+
+def _cycle_block(cycle: OpenCycle, several_teams: bool) -> Block:
+    title = escape(clip(f"{cycle.change_idea} · cycle {cycle.cycle_number}", 300))
+    since = f"started {short_day_label(cycle.start_date)}"
+    if cycle.planned_end_date is not None:
+        since += f", planned to end {short_day_label(cycle.planned_end_date)}"
+    team = f"{cycle.team_name}: " if several_teams else ""
+    return SectionBlock(
+        text=MarkdownTextObject(text=f"{team}*{title}*\n{since}"),
+        accessory=ButtonElement(text="Update", action_id=ACTION_OPEN, value=cycle_value(cycle.cycle_id)),
+    )
+
+
+def _cycles_blocks(page: HomePage) -> list[Block]:
+    if not page.cycles:
+        return []
+    several = len({s.team_id for s in page.person.seats}) > 1
+    blocks: list[Block] = [section("*Your team's open PDSA cycles*")]
+    blocks.extend(_cycle_block(c, several) for c in page.cycles[:CYCLES_SHOWN])
+    if len(page.cycles) > CYCLES_SHOWN:
+        blocks.append(context(f"{len(page.cycles) - CYCLES_SHOWN} more: see them all with `/pdsa`."))
+    blocks.append(DividerBlock())
+    return blocks
+
+
+def _grid_line(row: GridRow) -> str:
+    parts = [f"*{row.team_name}*", ":white_check_mark: reported" if row.reported else ":hourglass: not yet"]
+    if row.improvements:
+        parts.append(":chart_with_upwards_trend: improving on " + ", ".join(row.improvements))
+    if row.deteriorations:
+        parts.append(":chart_with_downwards_trend: worse on " + ", ".join(row.deteriorations))
+    if not row.improvements and not row.deteriorations:
+        parts.append("no signal")
+    parts.append(f"last PDSA {short_day_label(row.last_pdsa)}" if row.last_pdsa else "no PDSA yet")
+    return " · ".join(parts)
+
+
+def _sections(lines: Sequence[str], limit: int = 2900) -> list[Block]:
+    """Lines packed into as few sections as fit Slack's 3,000 characters each."""
+    blocks: list[Block] = []
+    chunk: list[str] = []
+    for line in lines:
+        line = clip(line, limit)
+        if chunk and len("\n".join([*chunk, line])) > limit:
+            blocks.append(section("\n".join(chunk)))
+            chunk = []
+        chunk.append(line)
+    if chunk:
+        blocks.append(section("\n".join(chunk)))
+    return blocks
+
+
+def _grid_blocks(grid: FacultyGrid) -> list[Block]:
+    month = month_label(grid.period)
+    blocks: list[Block] = [section(f"*All teams of {grid.collaborative_name}* ({month} reports)")]
+    blocks.extend(_sections([_grid_line(row) for row in grid.rows]) or [section("No teams yet.")])
+    if grid.support:
+        lines = [f"• *{flag.team_name}*: {'; '.join(flag.reasons)}" for flag in grid.support]
+        blocks.append(section("*Teams needing support*"))
+        blocks.extend(_sections(lines))
+    else:
+        blocks.append(context("No team needs support right now."))
+    blocks.append(DividerBlock())
+    return blocks
+
+
+def fit_home(blocks: list[Block], limit: int = HOME_BLOCK_LIMIT) -> list[Block]:
+    """At most ``limit`` blocks (Slack's Home tab limit); a cut page says where the rest is."""
+    if len(blocks) <= limit:
+        return blocks
+    return [*blocks[: limit - 1], context("There's more than fits here: see `/collab status` and `/pdsa`.")]
+
+
+def home_view(page: HomePage) -> dict[str, object]:
+    """The App Home tab: this month, the next call, open PDSA cycles, the faculty grid, then the help."""
+    if not page.person.known:
+        blocks = _no_team_page(page.faculty_to_ask)
+        return {"type": "home", "blocks": [b.to_dict() for b in blocks]}
+    help_blocks = help_message(page.person, page.faculty_to_ask)["blocks"]
+    header, rest = help_blocks[0], help_blocks[1:]
+    parts: list[Block] = []
+    status = page.status
     if status is not None and (status.teams or status.collaboratives):
-        now = [section("*This month*").to_dict(), *(b.to_dict() for b in status_blocks(status)[:60])]
-        now.append(DividerBlock().to_dict())
-    return {"type": "home", "blocks": [header, *now, *rest]}
+        parts += [section("*This month*"), *status_blocks(status)[:40], DividerBlock()]
+    if page.calls:
+        parts.append(section("*Next call*"))
+        for call in page.calls[:3]:
+            parts.extend(_call_blocks(call))
+        parts.append(DividerBlock())
+    parts += _cycles_blocks(page)
+    for grid in page.grids:
+        parts += _grid_blocks(grid)
+    fitted = fit_home(parts, HOME_BLOCK_LIMIT - 1 - len(rest))
+    return {"type": "home", "blocks": [header, *(b.to_dict() for b in fitted), *rest]}

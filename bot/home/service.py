@@ -1,0 +1,180 @@
+"""What the Home tab shows a person, as plain data (never Block Kit).
+
+* Everyone on a team or faculty: this month's reporting status and the next call of each of their
+  collaboratives, with their own RSVP and the counts.
+* Members: their teams' open PDSA cycles (newest first).
+* Faculty (``Action.COACH``): a grid of every team (reported this month, latest run-chart signal,
+  last PDSA activity) and the teams needing support, both from the weekly digest's rules
+  (:func:`bot.digest.rules.build_digest`), so the Home tab and the digest never disagree.
+* Someone on no team: only who to ask.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from bot.access import Action, collaboratives_where
+from bot.digest.delivery import compute_digest
+from bot.measures.status import Status, reporting_status
+from storage.calendar import answers_of, events_starting_between, rsvp_counts
+from storage.collaboratives import collaborative_by_id
+from storage.db import Database
+from storage.enums import CallKind, RsvpAnswer
+from storage.pdsa import open_cycles
+from storage.people import Person
+
+
+@dataclass(frozen=True)
+class NextCall:
+    """The next call of one collaborative, with this person's answer and everyone's counts."""
+
+    event_id: int
+    collaborative_name: str
+    title: str
+    kind: CallKind
+    starts_at: datetime
+    timezone: str
+    duration_minutes: int
+    join_url: str | None
+    answer: RsvpAnswer | None
+    going: int
+    not_going: int
+
+
+@dataclass(frozen=True)
+class OpenCycle:
+    cycle_id: int
+    team_name: str
+    change_idea: str  # typed by a person: escape before it becomes mrkdwn
+    cycle_number: int
+    start_date: date
+    planned_end_date: date | None
+
+
+@dataclass(frozen=True)
+class GridRow:
+    """One team on the faculty grid."""
+
+    team_name: str
+    reported: bool  # for the collaborative's reporting month
+    improvements: tuple[str, ...]  # measure names with an improvement signal now
+    deteriorations: tuple[str, ...]
+    last_pdsa: date | None
+
+
+@dataclass(frozen=True)
+class SupportFlag:
+    team_name: str
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FacultyGrid:
+    collaborative_name: str
+    period: str  # YYYY-MM, the month being reported
+    rows: tuple[GridRow, ...]
+    support: tuple[SupportFlag, ...]
+
+
+@dataclass(frozen=True)
+class HomePage:
+    person: Person
+    faculty_to_ask: tuple[str, ...]
+    status: Status | None = None
+    calls: tuple[NextCall, ...] = ()
+    cycles: tuple[OpenCycle, ...] = ()
+    grids: tuple[FacultyGrid, ...] = field(default=())
+
+
+def _collaboratives_of(person: Person) -> list[int]:
+    ids = [s.collaborative_id for s in person.seats] + [r.collaborative_id for r in person.roles]
+    return sorted(set(ids))
+
+
+def next_calls(db: Database, person: Person, now: datetime) -> tuple[NextCall, ...]:
+    """The next call (not yet started) of each of the person's collaboratives."""
+    calls: list[NextCall] = []
+    with db.reader() as session:
+        for collaborative_id in _collaboratives_of(person):
+            collab = collaborative_by_id(session, collaborative_id)
+            if collab is None:
+                continue
+            events = events_starting_between(session, collaborative_id, now, limit=1)
+            if not events:
+                continue
+            event = events[0]
+            counts = rsvp_counts(session, [event.id])[event.id]
+            answer = answers_of(session, [event.id], person.user_id).get(event.id)
+            calls.append(
+                NextCall(
+                    event_id=event.id,
+                    collaborative_name=collab.name,
+                    title=event.title,
+                    kind=event.kind,
+                    starts_at=event.starts_at,
+                    timezone=collab.timezone,
+                    duration_minutes=event.duration_minutes,
+                    join_url=event.join_url,
+                    answer=answer,
+                    going=counts.going,
+                    not_going=counts.not_going,
+                )
+            )
+    return tuple(calls)
+
+
+def team_open_cycles(db: Database, person: Person) -> tuple[OpenCycle, ...]:
+    """Open PDSA cycles of the person's own teams, most recently started first."""
+    with db.reader() as session:
+        records = open_cycles(session, [s.team_id for s in person.seats])
+    return tuple(
+        OpenCycle(
+            cycle_id=c.id,
+            team_name=c.team_name,
+            change_idea=c.change_idea,
+            cycle_number=c.cycle_number,
+            start_date=c.start_date,
+            planned_end_date=c.planned_end_date,
+        )
+        for c in records
+    )
+
+
+def faculty_grids(db: Database, person: Person, now: datetime) -> tuple[FacultyGrid, ...]:
+    """Every team of each collaborative the person coaches, by the digest's rules."""
+    grids: list[FacultyGrid] = []
+    for collaborative_id in collaboratives_where(person, Action.COACH):
+        digest = compute_digest(db, collaborative_id, now)
+        grids.append(
+            FacultyGrid(
+                collaborative_name=digest.collaborative_name,
+                period=str(digest.period),
+                rows=tuple(
+                    GridRow(
+                        team_name=row.name,
+                        reported=row.reported,
+                        improvements=tuple(row.improvements),
+                        deteriorations=tuple(row.deteriorations),
+                        last_pdsa=row.last_pdsa,
+                    )
+                    for row in digest.teams
+                ),
+                support=tuple(SupportFlag(f.name, tuple(f.reasons)) for f in digest.support),
+            )
+        )
+    return tuple(grids)
+
+
+def home_page(db: Database, person: Person, faculty: list[str], now: datetime) -> HomePage:
+    """Everything the person's Home tab shows at ``now``."""
+    if not person.known:
+        return HomePage(person=person, faculty_to_ask=tuple(faculty))
+    return HomePage(
+        person=person,
+        faculty_to_ask=tuple(faculty),
+        status=reporting_status(db, person, now),
+        calls=next_calls(db, person, now),
+        cycles=team_open_cycles(db, person),
+        grids=faculty_grids(db, person, now),
+    )
