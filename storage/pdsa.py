@@ -367,3 +367,56 @@ def cycles_needing_nudge(
 def collaborative_timezone(session: Session, collaborative_id: int) -> str:
     collab = session.get(Collaborative, collaborative_id)
     return collab.timezone if collab is not None else "UTC"
+
+
+def completed_cycles(
+    session: Session, collaborative_id: int, *, since: date | None = None, shared_only: bool = False
+) -> list[CycleRecord]:
+    """Completed cycles of the collaborative's active teams (ended on or after ``since``), latest first."""
+    query = _cycles_query().where(
+        Team.collaborative_id == collaborative_id,
+        Team.active.is_(True),
+        PdsaCycle.status == CycleStatus.COMPLETED,
+    )
+    if since is not None:
+        query = query.where(PdsaCycle.end_date >= since)
+    if shared_only:
+        query = query.where(PdsaCycle.shared.is_(True))
+    rows = session.execute(query.order_by(PdsaCycle.end_date.desc(), PdsaCycle.id.desc())).all()
+    return _records(session, rows)
+
+
+@dataclass(frozen=True)
+class AdoptedChange:
+    """A change idea a team adopted (a completed cycle on it decided *adopt*), with its measures."""
+
+    team_id: int
+    title: str
+    adopted_on: date | None
+    measures: tuple[str, ...]  # names of the measures its cycles were linked to
+
+
+def adopted_changes(session: Session, team_ids: Sequence[int]) -> dict[int, list[AdoptedChange]]:
+    """Per team, its adopted change ideas, most recently adopted first (each idea once)."""
+    out: dict[int, list[AdoptedChange]] = {team_id: [] for team_id in team_ids}
+    if not team_ids:
+        return out
+    rows = session.execute(
+        _cycles_query()
+        .where(PdsaCycle.team_id.in_(list(team_ids)), PdsaCycle.act_decision == Decision.ADOPT)
+        .order_by(PdsaCycle.end_date.desc(), PdsaCycle.id.desc())
+    ).all()
+    seen: set[int] = set()
+    for record in _records(session, rows):
+        if record.change_idea_id in seen:
+            continue
+        seen.add(record.change_idea_id)
+        out[record.team_id].append(
+            AdoptedChange(
+                team_id=record.team_id,
+                title=record.change_idea,
+                adopted_on=record.end_date,
+                measures=tuple(m.name for m in record.measures),
+            )
+        )
+    return out

@@ -38,7 +38,10 @@ OVERSEER_COMMANDS = [
     ("/pdsa", "plan or update a PDSA cycle for any team"),
     ("/collab status", "which teams have reported this month, and which haven't"),
 ]
-FACULTY_COMMANDS = [("/collab digest", "preview this week's faculty digest, privately")]
+FACULTY_COMMANDS = [
+    ("/collab digest", "preview this week's faculty digest, privately"),
+    ("/collab prep", "the agenda draft for the next interim call, privately"),
+]
 ADMIN_NOTES = (
     "Admins change the collaborative by editing its file and running `collab-bot load FILE`; "
     "`collab-bot export` writes every table to CSV or Excel."
