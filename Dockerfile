@@ -12,14 +12,17 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Dependencies come from pyproject.toml (the repository has no lock file); the psycopg binary
-# wheel needs no compiler or libpq in the image.
+# Dependencies come pinned and hashed from requirements-runtime.lock (installed first, so the layer
+# is cached until the lock changes); the package itself adds none. The psycopg binary wheel needs
+# no compiler or libpq in the image.
+COPY requirements-runtime.lock ./
+RUN pip install --no-compile --require-hashes -r requirements-runtime.lock
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY handlers ./handlers
 COPY jobs ./jobs
 COPY storage ./storage
-RUN pip install --no-compile . \
+RUN pip install --no-compile --no-deps . \
     && useradd --system --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin collab \
     && mkdir -p /data && chown collab:collab /data
 
