@@ -8,8 +8,8 @@ answer is per workspace: the same user ID in another workspace is a stranger.
 * Faculty and admins of a collaborative act for every team in it the same way.
 * Anyone with a seat or role in a collaborative takes part in it: RSVP to its calls, give feedback
   on them, and read the PDSA cycles its teams shared.
-* Faculty preview its digest and coach (every team on their Home tab, interim-call prep); faculty
-  and admins score; admins administer.
+* Faculty preview its digest, coach (every team on their Home tab, interim-call prep) and read its
+  feedback summaries; faculty and admins score; admins administer.
 
 A refusal is logged on the ``bot.security`` logger with the user, the workspace, the action and
 the target's id, never any text. Refusals shown to people are phrased for a clinic nurse.
@@ -44,6 +44,7 @@ class Action(StrEnum):
     FEEDBACK = "feedback"
     PREVIEW_DIGEST = "preview_digest"
     COACH = "coach"  # faculty's overview: every team on the Home tab, interim-call prep
+    READ_FEEDBACK = "read_feedback"
     SCORE = "score"
     ADMIN = "admin"
 
@@ -102,6 +103,7 @@ RULES: dict[Action, Callable[[Person, Target], bool]] = {
     Action.FEEDBACK: lambda p, t: _takes_part(p, t.collaborative_id),
     Action.PREVIEW_DIGEST: lambda p, t: Role.FACULTY in roles_in(p, t.collaborative_id),
     Action.COACH: lambda p, t: Role.FACULTY in roles_in(p, t.collaborative_id),
+    Action.READ_FEEDBACK: lambda p, t: Role.FACULTY in roles_in(p, t.collaborative_id),
     Action.SCORE: lambda p, t: _oversees(p, t.collaborative_id),
     Action.ADMIN: lambda p, t: Role.ADMIN in roles_in(p, t.collaborative_id),
 }

@@ -31,6 +31,7 @@ HINTS: dict[str, str] = {
     "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
     "WEB_CONCURRENCY": "the number of gunicorn worker processes for serve, e.g. 2",
     "GUNICORN_THREADS": "the number of threads per gunicorn worker, e.g. 8",
+    "FEEDBACK_SECRET": "a long random string (e.g. from `openssl rand -hex 32`) that keys feedback hashes",
 }
 
 
@@ -52,6 +53,9 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     web_concurrency: int = Field(default=2, ge=1)
     gunicorn_threads: int = Field(default=8, ge=1)
+    #: Keys the hash that keeps one anonymous feedback answer per person and event; defaults to the
+    #: signing secret (then the client secret, then the app token).
+    feedback_secret: str | None = None
 
     @field_validator(
         "slack_bot_token",
@@ -59,6 +63,7 @@ class Settings(BaseSettings):
         "slack_app_token",
         "slack_client_id",
         "slack_client_secret",
+        "feedback_secret",
         mode="before",
     )
     @classmethod
@@ -114,6 +119,22 @@ class Settings(BaseSettings):
     def oauth(self) -> bool:
         """Installs in many workspaces: client ID and secret set, no single bot token."""
         return bool(self.slack_client_id and self.slack_client_secret and not self.slack_bot_token)
+
+    @property
+    def feedback_key(self) -> bytes | None:
+        """The key of feedback hashes: ``FEEDBACK_SECRET``, else the first Slack secret that is set.
+
+        Changing it (or the secret it falls back to) means earlier anonymous answers are no longer
+        recognised as the same person's, so set ``FEEDBACK_SECRET`` before rotating Slack secrets."""
+        for secret in (
+            self.feedback_secret,
+            self.slack_signing_secret,
+            self.slack_client_secret,
+            self.slack_app_token,
+        ):
+            if secret:
+                return secret.encode()
+        return None
 
     @property
     def oauth_authorize_url(self) -> str:

@@ -1,25 +1,32 @@
-"""The "Give feedback" button: until the feedback form exists, a modal says it is coming soon.
+"""The "Give feedback" button and the feedback form: thin listeners over ``bot.feedback.service``.
 
 Only people of the call's collaborative may give feedback (``bot.access``); anyone else is told so.
+After the 14-day window the button opens a notice that the window has closed.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, assert_never
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.access import Action
-from bot.calls.service import may_answer
-from bot.calls.views import (
-    FEEDBACK_ACTION,
-    FEEDBACK_NOT_IN_COLLABORATIVE,
-    FEEDBACK_SOON,
-    feedback_coming_soon_view,
-)
+from bot.calls.views import FEEDBACK_ACTION
 from bot.context import BotContext
-from bot.slack.payloads import parse_id
+from bot.feedback.service import FeedbackSaved, FeedbackScreen, open_feedback, submit_feedback
+from bot.feedback.views import (
+    CALLBACK,
+    FRAME,
+    STALE_BUTTON,
+    STALE_FORM,
+    EventRef,
+    feedback_modal,
+    read_form,
+    saved_view,
+)
+from bot.results import Invalid, Refusal
+from bot.slack.modals import notice_view
+from bot.slack.payloads import parse, parse_id
 from handlers.gate import person_of
 
 
@@ -30,7 +37,31 @@ def register(app: App, ctx: BotContext) -> None:
     ) -> None:
         ack()
         event_id = parse_id(action.get("value"))
-        allowed = event_id is not None and may_answer(ctx, person_of(context), Action.FEEDBACK, event_id)
-        text = FEEDBACK_SOON if allowed else FEEDBACK_NOT_IN_COLLABORATIVE
-        view = feedback_coming_soon_view(text)
+        screen: FeedbackScreen | Refusal = (
+            Refusal(STALE_BUTTON) if event_id is None else open_feedback(ctx, person_of(context), event_id)
+        )
+        match screen:
+            case Refusal(text):
+                view = notice_view(FRAME, text)
+            case FeedbackScreen():
+                view = feedback_modal(screen)
+            case _:
+                assert_never(screen)
         client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.view(CALLBACK)
+    def feedback_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+        ref = parse(EventRef, view.get("private_metadata"))
+        if ref is None:
+            ack(response_action="update", view=notice_view(FRAME, STALE_FORM))
+            return
+        outcome = submit_feedback(ctx, person_of(context), ref.event_id, read_form(view["state"]["values"]))
+        match outcome:
+            case Invalid(errors):
+                ack(response_action="errors", errors=errors)
+            case Refusal(text):
+                ack(response_action="update", view=notice_view(FRAME, text))
+            case FeedbackSaved():
+                ack(response_action="update", view=saved_view(outcome))
+            case _:
+                assert_never(outcome)

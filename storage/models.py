@@ -321,6 +321,51 @@ class Rsvp(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
+class FeedbackResponse(Base):
+    """One person's feedback on one call or session.
+
+    ``responder`` is a keyed hash (HMAC-SHA256 with the server's feedback secret) of the event and
+    the person, so each person has one answer per event without the table saying who: the Slack
+    user ID is stored only when they ticked "add my name". ``team_id`` is the team they answered
+    from (none for faculty). ``purged_at`` is set when ``collab-bot purge`` removed the free text.
+    """
+
+    __tablename__ = "feedback_responses"
+    __table_args__ = (UniqueConstraint("event_id", "responder"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("calendar_events.id", ondelete="CASCADE"))
+    responder: Mapped[str] = mapped_column(String(64))
+    slack_user_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("teams.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    usefulness: Mapped[int] = mapped_column(Integer)
+    most_useful: Mapped[str | None] = mapped_column(Text, nullable=True)
+    to_improve: Mapped[str | None] = mapped_column(Text, nullable=True)
+    will_apply: Mapped[str | None] = mapped_column(Text, nullable=True)
+    next_topics: Mapped[str | None] = mapped_column(Text, nullable=True)
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    purged_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class FacultyScore(Base):
+    """Faculty's IHI assessment score (1.0-5.0 in half points) of a team for a month, with a reason.
+
+    One per team and month: scoring again replaces it (``scored_by``/``scored_at`` say who, when)."""
+
+    __tablename__ = "faculty_scores"
+    __table_args__ = (UniqueConstraint("team_id", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    period: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    score: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    scored_by: Mapped[str] = mapped_column(String(32))
+    scored_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
 #: Ledger rows a sender may still act on (``storage.ledger.pending``); a partial index keeps them
 #: findable without scanning the sent history.
 UNSENT = text("status IN ('pending', 'sending')")

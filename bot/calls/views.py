@@ -1,4 +1,5 @@
-"""Call messages: the reminder with RSVP buttons and counts, the feedback request, and its modal."""
+"""Call messages: the reminder with RSVP buttons and counts, and the feedback request (its form is
+``bot.feedback.views``)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
-from slack_sdk.models.views import View
 
 from bot.slack.blocks import Message, context, message, section
 from storage.enums import CallKind, RsvpAnswer
@@ -123,14 +123,3 @@ def feedback_request(*, event_id: int, title: str, kind: CallKind) -> Message:
         ),
     ]
     return message(text, blocks)
-
-
-FEEDBACK_SOON = (
-    "Thank you for wanting to give feedback! The feedback form is coming soon. "
-    "Until then, please tell your faculty what worked and what to change."
-)
-
-
-def feedback_coming_soon_view(text: str = FEEDBACK_SOON) -> View:
-    """The feedback modal for now: it is coming soon (or ``text``, e.g. why this person can't)."""
-    return View(type="modal", title="Feedback", close="Close", blocks=[section(text)])

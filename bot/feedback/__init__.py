@@ -1,0 +1,1 @@
+"""Participant feedback on learning sessions and interim calls: the form, the answers and the summary."""

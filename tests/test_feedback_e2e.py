@@ -1,0 +1,164 @@
+"""Feedback after a call, end to end: the request's button opens the form, answers are stored
+anonymously (one per person, replaced on re-submission), outsiders are refused, the window closes
+after 14 days. Signed requests to the real endpoint, the Slack stand-in, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.calls.views import FEEDBACK_ACTION
+from bot.feedback.rules import responder_hash
+from bot.feedback.views import CALLBACK
+from bot.months import fixed_clock
+from storage.models import FeedbackResponse, Team
+from tests.conftest import RunningBot
+from tests.constants import ALICE, FACULTY, NOBODY, SIGNING_SECRET, TEAM_ID
+from tests.helpers import run_job_at, wait_for_calls
+from tests.signing import block_actions_payload, view_submission_payload
+
+#: 14:00 PST on the day of the interim call (12:00-13:00 PST on 2026-11-12).
+AFTER_CALL = datetime(2026, 11, 12, 22, 0, tzinfo=UTC)
+
+
+def text(value: str | None) -> dict[str, Any]:
+    return {"value": {"type": "plain_text_input", "value": value}}
+
+
+def answers(
+    usefulness: str | None = "4", *, add_name: bool = False, **texts: str | None
+) -> dict[str, dict[str, Any]]:
+    option = {"text": {"type": "plain_text", "text": "x"}, "value": usefulness} if usefulness else None
+    ticked = [{"text": {"type": "plain_text", "text": "Add my name"}, "value": "add_name"}] if add_name else []
+    values: dict[str, dict[str, Any]] = {
+        "usefulness": {"value": {"type": "radio_buttons", "selected_option": option}},
+        "most_useful": text("The run chart walkthrough"),
+        "to_improve": text(None),
+        "will_apply": text("Repeat high BP readings"),
+        "next_topics": text(None),
+        "add_name": {"value": {"type": "checkboxes", "selected_options": ticked}},
+    }
+    values.update({name: text(value) for name, value in texts.items()})
+    return values
+
+
+def request_button(bot: RunningBot) -> tuple[str, dict[str, Any]]:
+    """Run the feedback-requests job after the call; the request's channel and its button."""
+    run_job_at(bot.ctx, "feedback-requests", "2026-11-12T14:00")
+    [request] = [m for m in bot.slack.messages() if m["text"].startswith("How was")]
+    button = request["blocks"][2]["elements"][0]
+    assert button["action_id"] == FEEDBACK_ACTION
+    return str(request["channel"]), button
+
+
+def press(bot: RunningBot, button: dict[str, Any], user: str) -> dict[str, Any]:
+    """Press "Give feedback" as ``user``; the view it opened."""
+    before = len(bot.slack.calls_to("views.open"))
+    payload = block_actions_payload(
+        FEEDBACK_ACTION, user, value=button["value"], trigger_id=bot.slack.issue_trigger_id()
+    )
+    assert bot.requests.interact(payload)[0] == 200
+    opened = wait_for_calls(bot.slack, "views.open", before + 1)[-1]
+    assert opened.ok, opened.response
+    return dict(opened.args["view"])
+
+
+def send(bot: RunningBot, view: dict[str, Any], values: dict[str, Any], user: str) -> dict[str, Any]:
+    status, _, body = bot.requests.interact(view_submission_payload(view, values, user))
+    assert status == 200
+    return json.loads(body) if body else {}
+
+
+def stored(bot: RunningBot) -> list[FeedbackResponse]:
+    with bot.db.reader() as session:
+        return list(session.scalars(select(FeedbackResponse).order_by(FeedbackResponse.id)))
+
+
+def test_an_answer_is_anonymous_one_per_person_and_replaced_on_resubmission(loaded_bot: RunningBot) -> None:
+    bot = loaded_bot
+    bot.ctx.clock = fixed_clock(AFTER_CALL)
+    _, button = request_button(bot)
+    view = press(bot, button, ALICE)
+    assert view["callback_id"] == CALLBACK and view["submit"]["text"] == "Send"
+    blocks = {b.get("block_id"): b for b in view["blocks"]}
+    labels = [o["text"]["text"] for o in blocks["usefulness"]["element"]["options"]]
+    assert labels[0] == "1 · not useful" and labels[-1] == "5 · extremely useful" and len(labels) == 5
+    assert "initial_options" not in blocks["add_name"]["element"]  # anonymous is the default
+    assert "anonymous" in json.dumps(view["blocks"])
+
+    answer = send(bot, view, answers("4"), ALICE)
+    assert answer["response_action"] == "update" and "Thank you" in json.dumps(answer["view"])
+    [row] = stored(bot)
+    assert row.slack_user_id is None and row.usefulness == 4
+    assert row.responder == responder_hash(SIGNING_SECRET.encode(), row.event_id, ALICE)
+    assert ALICE not in json.dumps([str(getattr(row, c.name)) for c in FeedbackResponse.__table__.columns])
+    with bot.db.reader() as session:
+        team = session.get(Team, row.team_id)
+        assert team is not None and team.key == "riverside"
+
+    # pressing again shows her answer, and sending again replaces it
+    again = press(bot, button, ALICE)
+    assert "You answered before" in json.dumps(again["blocks"])
+    radios = {b.get("block_id"): b for b in again["blocks"]}["usefulness"]["element"]
+    assert radios["initial_option"]["value"] == "4"
+    reply = send(bot, again, answers("2", to_improve="Shorter slides"), ALICE)
+    assert "replaces your earlier answer" in json.dumps(reply["view"])
+    [row] = stored(bot)
+    assert (row.usefulness, row.to_improve, row.slack_user_id) == (2, "Shorter slides", None)
+
+    # adding her name stores it; faculty answer too (no team)
+    send(bot, press(bot, button, ALICE), answers("3", add_name=True), ALICE)
+    send(bot, press(bot, button, FACULTY), answers("5"), FACULTY)
+    rows = stored(bot)
+    assert [(r.usefulness, r.slack_user_id) for r in rows] == [(3, ALICE), (5, None)]
+    assert rows[1].team_id is None
+
+
+def test_missing_score_and_patient_information_are_errors_in_place(loaded_bot: RunningBot) -> None:
+    bot = loaded_bot
+    bot.ctx.clock = fixed_clock(AFTER_CALL)
+    _, button = request_button(bot)
+    view = press(bot, button, ALICE)
+    reply = send(bot, view, answers(None, will_apply="Call Mrs Jones, MRN 12345678, DOB 3/4/1950"), ALICE)
+    assert reply["response_action"] == "errors"
+    assert set(reply["errors"]) == {"usefulness", "will_apply"}
+    assert "patient information" in reply["errors"]["will_apply"]
+    assert stored(bot) == []
+
+
+def test_an_outsider_is_refused_politely_and_logged(
+    loaded_bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot = loaded_bot
+    bot.ctx.clock = fixed_clock(AFTER_CALL)
+    caplog.set_level(logging.WARNING, logger="bot.security")
+    _, button = request_button(bot)
+    view = press(bot, button, NOBODY)
+    assert "Only people on a team" in json.dumps(view) and view.get("submit") is None
+    # a forged submission of the form is refused the same way, and nothing is stored
+    member_view = press(bot, button, ALICE)
+    reply = send(bot, member_view, answers("5"), NOBODY)
+    assert reply["response_action"] == "update" and "Only people on a team" in json.dumps(reply["view"])
+    assert stored(bot) == []
+    refusals = [r.getMessage() for r in caplog.records if r.name == "bot.security"]
+    assert any(f"refused user={NOBODY} workspace={TEAM_ID} action=feedback" in r for r in refusals)
+
+
+def test_the_window_closes_14_days_after_the_call(loaded_bot: RunningBot) -> None:
+    bot = loaded_bot
+    bot.ctx.clock = fixed_clock(AFTER_CALL)
+    _, button = request_button(bot)
+    open_form = press(bot, button, ALICE)
+    bot.ctx.clock = fixed_clock(datetime(2026, 11, 26, 20, 59, tzinfo=UTC))  # 13 days 23:59 after the end
+    assert press(bot, button, ALICE)["callback_id"] == CALLBACK
+    bot.ctx.clock = fixed_clock(datetime(2026, 11, 26, 21, 0, tzinfo=UTC))  # 14 days after 13:00 PST
+    closed = json.dumps(press(bot, button, ALICE))
+    assert "feedback window" in closed and "has closed" in closed and "November 26" in closed
+    reply = send(bot, open_form, answers("4"), ALICE)  # a form left open past the window
+    assert "has closed" in json.dumps(reply["view"])
+    assert stored(bot) == []
