@@ -137,9 +137,3 @@ def clean(text: str | None) -> str | None:
     """Stripped text, or None when blank."""
     stripped = (text or "").strip()
     return stripped or None
-
-
-def mrkdwn_escape(text: str | None) -> str:
-    """Text someone typed, safe inside Slack mrkdwn: ``&``, ``<`` and ``>`` escaped as Slack asks, so
-    it cannot become a link, a mention or a broadcast (``<!channel>``)."""
-    return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

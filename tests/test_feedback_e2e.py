@@ -34,7 +34,9 @@ def answers(
     usefulness: str | None = "4", *, add_name: bool = False, **texts: str | None
 ) -> dict[str, dict[str, Any]]:
     option = {"text": {"type": "plain_text", "text": "x"}, "value": usefulness} if usefulness else None
-    ticked = [{"text": {"type": "plain_text", "text": "Add my name"}, "value": "add_name"}] if add_name else []
+    ticked = (
+        [{"text": {"type": "plain_text", "text": "Add my name"}, "value": "add_name"}] if add_name else []
+    )
     values: dict[str, dict[str, Any]] = {
         "usefulness": {"value": {"type": "radio_buttons", "selected_option": option}},
         "most_useful": text("The run chart walkthrough"),

@@ -31,7 +31,7 @@ from bot.feedback.rules import (
     FeedbackForm,
     FeedbackSummary,
 )
-from bot.format import clean, clip, mrkdwn_escape
+from bot.format import clean, clip, escape
 from bot.months import day_label
 from bot.slack.blocks import Message, context, mention, message, section
 from bot.slack.modals import ModalFrame, notice_view
@@ -55,12 +55,12 @@ class EventRef(Payload):
 
 
 def not_yet_text(title: str) -> str:
-    return f"“{mrkdwn_escape(title)}” hasn't happened yet: the feedback form opens when it starts."
+    return f"“{escape(title)}” hasn't happened yet: the feedback form opens when it starts."
 
 
 def closed_text(title: str, closed_on: date) -> str:
     return (
-        f"The feedback window for “{mrkdwn_escape(title)}” has closed (it was open for 14 days, "
+        f"The feedback window for “{escape(title)}” has closed (it was open for 14 days, "
         f"until {day_label(closed_on)}). Thank you all the same: tell your faculty directly if "
         "something is on your mind."
     )
@@ -68,7 +68,7 @@ def closed_text(title: str, closed_on: date) -> str:
 
 def no_such_event_text(wanted: str) -> str:
     return (
-        f"I couldn't find a call or session matching “{mrkdwn_escape(clip(wanted, 80))}”. "
+        f"I couldn't find a call or session matching “{escape(clip(wanted, 80))}”. "
         "Try a date such as `2026-11-12`, or words from its title."
     )
 
@@ -82,7 +82,7 @@ def feedback_modal(screen: FeedbackScreen) -> View:
     event, previous = screen.event, screen.previous
     tz = ZoneInfo(event.timezone)
     blocks: list[Block] = [
-        section(f"*{mrkdwn_escape(event.title)}*, {local_fallback(event.starts_at, tz)}"),
+        section(f"*{escape(event.title)}*, {local_fallback(event.starts_at, tz)}"),
         context(
             "Your answers are anonymous unless you tick *Add my name*. Please leave out anything "
             "about patients."
@@ -158,7 +158,7 @@ def read_form(values: dict[str, Any]) -> FeedbackForm:
 
 
 def saved_view(saved: FeedbackSaved) -> View:
-    thanks = f":pray: Thank you! Your feedback on “{mrkdwn_escape(saved.title)}” is saved"
+    thanks = f":pray: Thank you! Your feedback on “{escape(saved.title)}” is saved"
     thanks += " (it replaces your earlier answer)." if saved.replaced else "."
     thanks += " Your name is on it." if saved.named else " It is anonymous."
     return notice_view(FRAME, thanks, "Feedback sent")
@@ -197,7 +197,7 @@ def _distribution(summary: FeedbackSummary) -> str:
 
 def _comments(answers: list[tuple[str, str | None]]) -> str:
     shown = [
-        f"• {mrkdwn_escape(clip(text, 300))}" + (f" ({mention(name)})" if name else "")
+        f"• {escape(clip(text, 300))}" + (f" ({mention(name)})" if name else "")
         for text, name in answers[:MAX_SHOWN]
     ]
     if len(answers) > MAX_SHOWN:
@@ -227,7 +227,7 @@ def summary_blocks(summary: FeedbackSummary, tz: ZoneInfo) -> list[Block]:
 
 def summary_message(summary: FeedbackSummary, tz: ZoneInfo) -> Message:
     text = (
-        f"Feedback on {mrkdwn_escape(summary.title)}: {summary.responses} answers, "
+        f"Feedback on {escape(summary.title)}: {summary.responses} answers, "
         f"mean usefulness {mean_text(summary)}"
     )
     return message(text, summary_blocks(summary, tz))
