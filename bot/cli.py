@@ -98,7 +98,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
     folder = output_folder(args.out)
     try:
-        written = export_all(settings, args.format, folder)
+        written = export_all(settings, args.format, folder, as_of=args.as_of)
     except OSError as exc:
         raise write_problem(folder, exc) from None
     for path in written:
@@ -219,6 +219,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="csv: one file per table (default); xlsx: one workbook",
     )
     export.add_argument("--out", default="export", help="output folder (default ./export)")
+    export.add_argument(
+        "--as-of",
+        default=None,
+        type=iso_datetime,
+        help="ISO date or date-time the evaluation table counts to, in each collaborative's timezone "
+        "(default: now)",
+    )
 
     jobs = sub.add_parser(
         "jobs", help="list or run scheduled jobs", description="List or run scheduled jobs."

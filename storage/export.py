@@ -1,4 +1,8 @@
-"""Tables for export as pandas DataFrames, one per file or sheet."""
+"""The rows of every exported table, read as pandas DataFrames (one query per table).
+
+``bot.export`` turns these raw frames into the documented tables (types, local times, derived
+tables); a new table adds its query here and its definition in ``bot/export/tables.py``.
+"""
 
 from __future__ import annotations
 
@@ -91,6 +95,8 @@ def _measure_definitions() -> Selectable:
             m.direction,
             m.multiplier,
             m.active,
+            m.baseline,
+            m.nqf,
         )
         .join(Collaborative, m.collaborative_id == Collaborative.id)
         .order_by(m.collaborative_id, m.position)
@@ -264,8 +270,15 @@ def _calendar() -> Selectable:
 
 def _rsvps() -> Selectable:
     return (
-        select(CalendarEvent.key.label("event"), Rsvp.slack_user_id, Rsvp.response, Rsvp.updated_at)
+        select(
+            CalendarEvent.key.label("event"),
+            Rsvp.slack_user_id,
+            Rsvp.response,
+            Rsvp.updated_at,
+            Collaborative.key.label("collaborative"),
+        )
         .join(CalendarEvent, Rsvp.event_id == CalendarEvent.id)
+        .join(Collaborative, CalendarEvent.collaborative_id == Collaborative.id)
         .order_by(Rsvp.id)
     )
 

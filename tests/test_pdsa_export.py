@@ -13,7 +13,7 @@ from storage.db import Database
 from storage.export import export_frames
 from storage.models import Measure, Team
 from storage.pdsa import CycleUpdate, NewCycle, create_cycle, update_cycle
-from tests.conftest import load_example
+from tests.conftest import NOW, load_example
 from tests.constants import ALICE
 
 
@@ -39,7 +39,7 @@ def test_pdsa_and_change_ideas_csv(db: Database, tmp_path: Path) -> None:
     create_cycle(db, new("Repeat BP"))
     create_cycle(db, new("Home cuffs", "smbp_use"))
 
-    paths = write_export(export_frames(db), "csv", tmp_path)
+    paths = write_export(export_frames(db), "csv", tmp_path, NOW)
     assert {p.name for p in paths} >= {"pdsa.csv", "change_ideas.csv"}
     pdsa = pd.read_csv(tmp_path / "pdsa.csv", keep_default_na=False)
     rows = {(r.change_idea, r.cycle_number): r for r in pdsa.itertuples()}
