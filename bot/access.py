@@ -25,7 +25,7 @@ from enum import StrEnum
 from sqlalchemy.orm import Session
 
 from bot.results import Refusal
-from bot.slack.blocks import mentions
+from bot.slack.blocks import escape, mentions
 from storage.enums import Role
 from storage.people import Person, TeamSeat, faculty_ids, team_seat_in, teams_of_collaboratives
 from storage.workspaces import collaborative_ids_in
@@ -194,6 +194,6 @@ def not_on_a_team_text(faculty: Sequence[str]) -> str:
 def other_team_text(team_name: str, doing: str = "report") -> str:
     """Refusal for someone who may not ``doing`` (report, log PDSA cycles) for ``team_name``."""
     return (
-        f"You're not on *{team_name}*, so you can't {doing} for it. "
+        f"You're not on *{escape(team_name)}*, so you can't {doing} for it. "
         "Only the team's own members, its leads and faculty can. Ask the team lead if you should be added."
     )

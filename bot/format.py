@@ -4,7 +4,8 @@ The report confirmation, the digest, the run charts and their alt text all forma
 here: proportions as whole percents (``63%``), rates per their multiplier (``2.5 per 1,000``),
 counts as typed (``41``, or ``20.5`` for an average). Charts label their y axis with the unit
 (``% of patients``, ``per 1,000 visits``, ``per team``). Free text is cleaned (stripped, blank is
-None) and clipped to Slack's limits here too.
+None) and clipped to Slack's limits here too; ``escape`` makes typed text safe for mrkdwn
+and ``link`` writes the links the bot makes.
 """
 
 from __future__ import annotations
@@ -127,13 +128,34 @@ def clip(text: str | None, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def escape(text: str | None) -> str:
-    """What a person typed, safe inside mrkdwn: ``&``, ``<`` and ``>`` as entities (so ``<!channel>``
-    or ``<url|text>`` show as text)."""
-    return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def clean(text: str | None) -> str | None:
     """Stripped text, or None when blank."""
     stripped = (text or "").strip()
     return stripped or None
+
+
+# -- mrkdwn ----------------------------------------------------------------------------------------
+
+_MRKDWN_ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_LINK_UNSAFE = re.compile(r"[\s<>|\x00-\x1f\x7f]")
+
+
+def escape(text: str | None) -> str:
+    """Text a person typed (or a name from the collaborative file) made safe for Slack's mrkdwn.
+
+    Slack's rule: ``&``, ``<`` and ``>`` are sent as ``&amp;``, ``&lt;`` and ``&gt;``; then
+    ``<!channel>``, ``<@U…>`` and ``<https://…|label>`` show as the characters typed, not as a
+    mention or a disguised link. Everything else (``*bold*``, emoji) is left as typed.
+    """
+    return (text or "").translate(_MRKDWN_ENTITIES)
+
+
+def link(url: str, label: str) -> str:
+    """A link the bot makes itself: ``<https://…|label>`` with the label escaped.
+
+    A URL that is not http(s) or that holds characters which would break the link (space, ``<``,
+    ``>``, ``|``) is not linked: the escaped label alone is shown.
+    """
+    if not url.startswith(("https://", "http://")) or _LINK_UNSAFE.search(url):
+        return escape(label)
+    return f"<{url.replace('&', '&amp;')}|{escape(label)}>"

@@ -16,6 +16,7 @@ from slack_sdk.models.views import View
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.context import BotContext
+from bot.format import escape
 from bot.home.publish import refresh_home
 from bot.measures.announce import announce_report
 from bot.measures.rules import MONTH, parse_period
@@ -96,7 +97,7 @@ def register(app: App, ctx: BotContext) -> None:
         text = (command.get("text") or "").strip()
         period = parse_period(text) if text else None
         if text and period is None:
-            ack(text=BAD_MONTH.format(text=text[:40]), response_type="ephemeral")
+            ack(text=BAD_MONTH.format(text=escape(text[:40])), response_type="ephemeral")
             return
         ack()
         open_then_fill(client, command["trigger_id"], person_of(context), (None, period))

@@ -26,7 +26,9 @@ def _digest() -> Digest:
 
 
 def _plain(mrkdwn: str) -> str:
-    return re.sub(r"[*_]|:[a-z_]+: ", "", mrkdwn)
+    """What a reader sees of ``mrkdwn``: no emphasis or emoji, Slack's entities shown as characters."""
+    text = re.sub(r"[*_]|:[a-z_]+: ", "", mrkdwn)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def test_html_escapes_names_and_carries_no_slack_syntax() -> None:
@@ -46,6 +48,7 @@ def test_markdown_says_what_the_slack_message_says() -> None:
     markdown = digest_markdown(digest, [])
     assert r"**Alpha & \<Beta\> \*Clinic\***" in markdown
     plain_markdown = _plain(markdown.replace("\\", ""))
+    assert "Alpha &amp; &lt;Beta&gt; *Clinic*" in str(digest_message(digest)["blocks"])
     for block in digest_message(digest)["blocks"]:
         text = block.get("text") or (block.get("elements") or [{}])[0]
         words = _plain(text.get("text", "")) if isinstance(text, dict) else ""

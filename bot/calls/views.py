@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
-from bot.slack.blocks import Message, context, message, section
+from bot.slack.blocks import Message, context, escape, link, message, section
 from storage.enums import CallKind, RsvpAnswer
 
 RSVP_GOING = "rsvp_going"  # RSVP and feedback buttons carry the call's event id ("42")
@@ -78,12 +78,13 @@ def call_reminder(
     """A reminder of one call; ``sent_at`` (when it is or was posted) words the hour step's time left."""
     label = KIND_LABELS.get(kind, "Call")
     phrase = step_phrase(step, starts_at, sent_at)
-    text = f"{label} {phrase}: {title}, {local_fallback(starts_at, tz)}"
+    name = escape(title)
+    text = f"{label} {phrase}: {name}, {local_fallback(starts_at, tz)}"
     details = f"*When:* {slack_date(starts_at, tz)} ({duration_minutes} minutes)"
     if join_url:
-        details += f"\n*Join:* <{join_url}|Join the call>"
+        details += f"\n*Join:* {link(join_url, 'Join the call')}"
     blocks: list[Block] = [
-        section(f":telephone_receiver: *{label} {phrase}: {title}*"),
+        section(f":telephone_receiver: *{label} {phrase}: {name}*"),
         section(details),
         ActionsBlock(
             block_id=f"rsvp_{event_id}",
@@ -103,13 +104,14 @@ def rsvp_line(going: int, not_going: int) -> str:
 
 def rsvp_confirmation(response: RsvpAnswer, title: str) -> str:
     answer = "you're going to" if response == RsvpAnswer.GOING else "you can't make it to"
-    return f"Thanks: {answer} {title}. You can change your answer with the buttons any time."
+    return f"Thanks: {answer} {escape(title)}. You can change your answer with the buttons any time."
 
 
 def feedback_request(*, event_id: int, title: str, kind: CallKind) -> Message:
-    text = f"How was “{title}”? Two minutes of feedback tells faculty what to keep and what to change."
+    name = escape(title)
+    text = f"How was “{name}”? Two minutes of feedback tells faculty what to keep and what to change."
     blocks: list[Block] = [
-        section(f":speech_balloon: *How was “{title}”?*"),
+        section(f":speech_balloon: *How was “{name}”?*"),
         section(
             "Two minutes of feedback helps faculty shape the next one. Answers are anonymous by default."
         ),

@@ -82,7 +82,7 @@ def _measures_heading(digest: Digest) -> str:
 
 def digest_blocks(digest: Digest, *, preview: bool = False) -> list[Block]:
     blocks: list[Block] = [
-        HeaderBlock(text=title(digest, SLACK)[:150]),
+        HeaderBlock(text=title(digest, None)[:150]),
         context(dateline(digest) + (f"\n{PREVIEW_NOTE}" if preview else "")),
         section(reporting_text(digest, SLACK)[:SECTION_LIMIT]),
         DividerBlock(),
@@ -103,8 +103,8 @@ def digest_blocks(digest: Digest, *, preview: bool = False) -> list[Block]:
 
 def digest_message(digest: Digest, *, preview: bool = False) -> Message:
     text = (
-        f"Weekly digest for {digest.collaborative_name}: {digest.n_reported} of {digest.n_teams} teams "
-        f"reported {digest.period_label}; {headline_counts(digest)}."
+        f"Weekly digest for {SLACK.text(digest.collaborative_name)}: {digest.n_reported} of "
+        f"{digest.n_teams} teams reported {digest.period_label}; {headline_counts(digest)}."
     )
     return message(text, digest_blocks(digest, preview=preview))
 
@@ -160,7 +160,7 @@ def digest_thread_messages(digest: Digest) -> list[Message]:
 
 
 def chart_comment(chart: ChartSeries) -> str:
-    return f"{SLACK.bold(chart.title)}: {chart.result.finding}"
+    return f"{SLACK.bold(SLACK.text(chart.title))}: {SLACK.text(chart.result.finding)}"
 
 
 def chart_filename(digest: Digest, chart: ChartSeries) -> str:

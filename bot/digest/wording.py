@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.digest.rules import Digest, MeasureLine, TeamFlag, TeamRow, UpcomingCall
-from bot.format import measure_value
+from bot.format import escape, measure_value
 from storage.enums import MeasureType
 
 
@@ -38,7 +38,7 @@ SLACK = Markup(
     bold=lambda s: f"*{s}*",
     italic=lambda s: f"_{s}_",
     code=lambda s: f"`{s}`",
-    text=lambda s: s,  # as the digest has always shown names from the collaborative file
+    text=escape,  # names, findings and feedback: & < > as Slack's entities
     emoji=lambda name: f":{name}: ",
 )
 MARKDOWN = Markup(
@@ -108,8 +108,10 @@ def _signal(line: MeasureLine, m: Markup) -> str:
     return "no signal" if not line.has_signal else "signal, mixed directions"
 
 
-def title(digest: Digest, m: Markup) -> str:
-    return m.text(f"Weekly digest: {digest.collaborative_name}")
+def title(digest: Digest, m: Markup | None) -> str:
+    """The digest's title; ``None`` for plain text (Slack's header block, which is not mrkdwn)."""
+    text = f"Weekly digest: {digest.collaborative_name}"
+    return m.text(text) if m is not None else text
 
 
 def dateline(digest: Digest) -> str:

@@ -17,7 +17,7 @@ from slack_sdk.models.blocks import (
 
 from bot.access import Action, collaboratives_where, leads_a_team
 from bot.calls.views import KIND_LABELS, RSVP_GOING, RSVP_NOT_GOING, rsvp_line, slack_date
-from bot.format import clip, escape
+from bot.format import clip, escape, link
 from bot.home.service import FacultyGrid, GridRow, HomePage, NextCall, OpenCycle
 from bot.measures.status_views import status_blocks
 from bot.months import month_label, short_day_label
@@ -54,7 +54,7 @@ def _command_lines(commands: Sequence[tuple[str, str]]) -> str:
 
 def _oversees(person: Person) -> str:
     roles = sorted({r.role for r in person.roles})
-    names = ", ".join(sorted({r.collaborative_name for r in person.roles}))
+    names = escape(", ".join(sorted({r.collaborative_name for r in person.roles})))
     if roles == [Role.FACULTY]:
         return f"*Faculty* of {names}: you see every team's data and get the weekly digest."
     if roles == [Role.ADMIN]:
@@ -76,7 +76,7 @@ def help_message(person: Person, faculty: Sequence[str]) -> Message:
 
     if person.seats:
         teams = ", ".join(
-            f"*{seat.team_name}*" + (" (team lead)" if seat.role == Role.LEAD else "")
+            f"*{escape(seat.team_name)}*" + (" (team lead)" if seat.role == Role.LEAD else "")
             for seat in person.seats
         )
         blocks.append(section(f"You're on {teams}. Here's what you can do:"))
@@ -103,7 +103,7 @@ def help_message(person: Person, faculty: Sequence[str]) -> Message:
 
 def unknown_subcommand_message(word: str, person: Person, faculty: Sequence[str]) -> Message:
     help_msg = help_message(person, faculty)
-    note = f"I don't know `/collab {word[:40]}`."
+    note = f"I don't know `/collab {escape(word[:40])}`."
     return {"text": note, "blocks": [section(note).to_dict(), *help_msg["blocks"]]}
 
 
@@ -137,9 +137,11 @@ def _no_team_page(faculty: Sequence[str]) -> list[Block]:
 def _call_blocks(call: NextCall) -> list[Block]:
     label = KIND_LABELS.get(call.kind, "Call")
     tz = ZoneInfo(call.timezone)
-    details = f"*{label}: {call.title}*\n{slack_date(call.starts_at, tz)} ({call.duration_minutes} minutes)"
+    details = (
+        f"*{label}: {escape(call.title)}*\n{slack_date(call.starts_at, tz)} ({call.duration_minutes} minutes)"
+    )
     if call.join_url:
-        details += f" · <{call.join_url}|Join the call>"
+        details += f" · {link(call.join_url, 'Join the call')}"
     mine = {
         RsvpAnswer.GOING: "You said you're going.",
         RsvpAnswer.NOT_GOING: "You said you can't make it.",
@@ -168,7 +170,7 @@ def _cycle_block(cycle: OpenCycle, several_teams: bool) -> Block:
     since = f"started {short_day_label(cycle.start_date)}"
     if cycle.planned_end_date is not None:
         since += f", planned to end {short_day_label(cycle.planned_end_date)}"
-    team = f"{cycle.team_name}: " if several_teams else ""
+    team = f"{escape(cycle.team_name)}: " if several_teams else ""
     return SectionBlock(
         text=MarkdownTextObject(text=f"{team}*{title}*\n{since}"),
         accessory=ButtonElement(text="Update", action_id=ACTION_OPEN, value=cycle_value(cycle.cycle_id)),
@@ -188,11 +190,12 @@ def _cycles_blocks(page: HomePage) -> list[Block]:
 
 
 def _grid_line(row: GridRow) -> str:
-    parts = [f"*{row.team_name}*", ":white_check_mark: reported" if row.reported else ":hourglass: not yet"]
+    reported = ":white_check_mark: reported" if row.reported else ":hourglass: not yet"
+    parts = [f"*{escape(row.team_name)}*", reported]
     if row.improvements:
-        parts.append(":chart_with_upwards_trend: improving on " + ", ".join(row.improvements))
+        parts.append(":chart_with_upwards_trend: improving on " + escape(", ".join(row.improvements)))
     if row.deteriorations:
-        parts.append(":chart_with_downwards_trend: worse on " + ", ".join(row.deteriorations))
+        parts.append(":chart_with_downwards_trend: worse on " + escape(", ".join(row.deteriorations)))
     if not row.improvements and not row.deteriorations:
         parts.append("no signal")
     parts.append(f"last PDSA {short_day_label(row.last_pdsa)}" if row.last_pdsa else "no PDSA yet")
@@ -216,10 +219,10 @@ def _sections(lines: Sequence[str], limit: int = 2900) -> list[Block]:
 
 def _grid_blocks(grid: FacultyGrid) -> list[Block]:
     month = month_label(grid.period)
-    blocks: list[Block] = [section(f"*All teams of {grid.collaborative_name}* ({month} reports)")]
+    blocks: list[Block] = [section(f"*All teams of {escape(grid.collaborative_name)}* ({month} reports)")]
     blocks.extend(_sections([_grid_line(row) for row in grid.rows]) or [section("No teams yet.")])
     if grid.support:
-        lines = [f"• *{flag.team_name}*: {'; '.join(flag.reasons)}" for flag in grid.support]
+        lines = [f"• *{escape(flag.team_name)}*: {escape('; '.join(flag.reasons))}" for flag in grid.support]
         blocks.append(section("*Teams needing support*"))
         blocks.extend(_sections(lines))
     else:

@@ -5,16 +5,18 @@ from __future__ import annotations
 import pandas as pd
 
 from bot.analytics.runchart import RunChartResult
+from bot.format import escape
 from bot.months import month_label
 
 
 def team_chart_comment(measure_name: str, period: pd.Period, result: RunChartResult, new_signal: bool) -> str:
     """One line, plus the new signal (if any) in one sentence."""
-    text = f"Thanks for reporting {month_label(str(period))}. Here is your run chart for *{measure_name}*."
+    month = month_label(str(period))
+    text = f"Thanks for reporting {month}. Here is your run chart for *{escape(measure_name)}*."
     if new_signal and result.signal_direction == "improvement":
-        return f"{text}\n:tada: New signal of improvement: {result.finding}"
+        return f"{text}\n:tada: New signal of improvement: {escape(result.finding)}"
     if new_signal and result.signal_direction == "deterioration":
-        return f"{text}\n:mag: New signal, in the wrong direction: {result.finding}"
+        return f"{text}\n:mag: New signal, in the wrong direction: {escape(result.finding)}"
     return text
 
 

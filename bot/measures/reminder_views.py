@@ -9,12 +9,12 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
 from bot.measures.views import OPEN_ACTION, ReportTarget
 from bot.months import month_label, weekday_label
-from bot.slack.blocks import Message, context, mentions, message, section
+from bot.slack.blocks import Message, context, escape, mentions, message, section
 
 
 def possessive(name: str) -> str:
-    """``Riverside Family Clinic's``, ``Lakeview Health Partners'``."""
-    return f"{name}'" if name.endswith("s") else f"{name}'s"
+    """``Riverside Family Clinic's``, ``Lakeview Health Partners'`` (escaped for mrkdwn)."""
+    return escape(f"{name}'" if name.endswith("s") else f"{name}'s")
 
 
 def report_button(team_id: int, period: str) -> ActionsBlock:
@@ -37,7 +37,9 @@ def team_reminder(team_id: int, team_name: str, period: str, due: date, step: st
     when = _WHEN[step].format(day=weekday_label(due))
     text = f"Reminder: {possessive(team_name)} measures for {month_label(period)} {when}."
     blocks: list[Block] = [
-        section(f":spiral_calendar_pad: *{team_name}*: your measures for *{month_label(period)}* {when}."),
+        section(
+            f":spiral_calendar_pad: *{escape(team_name)}*: your measures for *{month_label(period)}* {when}."
+        ),
         report_button(team_id, period),
         context("Reporting takes a few minutes: the numbers only, never patient details."),
     ]
@@ -66,15 +68,16 @@ def faculty_summary(
     """``missing`` is (team name, lead user ids) for each team that has not reported."""
     total = len(reported) + len(missing)
     text = (
-        f"{collaborative_name}: {len(reported)} of {total} teams reported their {month_label(period)} "
-        f"measures by {weekday_label(due)}."
+        f"{escape(collaborative_name)}: {len(reported)} of {total} teams reported their "
+        f"{month_label(period)} measures by {weekday_label(due)}."
     )
     blocks: list[Block] = [section(f"*{text}*")]
     if reported:
-        blocks.append(section("*Reported:* " + ", ".join(reported)))
+        blocks.append(section("*Reported:* " + escape(", ".join(reported))))
     if missing:
         lines = [
-            f"• {name}" + (f" ({'leads' if len(leads) > 1 else 'lead'}: {mentions(leads)})" if leads else "")
+            f"• {escape(name)}"
+            + (f" ({'leads' if len(leads) > 1 else 'lead'}: {mentions(leads)})" if leads else "")
             for name, leads in missing
         ]
         blocks.append(section("*Still missing:*\n" + "\n".join(lines)))

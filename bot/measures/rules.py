@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from bot import months
-from bot.format import clean, measure_value, whole
+from bot.format import clean, escape, measure_value, whole
 from bot.phi import phi_error
 from storage.enums import Direction, MeasureType
 from storage.models import Collaborative, Measure
@@ -338,7 +338,7 @@ def unusual_warning(unusual: Sequence[UnusualValue], period: str) -> str:
             if u.previous_period == months.previous(period)
             else months.month_label(u.previous_period)
         )
-        lines.append(f"• {u.measure.label(u.part)}: *{whole(u.new)}* ({when}: {whole(u.previous)})")
+        lines.append(f"• {escape(u.measure.label(u.part))}: *{whole(u.new)}* ({when}: {whole(u.previous)})")
     return (
         "*Please check these numbers.* They are at least 10 times higher or lower than before:\n"
         + "\n".join(lines)

@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.access import Action, acting_for, actionable_teams, faculty_to_ask, not_on_a_team_text, refused
+from bot.format import escape
 from bot.measures import rules
 from bot.measures.rules import (
     MeasureInfo,
@@ -139,7 +140,7 @@ def open_form(
         if not months:
             first = rules.first_reporting_day(seat.collab)
             return Refusal(
-                f"{seat.collab.name} starts in {month_label(period_of(seat.collab.start))}. "
+                f"{escape(seat.collab.name)} starts in {month_label(period_of(seat.collab.start))}. "
                 f"Its first month can be reported from {day_label(first)}, {first.year}."
             )
         shown, notice = _month_to_show(seat.collab, months, period, now)

@@ -7,7 +7,7 @@ from slack_sdk.models.blocks import Block
 from bot.measures.reminder_views import report_button
 from bot.measures.status import CollaborativeStatus, Status, TeamStatus
 from bot.months import month_label, weekday_label
-from bot.slack.blocks import Message, context, message, section
+from bot.slack.blocks import Message, context, escape, message, section
 
 
 def _cycles(count: int) -> str:
@@ -19,18 +19,19 @@ def _cycles(count: int) -> str:
 
 def _team_summary(team: TeamStatus) -> str:
     """One plain sentence, for the notification text."""
+    name = escape(team.team_name)
     if team.period is None or team.due is None:
-        return f"{team.team_name}: nothing to report yet"
+        return f"{name}: nothing to report yet"
     month = month_label(team.period)
     if team.reported:
-        return f"{team.team_name}: {month} measures reported"
+        return f"{name}: {month} measures reported"
     if team.overdue:
-        return f"{team.team_name}: {month} measures were due {weekday_label(team.due)}, not reported yet"
-    return f"{team.team_name}: {month} measures due {weekday_label(team.due)}"
+        return f"{name}: {month} measures were due {weekday_label(team.due)}, not reported yet"
+    return f"{name}: {month} measures due {weekday_label(team.due)}"
 
 
 def _team_blocks(team: TeamStatus) -> list[Block]:
-    name = f"*{team.team_name}*"
+    name = f"*{escape(team.team_name)}*"
     if team.period is None or team.due is None:
         line = f":seedling: {name}: nothing to report yet. The first month can be reported once it is over."
     else:
@@ -52,7 +53,7 @@ def _team_blocks(team: TeamStatus) -> list[Block]:
 
 
 def _collaborative_line(collab: CollaborativeStatus) -> str:
-    name = f"*{collab.name}*"
+    name = f"*{escape(collab.name)}*"
     if collab.period is None or collab.due is None:
         return f"{name}: no month to report yet."
     total = len(collab.reported) + len(collab.missing)
@@ -62,7 +63,7 @@ def _collaborative_line(collab: CollaborativeStatus) -> str:
     )
     if not collab.missing:
         return f"{head} Every team is in. :tada:"
-    return f"{head}\nNot yet: {', '.join(collab.missing)}"
+    return f"{head}\nNot yet: {escape(', '.join(collab.missing))}"
 
 
 def status_blocks(status: Status) -> list[Block]:
@@ -77,7 +78,7 @@ def status_blocks(status: Status) -> list[Block]:
 def status_message(status: Status) -> Message:
     parts = [_team_summary(t) for t in status.teams]
     parts += [
-        f"{c.name}: {len(c.reported)} of {len(c.reported) + len(c.missing)} teams reported"
+        f"{escape(c.name)}: {len(c.reported)} of {len(c.reported) + len(c.missing)} teams reported"
         for c in status.collaboratives
         if c.period is not None
     ]

@@ -34,7 +34,7 @@ from bot import months
 from bot.format import clip
 from bot.measures import rules
 from bot.measures.rules import MeasureInfo, ReportForm, ReportLine, Saved, SubmittedForm
-from bot.slack.blocks import Message, context, message, section
+from bot.slack.blocks import Message, context, escape, message, section
 from bot.slack.modals import ModalFrame
 from bot.slack.payloads import Payload, RowId, parse
 from storage.reports import Narrative
@@ -203,7 +203,7 @@ def report_modal(form: ReportForm) -> View:
     if len(form.teams) > 1:
         blocks.append(_team_picker(form))
     else:
-        blocks.append(section(f"*Team:* {form.team_name}"))
+        blocks.append(section(f"*Team:* {escape(form.team_name)}"))
     blocks.append(_month_picker(form))
     blocks.append(context(_status_line(form)))
     blocks.append(DividerBlock())
@@ -331,7 +331,7 @@ def error_blocks(
 
 def _line(line: ReportLine, period: str) -> str:
     m = line.measure
-    parts = [f"*{m.name}*: {rules.format_reported(m, line.value)}"]
+    parts = [f"*{escape(m.name)}*: {rules.format_reported(m, line.value)}"]
     if m.goal is not None:
         parts.append(f"goal {rules.format_value(m, m.goal)}")
     if line.previous is None:
@@ -354,7 +354,7 @@ def _late_text(saved: Saved) -> str:
 def channel_note(saved: Saved) -> Message:
     verb = "corrected" if saved.correction else "reported"
     month = months.month_label(saved.period)
-    headline = f"<@{saved.user_id}> {verb} *{month}* measures for {saved.team_name}."
+    headline = f"<@{saved.user_id}> {verb} *{month}* measures for {escape(saved.team_name)}."
     text = headline + (" (late)" if saved.late else "")
     blocks: list[Block] = [section(headline), section(_lines(saved))]
     if saved.late:
@@ -364,7 +364,7 @@ def channel_note(saved: Saved) -> Message:
 
 def submitter_note(saved: Saved) -> Message:
     month = months.month_label(saved.period)
-    headline = f"Thanks! Your {month} measures for {saved.team_name} are saved."
+    headline = f"Thanks! Your {month} measures for {escape(saved.team_name)} are saved."
     blocks: list[Block] = [section(headline), section(_lines(saved))]
     tail = f"To correct them, run `/measures {saved.period}`."
     if saved.late:

@@ -43,7 +43,7 @@ from bot.pdsa.rules import (
     PlanForm,
     UpdateForm,
 )
-from bot.slack.blocks import Message, context, message, section
+from bot.slack.blocks import Message, context, escape, message, section
 from bot.slack.modals import ModalFrame, notice_view
 from bot.slack.payloads import Payload, RowId
 from storage.enums import Decision
@@ -98,7 +98,13 @@ def cycle_value(cycle_id: int) -> str:
 
 
 def cycle_title(cycle: CycleRecord, limit: int = 150) -> str:
+    """The cycle's name as plain text (a header, an option); :func:`cycle_name` for mrkdwn."""
     return clip(f"{cycle.change_idea} · cycle {cycle.cycle_number}", limit)
+
+
+def cycle_name(cycle: CycleRecord, limit: int = 150) -> str:
+    """The cycle's name for mrkdwn: what the team typed, escaped."""
+    return escape(cycle_title(cycle, limit))
 
 
 def _day(value: date | None) -> str:
@@ -111,7 +117,7 @@ def _day(value: date | None) -> str:
 def planned_view(cycle: CycleRecord) -> View:
     """Shown when a new cycle is stored."""
     text = (
-        f":seedling: *Cycle {cycle.cycle_number}* of *{cycle.change_idea}* is planned. "
+        f":seedling: *Cycle {cycle.cycle_number}* of *{escape(cycle.change_idea)}* is planned. "
         "Come back with `/pdsa` to log what happened."
     )
     return notice_view(FRAME, text, SAVED_TITLE)
@@ -126,7 +132,7 @@ def notes_saved_view() -> View:
 def done_view(cycle: CycleRecord) -> View:
     """Shown when a cycle is completed; after "adapt" it offers to plan the next cycle right away."""
     text = (
-        f":checkered_flag: *Cycle {cycle.cycle_number}* of *{cycle.change_idea}* is complete: "
+        f":checkered_flag: *Cycle {cycle.cycle_number}* of *{escape(cycle.change_idea)}* is complete: "
         f"*{cycle.act_decision}*."
     )
     if cycle.act_decision == Decision.ADAPT:
@@ -168,7 +174,9 @@ def start_view(teams: Sequence[TeamSeat], team: TeamSeat, cycles: Sequence[Cycle
             )
         )
     blocks.append(
-        section(f"Test a change at *{team.team_name}*: plan a new cycle, or update one that's running.")
+        section(
+            f"Test a change at *{escape(team.team_name)}*: plan a new cycle, or update one that's running."
+        )
     )
     blocks.append(
         ActionsBlock(
@@ -195,7 +203,7 @@ def start_view(teams: Sequence[TeamSeat], team: TeamSeat, cycles: Sequence[Cycle
                 SectionBlock(
                     block_id=f"cycle-{cycle.id}",
                     text=MarkdownTextObject(
-                        text=clip(f"*{cycle_title(cycle, 300)}*\n{started}{planned}", 3000)
+                        text=clip(f"*{cycle_name(cycle, 300)}*\n{started}{planned}", 3000)
                     ),
                     accessory=ButtonElement(
                         text="Update", action_id=ACTION_OPEN, value=cycle_value(cycle.id)
@@ -254,12 +262,12 @@ def new_cycle_view(
     team: TeamSeat, ideas: Sequence[ChangeIdeaRow], measures: Sequence[LinkedMeasure], draft: PlanDraft
 ) -> View:
     blocks: list[Block] = []
-    heading = f"*{team.team_name}*: plan a test of change."
+    heading = f"*{escape(team.team_name)}*: plan a test of change."
     if draft.cycle_number is not None:
         heading += f" This will be *cycle {draft.cycle_number}* of this change idea."
     blocks.append(section(heading))
     if draft.previous:
-        blocks.append(context(clip("Ramp so far: " + " · ".join(draft.previous), 3000)))
+        blocks.append(context(clip("Ramp so far: " + escape(" · ".join(draft.previous)), 3000)))
     idea_options = [_option(i.title, str(i.id)) for i in ideas[:MAX_OPTIONS]]
     if idea_options:
         picked = next((o for o in idea_options if o.value == str(draft.change_idea_id)), None)
@@ -404,12 +412,12 @@ def read_plan_form(values: dict[str, Any]) -> PlanForm:
 
 def _plan_summary(cycle: CycleRecord) -> list[Block]:
     lines = [
-        f"*Objective:* {clip(cycle.objective, 1200)}",
-        f"*Prediction:* {clip(cycle.prediction, 1200)}",
+        f"*Objective:* {escape(clip(cycle.objective, 1200))}",
+        f"*Prediction:* {escape(clip(cycle.prediction, 1200))}",
         f"Started {_day(cycle.start_date)}"
         + (f", planned to end {_day(cycle.planned_end_date)}" if cycle.planned_end_date else ""),
     ]
-    return [section(f"*{cycle.team_name}* · *{cycle_title(cycle, 300)}*"), section("\n".join(lines))]
+    return [section(f"*{escape(cycle.team_name)}* · *{cycle_name(cycle, 300)}*"), section("\n".join(lines))]
 
 
 def update_view(cycle: CycleRecord) -> View:
@@ -479,13 +487,15 @@ def read_update_form(values: dict[str, Any]) -> UpdateForm:
 def _labelled(label: str, text: str | None) -> SectionBlock | None:
     if not text:
         return None
-    return section(f"*{label}*\n{clip(text, 2900)}")
+    return section(f"*{label}*\n{escape(clip(text, 2900))}")
 
 
 def details_view(cycle: CycleRecord) -> View:
     blocks: list[Block] = [
         HeaderBlock(text=cycle_title(cycle)),
-        context(f"{clip(cycle.team_name, 200)} · {_status(cycle)} · started {_day(cycle.start_date)}"),
+        context(
+            f"{escape(clip(cycle.team_name, 200))} · {_status(cycle)} · started {_day(cycle.start_date)}"
+        ),
     ]
     parts = [
         ("Objective", cycle.objective),
@@ -517,13 +527,13 @@ def _status(cycle: CycleRecord) -> str:
 
 
 def _card_blocks(cycle: CycleRecord, heading: str) -> list[Block]:
-    lines = [heading, f"*{cycle_title(cycle, 400)}*", f"*Prediction:* {clip(cycle.prediction, 900)}"]
+    lines = [heading, f"*{cycle_name(cycle, 400)}*", f"*Prediction:* {escape(clip(cycle.prediction, 900))}"]
     if not cycle.is_open:
-        lines.append(f"*Result:* {clip(cycle.study_results, 900)}")
+        lines.append(f"*Result:* {escape(clip(cycle.study_results, 900))}")
         decision = cycle.act_decision or ""
         lines.append(f"*Decision:* {DECISION_EMOJI.get(decision, '')} {decision}".rstrip())
     if cycle.measures:
-        lines.append("_Measures:_ " + clip(", ".join(m.name for m in cycle.measures), 300))
+        lines.append("_Measures:_ " + escape(clip(", ".join(m.name for m in cycle.measures), 300)))
     return [section("\n".join(lines))]
 
 
@@ -548,12 +558,12 @@ def team_card(cycle: CycleRecord) -> Message:
     if buttons:
         blocks.append(ActionsBlock(block_id="pdsa", elements=buttons))
     verb = "started" if cycle.is_open else "completed"
-    return message(f"PDSA cycle {verb}: {cycle_title(cycle, 200)}", blocks)
+    return message(f"PDSA cycle {verb}: {cycle_name(cycle, 200)}", blocks)
 
 
 def peer_card(cycle: CycleRecord) -> Message:
     """For the peer-sharing channel: the same card with the team's name and a Details button."""
-    blocks = _card_blocks(cycle, _heading(cycle, f"*{clip(cycle.team_name, 200)}*"))
+    blocks = _card_blocks(cycle, _heading(cycle, f"*{escape(clip(cycle.team_name, 200))}*"))
     blocks.append(
         ActionsBlock(
             block_id="pdsa",
@@ -561,12 +571,13 @@ def peer_card(cycle: CycleRecord) -> Message:
         )
     )
     verb = "started" if cycle.is_open else "completed"
-    return message(f"{clip(cycle.team_name, 200)} {verb} a PDSA cycle: {cycle_title(cycle, 200)}", blocks)
+    team = escape(clip(cycle.team_name, 200))
+    return message(f"{team} {verb} a PDSA cycle: {cycle_name(cycle, 200)}", blocks)
 
 
 def nudge_message(cycle: CycleRecord, reason: str) -> Message:
     """The weekly reminder for an open cycle, with an Update button that opens it."""
-    text = f":hourglass_flowing_sand: *{cycle_title(cycle, 400)}* is still open: {reason}."
+    text = f":hourglass_flowing_sand: *{cycle_name(cycle, 400)}* is still open: {reason}."
     blocks: list[Block] = [
         section(text + "\nHow did it go? Log what happened and decide: adopt, adapt or abandon."),
         ActionsBlock(
@@ -578,4 +589,4 @@ def nudge_message(cycle: CycleRecord, reason: str) -> Message:
             ],
         ),
     ]
-    return message(f"PDSA cycle still open: {cycle_title(cycle, 200)}", blocks)
+    return message(f"PDSA cycle still open: {cycle_name(cycle, 200)}", blocks)

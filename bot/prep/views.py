@@ -41,7 +41,7 @@ def prep_message(draft: PrepDraft) -> Message:
     """The agenda draft: candidates to present, Study notes, open asks, teams needing support."""
     when = slack_date(draft.starts_at, ZoneInfo(draft.timezone))
     candidates = [
-        f"• *{c.team_name}*: {'; '.join(c.findings)}"
+        f"• *{escape(c.team_name)}*: {escape('; '.join(c.findings))}"
         + (
             f"\n   Adopted: {escape(clip(', '.join(c.adopted), 600))}"
             if c.adopted
@@ -50,16 +50,17 @@ def prep_message(draft: PrepDraft) -> Message:
         for c in draft.candidates
     ]
     notes = [
-        f"• *{n.team_name}*, {escape(clip(n.change_idea, 200))} (cycle {n.cycle_number}, "
+        f"• *{escape(n.team_name)}*, {escape(clip(n.change_idea, 200))} (cycle {n.cycle_number}, "
         f"{DECISION_WORDS.get(n.decision or '', 'completed')}"
         + (f" {short_day_label(n.ended)}" if n.ended else "")
         + f"): “{escape(clip(n.note, 500))}”"
         for n in draft.notes
     ]
     asks = [
-        f"• *{a.team_name}* ({short_day_label(a.asked)}): {escape(clip(a.text, 300))}" for a in draft.asks
+        f"• *{escape(a.team_name)}* ({short_day_label(a.asked)}): {escape(clip(a.text, 300))}"
+        for a in draft.asks
     ]
-    support = [f"• *{s.team_name}*: {'; '.join(s.reasons)}" for s in draft.support]
+    support = [f"• *{escape(s.team_name)}*: {escape('; '.join(s.reasons))}" for s in draft.support]
     blocks: list[Block] = [
         HeaderBlock(text=clip(f"Agenda draft: {draft.title}", 150)),
         section(f"{escape(draft.collaborative_name)} · {when}"),
@@ -75,7 +76,7 @@ def prep_message(draft: PrepDraft) -> Message:
         context("A draft from the bot: reshape it as you see fit. `/collab prep` shows it as it stands now."),
     ]
     text = (
-        f"Agenda draft for {draft.title}: {len(draft.candidates)} candidates to present, "
+        f"Agenda draft for {escape(draft.title)}: {len(draft.candidates)} candidates to present, "
         f"{len(draft.support)} teams needing support."
     )
     return message(text, blocks[:50])
