@@ -87,6 +87,12 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
     return load_collaborative_file(settings, args.file)
 
 
+def cmd_channels_sync(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.peers.command import run_channels_sync
+
+    return run_channels_sync(settings, args.collaborative)
+
+
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     from bot.history.command import run_import
 
@@ -199,6 +205,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     load = add("load", cmd_load, "load (or reload) a collaborative definition file", Needs.MIGRATES)
     load.add_argument("file", help="path to the collaborative YAML file")
+
+    channels = sub.add_parser(
+        "channels",
+        help="set up the peer-sharing channels",
+        description="Set up the peer-sharing channels named in the collaborative files.",
+    )
+    channels_sub = channels.add_subparsers(dest="channels_command", metavar="ACTION", required=True)
+    sync_help = (
+        "create each peer channel (private), set its topic and purpose, invite every team member and "
+        "the faculty, remove people dropped from the file; safe to repeat"
+    )
+    channels_sync = channels_sub.add_parser("sync", help=sync_help, description=sync_help)
+    channels_sync.add_argument("--collaborative", default=None, metavar="KEY", help="only this collaborative")
+    channels_sync.set_defaults(func=cmd_channels_sync, needs=Needs.EXISTING)
 
     history = add(
         "import",

@@ -70,6 +70,8 @@ class CollaborativeState:
     peer_channel_name: str | None
     peer_channel_topic: str | None
     source_path: str | None
+    peer_channel_purpose: str | None = None
+    peer_prompts: str | None = None  # JSON list of the file's own prompts
     workspace: str | None = None
     enterprise: str | None = None
     faculty: Sequence[str] = ()

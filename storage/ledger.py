@@ -27,6 +27,9 @@ from storage.models import UNSENT, Delivery, utcnow
 
 #: Claims of one row that may fail before it is given up (``dead``).
 MAX_ATTEMPTS = 8
+#: The channel of a row waiting for a channel that does not exist yet (a post to the peer channel
+#: before ``collab-bot channels sync`` created it): never claimed until the channel is filled in.
+AWAITING_CHANNEL = "(peer channel)"
 
 
 @dataclass(frozen=True)
@@ -191,7 +194,7 @@ def claim(db: Database, key: str, lease_seconds: float = 120, now: datetime | No
 
 
 def _claimable(now: datetime) -> ColumnElement[bool]:
-    return or_(
+    return (Delivery.channel != AWAITING_CHANNEL) & or_(
         Delivery.status == DeliveryStatus.PENDING,
         (Delivery.status == DeliveryStatus.SENDING) & (Delivery.claimed_until < now),
     )

@@ -94,6 +94,9 @@ class Collaborative(Base):
     peer_channel_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     peer_channel_name: Mapped[str | None] = mapped_column(String(80), nullable=True)
     peer_channel_topic: Mapped[str | None] = mapped_column(String(250), nullable=True)
+    peer_channel_purpose: Mapped[str | None] = mapped_column(String(250), nullable=True)
+    #: The file's own peer prompts (``prompts:``), a JSON list of strings; None when it has none.
+    peer_prompts: Mapped[str | None] = mapped_column(Text, nullable=True)
     source_path: Mapped[str | None] = mapped_column(String(500), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
@@ -272,7 +275,7 @@ class PdsaCycle(Base):
     start_date: Mapped[date] = mapped_column(Date)
     planned_end_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     end_date: Mapped[date | None] = mapped_column(Date, nullable=True)
-    shared: Mapped[bool] = mapped_column(Boolean, default=True)
+    shared: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
@@ -416,6 +419,28 @@ class Delivery(Base):
     claim_token: Mapped[str | None] = mapped_column(String(32), nullable=True)
     claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     verify_since: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class PeerActivity(Base):
+    """Peer-channel engagement: one person's posts and thread replies for a team in an ISO week.
+
+    ``person`` is a one-way hash of the user ID (salted with the collaborative and week), so people
+    can be counted but not named; no message text is ever stored.
+    """
+
+    __tablename__ = "peer_activity"
+    __table_args__ = (
+        UniqueConstraint("team_id", "week", "person"),
+        Index("ix_peer_activity_collaborative_id_week", "collaborative_id", "week"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    collaborative_id: Mapped[int] = mapped_column(ForeignKey("collaboratives.id", ondelete="CASCADE"))
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    week: Mapped[str] = mapped_column(String(8))  # ISO week, e.g. 2026-W16
+    person: Mapped[str] = mapped_column(String(32))
+    posts: Mapped[int] = mapped_column(Integer, default=0)
+    replies: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class WorkspaceStatus(Base):

@@ -1151,8 +1151,14 @@ class SlackStandIn:
 
     def _conversations_create(self, args: dict[str, Any]) -> dict[str, Any]:
         name = str(args.get("name") or "")
-        if not name or len(name) > 80 or not re.fullmatch(r"[a-z0-9_\-\u00c0-\uffff]+", name):
-            return {"ok": False, "error": "invalid_name_specials" if name else "invalid_name_required"}
+        if not name:
+            return {"ok": False, "error": "invalid_name_required"}
+        if len(name) > 80:
+            return {"ok": False, "error": "invalid_name_maxlength"}
+        if not re.fullmatch(r"[a-z0-9_\-\u00c0-\uffff]+", name):
+            return {"ok": False, "error": "invalid_name_specials"}
+        if re.fullmatch(r"[-_]+", name):
+            return {"ok": False, "error": "invalid_name_punctuation"}
         if any(c["name"] == name for c in self.channels.values()):
             return {"ok": False, "error": "name_taken"}
         private = str(args.get("is_private", "")).lower() in ("1", "true")
@@ -1180,7 +1186,13 @@ class SlackStandIn:
         ids = users if isinstance(users, list) else [u.strip() for u in str(users).split(",") if u.strip()]
         if not ids:
             return {"ok": False, "error": "no_user"}
+        if len(ids) > 1000:
+            return {"ok": False, "error": "too_many_users"}
         ch = self._channel(str(args["channel"]))
+        if self._hidden(ch):
+            return {"ok": False, "error": "channel_not_found"}
+        if self._caller["bot_user_id"] not in ch["members"] and ch.get("is_private"):
+            return {"ok": False, "error": "not_in_channel"}
         already = [u for u in ids if u in ch["members"]]
         if already and str(args.get("force", "")).lower() not in ("1", "true"):
             return {
@@ -1191,10 +1203,17 @@ class SlackStandIn:
         ch["members"].extend(u for u in ids if u not in ch["members"])
         return {"ok": True, "channel": self._public_channel(ch)}
 
+    def _hidden(self, ch: dict[str, Any]) -> bool:
+        """A private channel the bot is not in does not exist for it (Slack: ``channel_not_found``)."""
+        return bool(ch.get("is_private")) and self._caller["bot_user_id"] not in ch["members"]
+
     def _conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
         if not args.get("channel"):
             return {"ok": False, "error": "channel_not_found"}
-        ch = self._public_channel(self._channel(str(args["channel"])))
+        full = self._channel(str(args["channel"]))
+        if self._hidden(full):
+            return {"ok": False, "error": "channel_not_found"}
+        ch = {**self._public_channel(full), "is_member": self._caller["bot_user_id"] in full["members"]}
         if str(args.get("include_num_members", "")).lower() in ("1", "true"):
             ch["num_members"] = len(self.channels[ch["id"]]["members"])
         return {"ok": True, "channel": ch}
@@ -1214,7 +1233,10 @@ class SlackStandIn:
     def _conversations_members(self, args: dict[str, Any]) -> dict[str, Any]:
         if not args.get("channel"):
             return {"ok": False, "error": "channel_not_found"}
-        members = list(self._channel(str(args["channel"]))["members"])
+        ch = self._channel(str(args["channel"]))
+        if self._hidden(ch):
+            return {"ok": False, "error": "channel_not_found"}
+        members = list(ch["members"])
         return {"ok": True, "members": members, "response_metadata": {"next_cursor": ""}}
 
     def _conversations_set_topic(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -1226,6 +1248,34 @@ class SlackStandIn:
         ch = self._channel(str(args["channel"]))
         ch["topic"] = {"value": topic, "creator": self._caller["bot_user_id"], "last_set": int(time.time())}
         return {"ok": True, "channel": self._public_channel(ch)}
+
+    def _conversations_set_purpose(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not args.get("channel"):
+            return {"ok": False, "error": "channel_not_found"}
+        purpose = str(args.get("purpose") or "")
+        if len(purpose) > 250:
+            return {"ok": False, "error": "too_long"}
+        ch = self._channel(str(args["channel"]))
+        ch["purpose"] = {
+            "value": purpose,
+            "creator": self._caller["bot_user_id"],
+            "last_set": int(time.time()),
+        }
+        return {"ok": True, "channel": self._public_channel(ch)}
+
+    def _conversations_kick(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not args.get("channel"):
+            return {"ok": False, "error": "channel_not_found"}
+        user = str(args.get("user") or "")
+        ch = self._channel(str(args["channel"]))
+        if self._hidden(ch):
+            return {"ok": False, "error": "channel_not_found"}
+        if user == self._caller["bot_user_id"]:
+            return {"ok": False, "error": "cant_kick_self"}
+        if user not in ch["members"]:
+            return {"ok": False, "error": "not_in_channel"}
+        ch["members"].remove(user)
+        return {"ok": True}
 
     def _history_error(self, channel: str) -> dict[str, Any] | None:
         error = self._history_denied.get(channel) or self._history_denied.get(None)
@@ -1407,6 +1457,8 @@ _METHODS: dict[str, Any] = {
     "conversations.history": SlackStandIn._conversations_history,
     "conversations.replies": SlackStandIn._conversations_replies,
     "conversations.setTopic": SlackStandIn._conversations_set_topic,
+    "conversations.setPurpose": SlackStandIn._conversations_set_purpose,
+    "conversations.kick": SlackStandIn._conversations_kick,
     "users.info": SlackStandIn._users_info,
     "files.getUploadURLExternal": SlackStandIn._files_get_upload_url,
     "files.completeUploadExternal": SlackStandIn._files_complete_upload,

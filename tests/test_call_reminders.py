@@ -14,18 +14,26 @@ from sqlalchemy import select
 from bot.calls.views import FEEDBACK_ACTION, RSVP_GOING, RSVP_NOT_GOING
 from bot.collaborative.file import parse_collaborative_file
 from bot.collaborative.loading import apply_spec
+from bot.context import BotContext
+from bot.peers.channel import sync_peer_channel
 from jobs.clock import trigger_for
 from jobs.registry import load_jobs
 from storage.collaboratives import collaborative_by_key
 from storage.models import CalendarEvent, Rsvp
 from tests.conftest import EXAMPLE, RunningBot, load_example, make_context
 from tests.constants import ALICE, BRUNO
-from tests.helpers import eventually, run_job_at
+from tests.helpers import collaborative_named, eventually, run_job_at
 from tests.signing import block_actions_payload
 from tests.slack_standin import SlackStandIn
 
 LA = ZoneInfo("America/Los_Angeles")
 BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def synced(ctx: BotContext) -> None:
+    """Set up the example's peer channel (`collab-bot channels sync`): call reminders go there."""
+    result = sync_peer_channel(ctx, collaborative_named(ctx.db).id)
+    assert result is not None and result.ok, result
 
 
 def peer_channel(slack: SlackStandIn) -> str:
@@ -51,6 +59,7 @@ def variant(tmp_path: Path, **changes: Any) -> Path:
 def test_reminders_go_out_7_days_1_day_and_1_hour_before(db_url: str, slack: SlackStandIn) -> None:
     ctx = make_context(db_url, slack)
     load_example(ctx.db)
+    synced(ctx)
     # the monthly interim call on Thursday 2026-11-12 at noon (PST)
     assert run_job_at(ctx, "call-reminders", "2026-11-05T11:45") == "no call reminder due"
     run_job_at(ctx, "call-reminders", "2026-11-05T12:00")
@@ -90,6 +99,7 @@ def test_reminders_go_out_7_days_1_day_and_1_hour_before(db_url: str, slack: Sla
 def test_a_missed_hour_before_reminder_is_not_sent_late(db_url: str, slack: SlackStandIn) -> None:
     ctx = make_context(db_url, slack)
     load_example(ctx.db)
+    synced(ctx)
     run_job_at(ctx, "call-reminders", "2026-11-12T12:05")  # the call has started
     run_job_at(ctx, "call-reminders", "2026-11-13T11:00")
     assert slack.messages() == []
@@ -110,6 +120,7 @@ def test_a_call_across_the_dst_change_keeps_its_local_time(
     ]
     ctx = make_context(db_url, slack)
     apply_spec(ctx.db, parse_collaborative_file(variant(tmp_path, calls=calls)))
+    synced(ctx)
     # Nov 5 is after the change (Nov 1): noon PST = 20:00 UTC; its week-before step is noon PDT Oct 29
     run_job_at(ctx, "call-reminders", "2026-10-29T11:45")  # the Oct 29 call itself: hour-before
     channel = peer_channel(slack)
@@ -134,6 +145,7 @@ def test_a_collaborative_in_another_timezone_gets_its_own_schedule(
 ) -> None:
     ctx = make_context(db_url, slack)
     load_example(ctx.db)
+    synced(ctx)
     eu = variant(
         tmp_path,
         key="eu",
@@ -162,6 +174,7 @@ def test_a_collaborative_in_another_timezone_gets_its_own_schedule(
 
 def test_rsvp_buttons_store_answers_and_update_the_counts(loaded_bot: RunningBot) -> None:
     bot, slack = loaded_bot, loaded_bot.slack
+    synced(bot.ctx)
     run_job_at(bot.ctx, "call-reminders", "2026-11-11T12:00")
     run_job_at(bot.ctx, "call-reminders", "2026-11-12T11:00")
     channel = peer_channel(slack)
@@ -196,6 +209,7 @@ def test_rsvp_buttons_store_answers_and_update_the_counts(loaded_bot: RunningBot
 
 def test_feedback_is_requested_an_hour_after_the_call(loaded_bot: RunningBot) -> None:
     bot, slack = loaded_bot, loaded_bot.slack
+    synced(bot.ctx)
     # the interim call on 2026-11-12 runs 12:00-13:00
     assert run_job_at(bot.ctx, "feedback-requests", "2026-11-12T13:45") == "no feedback request due"
     run_job_at(bot.ctx, "feedback-requests", "2026-11-12T14:00")
@@ -223,6 +237,7 @@ def test_a_late_hour_before_reminder_says_the_time_really_left(db_url: str, slac
     """A clock catching up 30 minutes before the start does not say "starts in an hour"."""
     ctx = make_context(db_url, slack)
     load_example(ctx.db)
+    synced(ctx)
     run_job_at(ctx, "call-reminders", "2026-11-12T11:30")  # the 11:00 run was missed
     [late] = slack.messages(peer_channel(slack))
     assert "starts in 30 minutes" in late["text"] and "an hour" not in late["text"]

@@ -14,7 +14,7 @@ from storage.calendar import set_rsvp
 from storage.db import Database
 from storage.models import CalendarEvent, Collaborative, ProcessedEvent
 from tests.conftest import NOW, load_example, set_cli_environment
-from tests.constants import ALICE, BOT_TOKEN, RIVER
+from tests.constants import ALICE, BOT_TOKEN, PEERS, RIVER
 from tests.slack_standin import SlackStandIn
 
 
@@ -86,17 +86,21 @@ def test_dry_run_prints_what_it_would_send_and_sends_and_records_nothing(
         f"  -> {RIVER}: Reminder: Riverside Family Clinic's measures for March 2026 are due "
         "today, Friday, April 10."
     )
-    # the peer channel is only named in the file: a dry run says so instead of creating it
+    # the peer channel is only named in the file: not set up yet, so no call reminder is planned
+    assert main(["jobs", "run", "call-reminders", "--as-of", "2026-04-08T12:00", "--dry-run"]) == 0
+    assert "Interim call" not in capsys.readouterr().out
+    with cli_env.transaction() as session:  # as if `collab-bot channels sync` had created it
+        session.execute(update(Collaborative).values(peer_channel_id=PEERS))
     assert main(["jobs", "run", "call-reminders", "--as-of", "2026-04-08T12:00", "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert "  -> #htn-peer-sharing (to be created): Interim call is tomorrow: Monthly interim call" in out
+    assert f"  -> {PEERS}: Interim call is tomorrow: Monthly interim call" in out
     # and the weekly digest, with its thread and chart uploads
     assert main(["jobs", "run", "weekly-digest", "--as-of", "2026-04-13T08:00", "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "(thread of weekly-digest:htn:2026-W16): (file upload weekly-digest:htn:2026-W16:chart:" in out
     assert slack.calls == []  # nothing reached Slack
     assert ledger.statuses(cli_env) == {}  # nothing was recorded
-    assert peer_channel_of_htn(cli_env) is None  # nothing was created
+    assert peer_channel_of_htn(cli_env) == PEERS  # nothing was created
 
     # after a real run the dry run leaves out what was sent
     monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)

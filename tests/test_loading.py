@@ -157,7 +157,7 @@ def test_manifest_lists_commands_events_and_home_tab() -> None:
 def test_manifest_asks_only_for_scopes_the_code_uses_and_reads_no_messages() -> None:
     from bot.slack.manifest import BOT_EVENTS, BOT_SCOPES, SCOPE_REASONS
 
-    unused = ("users:read", "im:write", "groups:read")
+    unused = ("users:read", "im:write", "im:read", "im:history", "mpim:read", "mpim:write", "mpim:history")
     assert not [s for s in BOT_SCOPES if s.endswith(":history") or s in unused]
     assert not [e for e in BOT_EVENTS if e.startswith("message")]
     readme = (ROOT / "README.md").read_text()

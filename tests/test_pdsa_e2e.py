@@ -20,11 +20,12 @@ from bot.pdsa.views import (
     TeamRef,
     cycle_value,
 )
+from bot.peers.channel import sync_peer_channel
 from storage.db import Database
 from storage.models import ChangeIdea, Collaborative, Measure, PdsaCycle, PdsaMeasure
 from tests.conftest import RunningBot
-from tests.constants import ALICE, BRUNO, EAST, FACULTY, NOBODY, PEERS, RIVER
-from tests.helpers import team_id_by_key, wait_for_calls, wait_for_messages, wait_until
+from tests.constants import ALICE, BRUNO, EAST, FACULTY, NOBODY, RIVER
+from tests.helpers import collaborative_named, team_id_by_key, wait_for_calls, wait_for_messages, wait_until
 from tests.signing import block_actions_payload, view_submission_payload
 
 # -- state values, as Slack sends them ----------------------------------------------------------
@@ -275,7 +276,20 @@ def test_adapt_then_plan_next_cycle_is_prefilled_and_numbered(loaded_bot: Runnin
 
 def test_shared_cards_go_to_peers_with_details_and_unshared_stay_in_the_team(loaded_bot: RunningBot) -> None:
     bot = loaded_bot
-    start_cycle(bot)  # shared by default: the bot creates #htn-peer-sharing
+    view_id = open_pdsa(bot, ALICE)
+    click_in_view(
+        bot, view_id, ACTION_NEW, ALICE, value=str(team_id_by_key(bot.db, "riverside")), block_id="new"
+    )
+    form = wait_until(
+        lambda: next((b for b in bot.slack.views[view_id]["blocks"] if b.get("block_id") == "shared"), None)
+    )
+    assert not form["element"].get("initial_options")  # sharing is the team's choice: unticked
+    submit(bot, view_id, plan_values(), ALICE)  # the team ticks it
+    wait_for_messages(bot.slack, RIVER, 1)
+    # the peer channel is not set up yet: the shared card waits in the ledger, then goes after the sync
+    assert peer_channel_id(bot.db) is None and len(bot.slack.messages()) == 1
+    result = sync_peer_channel(bot.ctx, collaborative_named(bot.db).id)
+    assert result is not None and result.ok and result.line.endswith("sent 1 held post")
     peer = wait_until(lambda: peer_channel_id(bot.db))
     assert bot.slack.channels[peer]["name"] == "htn-peer-sharing"
     [card] = wait_for_messages(bot.slack, peer, 1)
@@ -313,15 +327,6 @@ def test_shared_cards_go_to_peers_with_details_and_unshared_stay_in_the_team(loa
         BRUNO,
     )
     assert "only visible to its team" in all_text(bot.slack.views[refused_id])
-
-
-def test_peer_channel_name_taken_is_found_and_remembered(loaded_bot: RunningBot) -> None:
-    bot = loaded_bot
-    bot.slack.add_channel(PEERS, "htn-peer-sharing", members=[])
-    start_cycle(bot)
-    wait_for_messages(bot.slack, PEERS, 1)
-    assert peer_channel_id(bot.db) == PEERS
-    assert bot.slack.calls_to("conversations.join")  # the bot joined the existing channel
 
 
 def test_bad_input_shows_field_errors_and_stores_nothing(loaded_bot: RunningBot) -> None:

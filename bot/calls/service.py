@@ -24,7 +24,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.access import Action, Target, check
 from bot.calls import views
 from bot.context import BotContext
-from bot.peers.channel import ensure_peer_channel
+from bot.peers.channel import existing_peer_channel
 from bot.slack.delivery import Outgoing
 from storage import ledger
 from storage.calendar import RsvpCounts, event_by_id, events_starting_between, rsvp_counts, set_rsvp
@@ -103,7 +103,7 @@ def _reminder(
 
 
 def call_reminders_due(ctx: BotContext, collab: Collaborative, as_of: datetime) -> list[Outgoing]:
-    """The reminders due at ``as_of`` (creating the peer channel first if only its name is known)."""
+    """The reminders due at ``as_of``, in the peer channel once it exists (`collab-bot channels sync`)."""
     tz = ZoneInfo(collab.timezone)
     with ctx.db.reader() as session:
         events = events_starting_between(session, collab.id, as_of, as_of + LOOKAHEAD)
@@ -111,9 +111,9 @@ def call_reminders_due(ctx: BotContext, collab: Collaborative, as_of: datetime) 
     due = [(event, step) for event in events for step in due_steps(event.starts_at, tz, as_of)]
     if not due:
         return []
-    channel = ensure_peer_channel(ctx, collab.id)
+    channel = existing_peer_channel(ctx, collab.id)
     if channel is None:
-        log.warning("call reminders for %s: no peer-sharing channel yet", collab.key)
+        log.warning("call reminders for %s: no peer-sharing channel yet (run channels sync)", collab.key)
         return []
     return [
         Outgoing(
@@ -138,7 +138,7 @@ def feedback_requests_due(ctx: BotContext, collab: Collaborative, as_of: datetim
             due.append(event)
     if not due:
         return []
-    channel = ensure_peer_channel(ctx, collab.id)
+    channel = existing_peer_channel(ctx, collab.id)
     if channel is None:
         return []
     return [

@@ -41,6 +41,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainValidator,
+    StringConstraints,
     TypeAdapter,
     ValidationError,
     model_validator,
@@ -370,8 +371,8 @@ class PeerChannel(_Model):
 
     name: ChannelName | None = None
     id: ChannelId | None = None
-    topic: str | None = None
-    purpose: str | None = None
+    topic: Annotated[str, StringConstraints(max_length=250)] | None = None
+    purpose: Annotated[str, StringConstraints(max_length=250)] | None = None
 
     @model_validator(mode="after")
     def _name_or_id(self) -> PeerChannel:
@@ -432,7 +433,11 @@ class CollaborativeSpec(_Model):
     baseline_months: int | None = Field(default=None, ge=1)
     measures: Annotated[list[Measure], Field(min_length=1)]
     teams: Annotated[list[Team], Field(min_length=1)]
-    peer_channels: list[PeerChannel] = Field(default_factory=list)
+    peer_channels: Annotated[list[PeerChannel], Field(max_length=1)] = Field(default_factory=list)
+    #: Weekly peer prompts of the collaborative's own, used before the bot's library.
+    prompts: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]] = (
+        Field(default_factory=list)
+    )
     calls: list[Call] = Field(default_factory=list)
 
     @model_validator(mode="after")

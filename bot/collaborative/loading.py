@@ -6,6 +6,7 @@ loading it again changes nothing.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -42,6 +43,8 @@ def spec_to_state(spec: CollaborativeSpec, source_path: str | None = None) -> Co
         peer_channel_id=peer.id if peer else None,
         peer_channel_name=peer.name if peer else None,
         peer_channel_topic=peer.topic if peer else None,
+        peer_channel_purpose=peer.purpose if peer else None,
+        peer_prompts=json.dumps(spec.prompts) if spec.prompts else None,
         source_path=source_path,
         workspace=spec.workspace,
         enterprise=spec.enterprise,
@@ -129,4 +132,19 @@ def load_collaborative_file(settings: Settings, path: str) -> int:
     finally:
         db.dispose()
     print(f"Loaded {spec.name} ({spec.key}): {summary.describe()}.")
-    return 0
+    return sync_after_load(settings, spec)
+
+
+def sync_after_load(settings: Settings, spec: CollaborativeSpec) -> int:
+    """After a good load, set up the collaborative's peer channel (when Slack is configured)."""
+    if not spec.peer_channels:
+        return 0
+    if not (settings.slack_bot_token or settings.slack_client_id):
+        print(
+            "Peer channel not set up: Slack is not configured here; run `collab-bot channels sync` "
+            "where SLACK_BOT_TOKEN (or the OAuth settings) is set."
+        )
+        return 0
+    from bot.peers.command import run_channels_sync
+
+    return run_channels_sync(settings, spec.key)

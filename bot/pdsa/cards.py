@@ -2,13 +2,14 @@
 
 Cards go through the delivery ledger with one key per cycle, stage and channel, so a card is
 posted once even if a submission is retried, and a failed post is resent by the next retry run.
+A shared card whose peer channel is not set up yet waits in the ledger until `channels sync`.
 """
 
 from __future__ import annotations
 
 from bot.context import BotContext
 from bot.pdsa.views import peer_card, team_card
-from bot.peers.channel import ensure_peer_channel
+from bot.peers.channel import peer_channel_for_posts
 from bot.slack.delivery import DeliverySummary, Outgoing, deliver_all
 from storage.pdsa import CycleRecord
 
@@ -30,7 +31,7 @@ def announce_cycle(ctx: BotContext, cycle: CycleRecord) -> DeliverySummary:
             )
         )
     if cycle.shared:
-        peer = ensure_peer_channel(ctx, cycle.collaborative_id)
+        peer = peer_channel_for_posts(ctx, cycle.collaborative_id)
         if peer:
             outgoing.append(
                 Outgoing(card_key(cycle, "peers"), JOB, peer, peer_card(cycle), cycle.collaborative_id)

@@ -69,7 +69,7 @@ class PlanForm:
     measure_ids: tuple[int, ...] = ()
     start_date: date | None = None
     planned_end_date: date | None = None
-    shared: bool = True
+    shared: bool = False  # sharing with peer teams is the team's choice: unticked at first
 
 
 #: What someone typed in the Update modal: exactly the Do/Study/Act fields that are stored.
@@ -92,7 +92,7 @@ class PlanDraft:
     plan_data: str | None = None
     measure_ids: tuple[int, ...] = ()
     planned_end_date: date | None = None
-    shared: bool = True
+    shared: bool = False  # sharing with peer teams is the team's choice: unticked at first
     previous: tuple[str, ...] = field(default_factory=tuple)  # one line per earlier cycle on the ramp
 
 

@@ -295,7 +295,8 @@ def deliver(ctx: BotContext, out: Outgoing) -> Outcome:
         summary = _rehearse(ctx, plan, [out])
         return Outcome.PLANNED if summary.planned else Outcome.SKIPPED
     ledger.record_intents(ctx.db, [_intent(out)])
-    outcome = _send(ctx, ctx.client_for(out.collaborative_id), out.key, LEASE_SECONDS).outcome
+    client = None if out.channel == ledger.AWAITING_CHANNEL else ctx.client_for(out.collaborative_id)
+    outcome = _send(ctx, client, out.key, LEASE_SECONDS).outcome
     _watched(_single(outcome, out.key))
     return outcome
 
@@ -329,6 +330,13 @@ def deliver_all(
         ctx, [(out.channel, out.key) for out in items], per_channel_interval, workers, limit, lease_seconds
     )
     return _watched(summary)
+
+
+def send_recorded(ctx: BotContext, pairs: Sequence[tuple[str, str]]) -> DeliverySummary:
+    """Send ledger rows already recorded, given as (channel, key) pairs (e.g. held peer posts)."""
+    if (plan := watch.rehearsing()) is not None:
+        return _rehearse_rows(ctx, plan, [key for _, key in pairs])
+    return _watched(_fan_out(ctx, pairs, PER_CHANNEL_INTERVAL, WORKERS, None, LEASE_SECONDS))
 
 
 def retry_pending(
@@ -455,7 +463,9 @@ class _FanOut:
             channel, key, ready_at = item
             result = _Result(Outcome.FAILED)
             try:
-                client = self.clients(self.collaboratives.get(key))
+                # a post waiting for its peer channel is held like one whose app is not installed
+                waiting = channel == ledger.AWAITING_CHANNEL
+                client = None if waiting else self.clients(self.collaboratives.get(key))
                 result = _send(self.ctx, client, key, self.lease_seconds, not_before=ready_at)
             except Exception:  # a database hiccup: the row stays claimable, the next run retries
                 log.exception("delivery %s could not be recorded", key)

@@ -1,8 +1,9 @@
 """The Slack app manifest: every slash command, scope, bot event, interactivity and the Home tab.
 
 Least privilege: the bot asks only for the scopes its code uses (:data:`SCOPE_REASONS`, which
-README lists with the same reasons) and reads no messages, so it has no ``*:history`` scope and no
-``message.*`` event. With OAuth (installs in many workspaces) the manifest carries the redirect URL.
+README lists with the same reasons): nothing for direct or group messages, and only the peer
+channels' scopes for private channels (``groups:*``) and public ones named by id (``channels:*``).
+With OAuth (installs in many workspaces) the manifest carries the redirect URL.
 """
 
 from __future__ import annotations
@@ -23,10 +24,16 @@ SCOPE_REASONS: dict[str, str] = {
     "confirmations and direct messages (posted to a user ID), and RSVP counts",
     "chat:write.public": "`chat.postMessage` to the team, digest and peer channels named in the "
     "collaborative file without inviting the bot to each public channel first",
-    "channels:read": "`conversations.list`: find the peer-sharing channel by name when the name is taken",
-    "channels:join": "`conversations.join`: join that existing public peer channel",
-    "channels:manage": "`conversations.create`, `conversations.setTopic`: create the peer-sharing channel "
-    "when the file gives only its name",
+    "groups:write": "`conversations.create` (private), `conversations.invite`, `conversations.kick`, "
+    "`conversations.setTopic`, `conversations.setPurpose`: create the private peer-sharing channel and "
+    "keep its members in step with the file",
+    "groups:read": "`conversations.info`, `conversations.members`: see the private peer channel and who "
+    "is in it",
+    "channels:read": "`conversations.info`, `conversations.members`: the same for a public peer channel "
+    "the file names by `id`",
+    "channels:join": "`conversations.join`: join that public peer channel",
+    "channels:manage": "`conversations.invite`, `conversations.kick`, `conversations.setTopic`, "
+    "`conversations.setPurpose` in that public peer channel",
     "files:write": "`files.getUploadURLExternal`, `files.completeUploadExternal`: run chart pictures in "
     "the team and digest channels",
 }
