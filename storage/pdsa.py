@@ -98,7 +98,7 @@ class NewCycle:
     plan_where: str | None = None
     plan_data: str | None = None
     planned_end_date: date | None = None
-    shared: bool = False
+    shared: bool = True
     measure_ids: Sequence[int] = field(default_factory=tuple)
 
 

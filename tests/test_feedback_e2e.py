@@ -16,10 +16,11 @@ from bot.calls.views import FEEDBACK_ACTION
 from bot.feedback.rules import responder_hash
 from bot.feedback.views import CALLBACK
 from bot.months import fixed_clock
+from bot.peers.channel import sync_peer_channel
 from storage.models import FeedbackResponse, Team
 from tests.conftest import RunningBot
 from tests.constants import ALICE, FACULTY, NOBODY, SIGNING_SECRET, TEAM_ID
-from tests.helpers import run_job_at, wait_for_calls
+from tests.helpers import collaborative_named, run_job_at, wait_for_calls
 from tests.signing import block_actions_payload, view_submission_payload
 
 #: 14:00 PST on the day of the interim call (12:00-13:00 PST on 2026-11-12).
@@ -51,6 +52,8 @@ def answers(
 
 def request_button(bot: RunningBot) -> tuple[str, dict[str, Any]]:
     """Run the feedback-requests job after the call; the request's channel and its button."""
+    result = sync_peer_channel(bot.ctx, collaborative_named(bot.db).id)  # the channel it goes to
+    assert result is not None and result.ok
     run_job_at(bot.ctx, "feedback-requests", "2026-11-12T14:00")
     [request] = [m for m in bot.slack.messages() if m["text"].startswith("How was")]
     button = request["blocks"][2]["elements"][0]
