@@ -19,6 +19,8 @@ from storage.models import (
     CalendarEvent,
     ChangeIdea,
     Collaborative,
+    FacultyScore,
+    FeedbackResponse,
     Measure,
     MeasureReport,
     MeasureRevision,
@@ -283,6 +285,36 @@ def _rsvps() -> Selectable:
     )
 
 
+def _team_usefulness() -> Selectable:
+    """Evaluation input (not a table of its own): each feedback answer's usefulness, by team."""
+    f = FeedbackResponse
+    return (
+        select(Collaborative.key.label("collaborative"), Team.key.label("team"), f.usefulness, f.submitted_at)
+        .join(Team, f.team_id == Team.id)
+        .join(Collaborative, Team.collaborative_id == Collaborative.id)
+        .order_by(f.id)
+    )
+
+
+def _team_faculty_scores() -> Selectable:
+    """Evaluation input (not a table of its own): every faculty score, by team and month."""
+    s = FacultyScore
+    return (
+        select(
+            Collaborative.key.label("collaborative"), Team.key.label("team"), s.period, s.score, s.scored_at
+        )
+        .join(Team, s.team_id == Team.id)
+        .join(Collaborative, Team.collaborative_id == Collaborative.id)
+        .order_by(Team.id, s.period, s.scored_at)
+    )
+
+
+#: Frames ``bot.export`` reads to compute the ``evaluation`` table; they are not written themselves.
+EVALUATION_INPUTS: dict[str, Callable[[], Selectable]] = {
+    "evaluation_usefulness": _team_usefulness,
+    "evaluation_faculty_scores": _team_faculty_scores,
+}
+
 TABLES: dict[str, Callable[[], Selectable]] = {
     "collaboratives": _collaboratives,
     "teams": _teams,
@@ -301,6 +333,6 @@ TABLES: dict[str, Callable[[], Selectable]] = {
 def export_frames(db: Database) -> dict[str, pd.DataFrame]:
     frames: dict[str, pd.DataFrame] = {}
     with db.engine.connect() as conn:
-        for name, query in TABLES.items():
+        for name, query in (TABLES | EVALUATION_INPUTS).items():
             frames[name] = pd.read_sql(query(), conn)
     return frames

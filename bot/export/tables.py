@@ -1,0 +1,308 @@
+"""Every exported table, in the order of the files and sheets, with every column documented.
+
+Table and column names are a stable interface for evaluators' scripts: never rename or reorder
+a column; add new ones at the end. To add a table: its query in ``storage/export.py`` (or a
+function of the other tables' frames), a :class:`Table` here, appended to :data:`TABLES`; then
+``python -m bot.export.docs --write`` refreshes README.md.
+"""
+
+from __future__ import annotations
+
+from bot.export import derived
+from bot.export.registry import Column, Kind, Table, raw
+
+C = Column
+T, INT, N, B, D, DT, M = (
+    Kind.TEXT,
+    Kind.INTEGER,
+    Kind.NUMBER,
+    Kind.BOOLEAN,
+    Kind.DATE,
+    Kind.DATETIME,
+    Kind.MONTH,
+)
+
+COLLAB = C("collaborative", T, "The collaborative's key (as in the collaborative file).")
+TEAM = C("team", T, "The team's key (as in the collaborative file).")
+MEASURE = C("measure", T, "The measure's key (as in the collaborative file).")
+PERIOD = C("period", M, "The reporting month, YYYY-MM.")
+ACTIVE = C("active", B, "False once it was removed from the collaborative file (kept for history).")
+
+
+COLLABORATIVES = Table(
+    "collaboratives",
+    "One row per collaborative loaded from a collaborative file.",
+    (
+        C("key", T, "The collaborative's key."),
+        C("name", T, "Its name."),
+        C("timezone", T, "Its IANA timezone; every time in this export is shown in it, with the offset."),
+        C("start", D, "First day of the collaborative."),
+        C("end", D, "Last day of the collaborative."),
+        C("due_day", INT, "Day of the following month on which a month's measures are due."),
+        C("digest_channel", T, "Slack channel ID of the weekly faculty digest."),
+        C("digest_day", T, "Weekday the digest is posted."),
+        C("digest_time", T, "Local time (HH:MM) the digest is posted."),
+        C("peer_channel_id", T, "Slack channel ID of the peer-sharing channel, if any."),
+        ACTIVE,
+        C("workspace", T, "Slack workspace (team) ID the collaborative runs in."),
+        C("enterprise", T, "Slack Enterprise Grid ID, if any."),
+    ),
+    raw("collaboratives"),
+    zone_column="key",
+)
+
+TEAMS = Table(
+    "teams",
+    "One row per team (clinic or site).",
+    (
+        COLLAB,
+        TEAM,
+        C("name", T, "The team's name."),
+        C("channel_id", T, "Slack channel ID of the team's channel."),
+        ACTIVE,
+    ),
+    raw("teams"),
+)
+
+MEMBERSHIPS = Table(
+    "memberships",
+    "Who belongs to which team, and faculty and admins of the collaborative.",
+    (
+        COLLAB,
+        C("team", T, "The team's key; empty for faculty and admins (who belong to no team)."),
+        C("slack_user_id", T, "The person's Slack user ID."),
+        C("role", T, "member, lead, faculty or admin."),
+        ACTIVE,
+    ),
+    raw("memberships"),
+)
+
+MEASURE_DEFINITIONS = Table(
+    "measure_definitions",
+    "The collaborative's measures, in the order of the collaborative file.",
+    (
+        COLLAB,
+        MEASURE,
+        C("name", T, "The measure's name."),
+        C("type", T, "proportion (numerator ÷ denominator), count, or rate (per multiplier)."),
+        C("kind", T, "outcome, process or balancing."),
+        C("numerator_definition", T, "What the numerator counts."),
+        C("denominator_definition", T, "What the denominator counts."),
+        C("definition", T, "The operational definition (counts)."),
+        C("goal", N, "The goal: a fraction for proportions (0.7 = 70%), per multiplier for rates."),
+        C("direction", T, "up when higher is better, down when lower is better."),
+        C("multiplier", N, "What a rate is per (1000 = per 1,000); empty for proportions and counts."),
+        ACTIVE,
+        C("baseline", N, "The baseline, in the same unit as the goal."),
+        C("nqf", T, "The NQF (CMS) number of a standard measure, e.g. 0018."),
+    ),
+    raw("measure_definitions"),
+)
+
+MEASURES = Table(
+    "measures",
+    "One row per team, measure and month reported (the latest figures).",
+    (
+        COLLAB,
+        TEAM,
+        MEASURE,
+        PERIOD,
+        C("numerator", INT, "The numerator (proportions and rates)."),
+        C("denominator", INT, "The denominator (proportions and rates)."),
+        C(
+            "value",
+            N,
+            "The value: a fraction for proportions (0.58 = 58%), numerator ÷ denominator × multiplier "
+            "for rates, the count for counts. Empty only when the denominator is 0.",
+        ),
+        C("submitted_by", T, "Slack user ID of whoever reported (or imported) the latest figures."),
+        C("submitted_at", DT, "When the latest figures were reported."),
+        C("version", INT, "1 for the first report; each correction adds 1 (see measure_revisions)."),
+        C("multiplier", N, "What a rate's value is per (1000 = per 1,000 visits); empty for other types."),
+    ),
+    derived.measures,
+)
+
+MEASURE_REVISIONS = Table(
+    "measure_revisions",
+    "The audit trail: every change to a reported figure (who, when, old and new).",
+    (
+        COLLAB,
+        TEAM,
+        MEASURE,
+        PERIOD,
+        C("changed_by", T, "Slack user ID of whoever changed it."),
+        C("changed_at", DT, "When it was changed."),
+        C("old_numerator", INT, "The numerator before the change."),
+        C("old_denominator", INT, "The denominator before the change."),
+        C("old_value", N, "The value before the change (as in measures.value)."),
+        C("new_numerator", INT, "The numerator after the change."),
+        C("new_denominator", INT, "The denominator after the change."),
+        C("new_value", N, "The value after the change (as in measures.value)."),
+    ),
+    derived.revisions,
+)
+
+TEAM_REPORTS = Table(
+    "team_reports",
+    "The narrative of each monthly report.",
+    (
+        COLLAB,
+        TEAM,
+        PERIOD,
+        C("wins", T, "What went well."),
+        C("barriers", T, "What got in the way."),
+        C("help_needed", T, "Help the team asked for."),
+        C("self_assessment", N, "The team's self-score on the IHI assessment scale (1.0-5.0, half points)."),
+        C("late", B, "True when the first report of the month came after its due day."),
+        C("submitted_by", T, "Slack user ID of whoever reported."),
+        C("submitted_at", DT, "When it was reported."),
+    ),
+    raw("team_reports"),
+)
+
+PDSA = Table(
+    "pdsa",
+    "One row per PDSA cycle.",
+    (
+        COLLAB,
+        TEAM,
+        C("change_idea", T, "The change being tested (cycles on one idea form a ramp)."),
+        C("cycle_number", INT, "The cycle's number on its change idea's ramp (1, 2, 3 ...)."),
+        C("status", T, "open or completed."),
+        C("objective", T, "Plan: the objective or question of this cycle."),
+        C("prediction", T, "Plan: what the team predicted, and why."),
+        C("plan_who", T, "Plan: who."),
+        C("plan_what", T, "Plan: what."),
+        C("plan_when", T, "Plan: when."),
+        C("plan_where", T, "Plan: where."),
+        C("plan_data", T, "Plan: what data will be collected."),
+        C("do_observations", T, "Do: what happened."),
+        C("do_surprises", T, "Do: surprises."),
+        C("study_results", T, "Study: results compared with the prediction."),
+        C("study_learning", T, "Study: what was learned."),
+        C("act_decision", T, "Act: adopt, adapt or abandon (empty while open)."),
+        C("next_step", T, "Act: the next step."),
+        C("start_date", D, "When the cycle started."),
+        C("planned_end_date", D, "When it was planned to end."),
+        C("end_date", D, "When it ended."),
+        C("shared", B, "True when the team shares it with the other teams."),
+        C("measures", T, "Keys of the measures the cycle should move, separated by ';'."),
+        C("created_by", T, "Slack user ID of whoever planned it."),
+        C("created_at", DT, "When it was planned."),
+        C("updated_at", DT, "When it was last changed."),
+    ),
+    raw("pdsa"),
+)
+
+CHANGE_IDEAS = Table(
+    "change_ideas",
+    "One row per change idea a team tests.",
+    (
+        COLLAB,
+        TEAM,
+        C("change_idea", T, "The change idea's title."),
+        C("cycles", INT, "PDSA cycles on it."),
+        C("open_cycles", INT, "Of those, cycles still open."),
+        C("last_decision", T, "The Act decision of its latest cycle (empty while that one is open)."),
+        C("created_by", T, "Slack user ID of whoever added it."),
+        C("created_at", DT, "When it was added."),
+    ),
+    raw("change_ideas"),
+)
+
+CALENDAR = Table(
+    "calendar",
+    "Learning sessions and interim calls.",
+    (
+        COLLAB,
+        C("key", T, "The event's key."),
+        C("title", T, "Its title."),
+        C("kind", T, "learning_session or interim_call."),
+        C("starts_at", DT, "When it starts."),
+        C("duration_minutes", INT, "How long it lasts, in minutes."),
+        C("join_url", T, "The link to join."),
+        ACTIVE,
+    ),
+    raw("calendar"),
+)
+
+RSVPS = Table(
+    "rsvps",
+    "Answers to the Going / Not going buttons of event reminders (the latest answer per person).",
+    (
+        C("event", T, "The event's key (calendar.key)."),
+        C("slack_user_id", T, "Slack user ID of whoever answered."),
+        C("response", T, "going or not_going."),
+        C("updated_at", DT, "When they last answered."),
+        COLLAB,
+    ),
+    raw("rsvps"),
+)
+
+MEASURES_WIDE = Table(
+    "measures_wide",
+    "The measures as a grid: one row per measure and team, one column per month "
+    "(the value, as in measures.value).",
+    (COLLAB, MEASURE, TEAM),
+    derived.measures_wide,
+    dynamic=C(
+        "YYYY-MM",
+        N,
+        "One column per month, from the earliest to the latest month reported: the team's value "
+        "for that measure and month (empty when not reported).",
+    ),
+)
+
+EVALUATION = Table(
+    "evaluation",
+    "One row per team: participation and progress over the collaborative, as of the export's date.",
+    (
+        COLLAB,
+        TEAM,
+        C("as_of", D, "The date (in the collaborative's timezone) the figures are counted to."),
+        C("months_due", INT, "Months of the collaborative whose due day has passed by as_of."),
+        C("months_reported", INT, "Of those, months the team reported any measure for."),
+        C(
+            "on_time_rate",
+            N,
+            "Of the months due, the fraction reported by the due day (team_reports.late false); "
+            "empty when none is due.",
+        ),
+        C("pdsa_started", INT, "PDSA cycles the team started."),
+        C("pdsa_completed", INT, "Of those, cycles completed."),
+        C("pdsa_adopted", INT, "Of those, cycles whose Act decision was adopt."),
+        C("sessions_held", INT, "Learning sessions and interim calls that have started by as_of."),
+        C("sessions_attended", INT, "Of those, events at least one team member said Going to (RSVP)."),
+        C(
+            "mean_usefulness",
+            N,
+            "Mean usefulness (1-5) of the feedback answers given from the team by as_of (anonymous "
+            "answers count: they keep the team, not the person); empty when there are none.",
+        ),
+        C(
+            "latest_faculty_score",
+            N,
+            "The faculty score (IHI scale, 1.0-5.0) of the latest month faculty scored the team by "
+            "as_of; empty when never scored.",
+        ),
+    ),
+    derived.evaluation,
+)
+
+#: Every table, in the order of the CSV files and the workbook's sheets.
+TABLES: tuple[Table, ...] = (
+    COLLABORATIVES,
+    TEAMS,
+    MEMBERSHIPS,
+    MEASURE_DEFINITIONS,
+    MEASURES,
+    MEASURE_REVISIONS,
+    TEAM_REPORTS,
+    PDSA,
+    CHANGE_IDEAS,
+    CALENDAR,
+    RSVPS,
+    MEASURES_WIDE,
+    EVALUATION,
+)
