@@ -1,19 +1,29 @@
-"""The "Give feedback" button and the feedback form: thin listeners over ``bot.feedback.service``.
+"""The "Give feedback" button, the feedback form and ``/collab feedback [event]``: thin listeners
+over ``bot.feedback.service``.
 
 Only people of the call's collaborative may give feedback (``bot.access``); anyone else is told so.
-After the 14-day window the button opens a notice that the window has closed.
+After the 14-day window the button opens a notice that the window has closed. The summary is for
+faculty only.
 """
 
 from __future__ import annotations
 
 from typing import Any, assert_never
+from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.calls.views import FEEDBACK_ACTION
 from bot.context import BotContext
-from bot.feedback.service import FeedbackSaved, FeedbackScreen, open_feedback, submit_feedback
+from bot.feedback.service import (
+    FeedbackSaved,
+    FeedbackScreen,
+    SummaryShown,
+    open_feedback,
+    submit_feedback,
+    summary_for,
+)
 from bot.feedback.views import (
     CALLBACK,
     FRAME,
@@ -22,12 +32,29 @@ from bot.feedback.views import (
     EventRef,
     feedback_modal,
     read_form,
+    refusal_reply,
     saved_view,
+    summary_reply,
 )
 from bot.results import Invalid, Refusal
 from bot.slack.modals import notice_view
 from bot.slack.payloads import parse, parse_id
+from handlers.collab_command import subcommand
 from handlers.gate import person_of
+from storage.people import Person
+
+
+@subcommand("feedback")
+def feedback_summary(ctx: BotContext, person: Person, rest: str, ack: Ack, command: dict[str, Any]) -> None:
+    """``/collab feedback [event]``: the summary faculty get by DM, on demand, privately."""
+    shown = summary_for(ctx, person, rest)
+    match shown:
+        case Refusal(text):
+            ack(**refusal_reply(text))
+        case SummaryShown(summary, timezone):
+            ack(**summary_reply(summary, ZoneInfo(timezone)))
+        case _:
+            assert_never(shown)
 
 
 def register(app: App, ctx: BotContext) -> None:

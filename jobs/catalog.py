@@ -5,6 +5,7 @@ from jobs import (  # noqa: F401
     call_reminders,
     delivery_retries,
     feedback_requests,
+    feedback_summary,
     housekeeping,
     pdsa_nudges,
     peer_prompts,

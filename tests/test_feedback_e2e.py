@@ -13,13 +13,17 @@ import pytest
 from sqlalchemy import select
 
 from bot.calls.views import FEEDBACK_ACTION
+from bot.digest.delivery import compute_digest
 from bot.feedback.rules import responder_hash
 from bot.feedback.views import CALLBACK
 from bot.months import fixed_clock
 from bot.peers.channel import sync_peer_channel
+from storage.calendar import set_rsvp
+from storage.enums import RsvpAnswer
+from storage.feedback import active_member_count
 from storage.models import FeedbackResponse, Team
 from tests.conftest import RunningBot
-from tests.constants import ALICE, FACULTY, NOBODY, SIGNING_SECRET, TEAM_ID
+from tests.constants import ALICE, ALL_FACULTY, BRUNO, FACULTY, NOBODY, SIGNING_SECRET, TEAM_ID
 from tests.helpers import collaborative_named, run_job_at, wait_for_calls
 from tests.signing import block_actions_payload, view_submission_payload
 
@@ -167,3 +171,58 @@ def test_the_window_closes_14_days_after_the_call(loaded_bot: RunningBot) -> Non
     reply = send(bot, open_form, answers("4"), ALICE)  # a form left open past the window
     assert "has closed" in json.dumps(reply["view"])
     assert stored(bot) == []
+
+
+# -- the summary -------------------------------------------------------------------------------------------
+
+
+def summary_dms(bot: RunningBot) -> list[Any]:
+    return [c for c in bot.slack.calls_to("chat.postMessage") if c.args["text"].startswith("Feedback on")]
+
+
+def test_faculty_get_the_summary_once_24_hours_later_and_on_demand(loaded_bot: RunningBot) -> None:
+    bot = loaded_bot
+    bot.ctx.clock = fixed_clock(AFTER_CALL)
+    _, button = request_button(bot)
+    with bot.db.transaction() as session:
+        event_id = int(button["value"])
+        for user in (ALICE, BRUNO, FACULTY):
+            set_rsvp(session, event_id, user, RsvpAnswer.GOING, AFTER_CALL)
+        members = active_member_count(session, collaborative_named(bot.db).id)
+    send(bot, press(bot, button, ALICE), answers("4", to_improve="More time for <!channel> & Q&A"), ALICE)
+    send(bot, press(bot, button, BRUNO), answers("5", add_name=True, most_useful="Peer stories"), BRUNO)
+    send(bot, press(bot, button, FACULTY), answers("2", most_useful=None, will_apply=None), FACULTY)
+
+    # 13:00 PST the next day is 24 hours after the end
+    assert run_job_at(bot.ctx, "feedback-summary", "2026-11-13T12:45") == "no feedback summary due"
+    run_job_at(bot.ctx, "feedback-summary", "2026-11-13T13:00")
+    run_job_at(bot.ctx, "feedback-summary", "2026-11-13T13:15")  # a re-run sends nothing again
+    dms = summary_dms(bot)
+    assert sorted(c.args["channel"] for c in dms) == sorted(ALL_FACULTY)
+    blocks = (
+        json.loads(dms[0].args["blocks"]) if isinstance(dms[0].args["blocks"], str) else dms[0].args["blocks"]
+    )
+    body = json.dumps(blocks, ensure_ascii=False)
+    assert "*Answers:* 3" in body
+    assert "3 of 3 (100%) who said Going" in body
+    assert f"3 of {members} ({3 / members:.0%}) active team members" in body
+    assert "*Mean usefulness:* 3.7 of 5" in body
+    assert "`5` ██████████ 1" in body and "`3`  0" in body
+    assert "More time for &lt;!channel&gt; &amp; Q&amp;A" in body and "<!channel>" not in body
+    assert f"Peer stories (<@{BRUNO}>)" in body
+    assert body.index("What was most useful?") < body.index("What should we improve?")
+    assert run_job_at(bot.ctx, "feedback-summary", "2026-11-16T13:15") == "no feedback summary due"
+
+    # on demand: faculty see the same; a member is refused
+    status, _, raw = bot.requests.command("/collab", "feedback", FACULTY)
+    reply = json.loads(raw)
+    assert status == 200 and reply["response_type"] == "ephemeral"
+    assert "*Mean usefulness:* 3.7 of 5" in json.dumps(reply["blocks"])
+    by_date = json.loads(bot.requests.command("/collab", "feedback 2026-11-12", FACULTY)[2])
+    assert "Monthly interim call" in by_date["text"]
+    refused = json.loads(bot.requests.command("/collab", "feedback", ALICE)[2])
+    assert refused["text"] == "Only faculty can read the feedback summaries."
+
+    # the weekly digest carries the latest event's line
+    digest = compute_digest(bot.db, collaborative_named(bot.db).id, datetime(2026, 11, 16, 16, tzinfo=UTC))
+    assert digest.feedback == "“Monthly interim call”: 3 answers, mean usefulness 3.7 of 5"

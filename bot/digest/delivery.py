@@ -9,6 +9,7 @@ member's direct messages and is not recorded.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime
 
 from slack_sdk import WebClient
@@ -24,6 +25,7 @@ from bot.digest.views import (
     digest_thread_messages,
     preview_failed_message,
 )
+from bot.feedback.service import latest_summary_line
 from bot.slack.delivery import DeliverySummary, Outgoing, count_outcome, deliver_all, run_once
 from storage.db import Database
 from storage.digest_queries import load_digest_data
@@ -36,7 +38,9 @@ JOB = "weekly-digest"
 def compute_digest(db: Database, collaborative_id: int, as_of: datetime) -> Digest:
     with db.reader() as session:
         data = load_digest_data(session, collaborative_id, as_of)
-    return build_digest(data, as_of)
+    digest = build_digest(data, as_of)
+    feedback = latest_summary_line(db, collaborative_id, as_of)
+    return replace(digest, feedback=feedback) if feedback is not None else digest
 
 
 def render_chart(chart: ChartSeries) -> tuple[bytes, str]:

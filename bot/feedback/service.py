@@ -277,9 +277,12 @@ def collab_start(collab: Collaborative) -> datetime:
     )
 
 
-def latest_summary_line(db: Database, collab: Collaborative, as_of: datetime) -> str | None:
+def latest_summary_line(db: Database, collaborative_id: int, as_of: datetime) -> str | None:
     """The digest's line: the latest event that ended before ``as_of``, its answers and mean."""
     with db.reader() as session:
+        collab = collaborative_by_id(session, collaborative_id)
+        if collab is None:
+            return None
         events = events_starting_between(session, collab.id, collab_start(collab), as_of)
     ended = [e for e in events if rules.event_end(e.starts_at, e.duration_minutes) <= as_of]
     if not ended:

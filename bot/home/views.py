@@ -41,6 +41,10 @@ OVERSEER_COMMANDS = [
 FACULTY_COMMANDS = [
     ("/collab digest", "preview this week's faculty digest, privately"),
     ("/collab prep", "the agenda draft for the next interim call, privately"),
+    (
+        "/collab feedback [call]",
+        "participant feedback on the latest call or session (or a date, e.g. 2026-11-12)",
+    ),
 ]
 ADMIN_NOTES = (
     "Admins change the collaborative by editing its file and running `collab-bot load FILE`; "
