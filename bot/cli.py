@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.database_errors import database_problem
+from bot.logs import protect, settings_secrets
 from bot.preflight import Needs, Unusable, check_database, output_folder, write_problem
 from bot.settings import ConfigError, Settings, load_settings
 from storage.enums import DeliveryStatus
@@ -29,6 +30,7 @@ def _configure_logging(settings: Settings) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     quiet_sensitive_loggers(settings.log_level)
+    protect(settings_secrets(settings))
 
 
 #: Bolt and slack_sdk log request bodies (free text that may carry patient information) at

@@ -24,6 +24,7 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 
 from bot.context import BotContext
+from bot.logs import protect, settings_secrets
 from bot.months import Clock, utc_now
 from bot.settings import Settings
 from bot.slack.client import build_web_client
@@ -41,6 +42,7 @@ def build_context(
     client: WebClient | None = None,
     clock: Clock = utc_now,
 ) -> BotContext:
+    protect(settings_secrets(settings))  # every log record of the process is made safe from here on
     db = db or Database(settings.database_url)
     installations = None
     if settings.oauth and settings.slack_client_id:
