@@ -36,6 +36,7 @@ from bot.measures.views import (
     report_modal,
     selected_value,
 )
+from bot.milestones.service import celebrate, report_celebrations
 from bot.results import Invalid, Refusal
 from bot.slack.client import slack_error_code
 from bot.slack.modals import loading_view, notice_view
@@ -160,4 +161,5 @@ def register(app: App, ctx: BotContext) -> None:
         else:
             ack()
             announce_report(ctx, outcome)
+            celebrate(ctx, report_celebrations(ctx.db, outcome.team_id))
             refresh_home(ctx, client, person_of(context), faculty_of(context))

@@ -18,6 +18,7 @@ from slack_sdk.models.views import View
 
 from bot.context import BotContext
 from bot.home.publish import refresh_home
+from bot.milestones.service import celebrate, cycle_celebrations
 from bot.pdsa.cards import announce_cycle
 from bot.pdsa.service import (
     CycleCompleted,
@@ -174,6 +175,8 @@ def register(app: App, ctx: BotContext) -> None:
         ack(response_action="update", view=outcome_view(outcome))
         if isinstance(outcome, CyclePlanned | CycleCompleted):
             announce_cycle(ctx, outcome.cycle)
+        if isinstance(outcome, CycleCompleted):
+            celebrate(ctx, cycle_celebrations(ctx.db, outcome.cycle))
         if not isinstance(outcome, Refusal):
             refresh_home(ctx, client, person_of(context), faculty_of(context))
 

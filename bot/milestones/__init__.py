@@ -1,0 +1,1 @@
+"""Milestones, not leaderboards: a team's firsts celebrated in its channel (and with peers)."""
