@@ -22,7 +22,7 @@ from bot.context import BotContext
 from bot.milestones import rules
 from bot.milestones.rules import Milestone
 from bot.milestones.views import milestone_card
-from bot.peers.channel import ensure_peer_channel
+from bot.peers.channel import peer_channel_for_posts
 from bot.slack.delivery import DeliverySummary, Outgoing, deliver_all
 from storage.db import Database
 from storage.digest_queries import load_team_data
@@ -108,7 +108,7 @@ def celebrate(ctx: BotContext, celebrations: list[Celebration]) -> DeliverySumma
                 Outgoing(celebration_key(c, "team"), JOB, c.team_channel_id, card, c.collaborative_id)
             )
         if c.share:
-            peer = ensure_peer_channel(ctx, c.collaborative_id)
+            peer = peer_channel_for_posts(ctx, c.collaborative_id)
             if peer:
                 card = milestone_card(c.milestone, c.team_name, c.detail, for_peers=True)
                 outgoing.append(Outgoing(celebration_key(c, "peers"), JOB, peer, card, c.collaborative_id))
