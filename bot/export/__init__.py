@@ -16,7 +16,7 @@ import pandas as pd
 from bot.export.registry import ExportData, Sheet, Table
 from bot.export.tables import TABLES
 from bot.export.values import build
-from bot.export.write import write_csv, write_workbook
+from bot.export.write import write_all_or_nothing
 from bot.months import utc_now
 from bot.settings import Settings
 from storage.db import Database
@@ -39,9 +39,7 @@ def build_sheets(
 def write_sheets(sheets: Sequence[Sheet], fmt: str, out: str | Path) -> list[Path]:
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
-    if fmt == "xlsx":
-        return [write_workbook(sheets, folder)]
-    return write_csv(sheets, folder)
+    return write_all_or_nothing(sheets, fmt, folder)
 
 
 def write_export(

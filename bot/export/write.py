@@ -9,8 +9,11 @@ timezones), a bold frozen header with an auto-filter and fitted column widths on
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
+import errno
+import os
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -42,17 +45,16 @@ def csv_text(value: object) -> str:
     return str(value)
 
 
-def write_csv(sheets: Sequence[Sheet], folder: Path) -> list[Path]:
-    paths = []
-    for sheet in sheets:
-        path = folder / f"{sheet.table.name}.csv"
-        with path.open("w", newline="", encoding="utf-8") as handle:
-            out = csv.writer(handle)
-            out.writerow([c.name for c in sheet.columns])
-            for row in sheet.rows:
-                out.writerow([csv_text(v) for v in row])
-        paths.append(path)
-    return paths
+def csv_name(sheet: Sheet) -> str:
+    return f"{sheet.table.name}.csv"
+
+
+def write_csv(sheet: Sheet, path: Path) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow([c.name for c in sheet.columns])
+        for row in sheet.rows:
+            out.writerow([csv_text(v) for v in row])
 
 
 def _cell_value(value: object) -> object:
@@ -108,7 +110,7 @@ def readme_rows(tables: Sequence[Table]) -> list[tuple[object, ...]]:
     return rows
 
 
-def write_workbook(sheets: Sequence[Sheet], folder: Path) -> Path:
+def write_workbook(sheets: Sequence[Sheet], path: Path) -> None:
     book = Workbook()
     readme = book.active
     assert readme is not None
@@ -118,6 +120,29 @@ def write_workbook(sheets: Sequence[Sheet], folder: Path) -> Path:
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for sheet in sheets:
         _fill(book.create_sheet(sheet.table.name[:31]), sheet.columns, sheet.rows)
-    path = folder / WORKBOOK_NAME
     book.save(path)
-    return path
+
+
+def write_all_or_nothing(sheets: Sequence[Sheet], fmt: str, folder: Path) -> list[Path]:
+    """Write the files under temporary names, then put them all in place: an export that fails
+    half-way (a full disk, a folder where a file should go) leaves the earlier files as they were."""
+    targets: list[tuple[Path, Callable[[Path], None]]]
+    if fmt == "xlsx":
+        targets = [(folder / WORKBOOK_NAME, partial(write_workbook, sheets))]
+    else:
+        targets = [(folder / csv_name(s), partial(write_csv, s)) for s in sheets]
+    for target, _ in targets:
+        if target.exists() and not target.is_file():
+            raise IsADirectoryError(errno.EISDIR, "it is a folder, not a file", str(target))
+    written: list[Path] = []
+    try:
+        for target, write in targets:
+            temporary = target.with_name(f".{target.name}.partial")
+            written.append(temporary)
+            write(temporary)
+        for (target, _), temporary in zip(targets, written, strict=True):
+            os.replace(temporary, target)
+    finally:
+        for temporary in written:
+            temporary.unlink(missing_ok=True)
+    return [target for target, _ in targets]
