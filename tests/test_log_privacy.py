@@ -26,7 +26,7 @@ from tests.constants import ALICE, BOT_TOKEN, SIGNING_SECRET
 from tests.helpers import eventually, run_job_at, team_id_by_key, wait_for_calls, wait_for_messages
 from tests.signing import block_actions_payload
 from tests.slack_standin import SlackStandIn
-from tests.test_call_reminders import peer_channel
+from tests.test_call_reminders import synced
 from tests.test_measures_e2e import open_modal, submit
 from tests.test_oauth import CLIENT_SECRET as OAUTH_SECRET
 from tests.test_oauth import HILLTOP, ONE, TOKENS, TWO, install, oauth_bot  # noqa: F401 - a fixture
@@ -103,6 +103,7 @@ def _force_a_duplicate_idea(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _scenario(bot: RunningBot, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Drive the bot as people and the clock would; returns every free-text value sent."""
+    synced(bot.ctx)  # the peer channel, as `collab-bot channels sync` sets it up
     view = open_modal(bot, ALICE)
     assert submit(bot, view, ALICE, narrative=NARRATIVE, score="3.0") is None
     wait_for_messages(bot.slack, ALICE)
@@ -120,10 +121,9 @@ def _scenario(bot: RunningBot, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     assert reply["response_action"] == "update"
 
     run_job_at(bot.ctx, "call-reminders", "2026-11-11T12:00")
-    channel = peer_channel(bot.slack)
-    message, event_id = next(
-        (m, e["value"])
-        for m in bot.slack.messages(channel)
+    channel, message, event_id = next(
+        (m["channel"], m, e["value"])
+        for m in bot.slack.messages()
         for b in m["blocks"]
         if b["type"] == "actions"
         for e in b["elements"]
