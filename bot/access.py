@@ -42,6 +42,7 @@ class Action(StrEnum):
     VIEW_CYCLE = "view_cycle"
     RSVP = "rsvp"
     FEEDBACK = "feedback"
+    SHARE_WITH_PEERS = "share_with_peers"  # a win or a question in the peer channel, for one's own team
     PREVIEW_DIGEST = "preview_digest"
     COACH = "coach"  # faculty's overview: every team on the Home tab, interim-call prep
     READ_FEEDBACK = "read_feedback"
@@ -101,6 +102,7 @@ RULES: dict[Action, Callable[[Person, Target], bool]] = {
     Action.VIEW_CYCLE: lambda p, t: _acts_for_team(p, t) or (t.shared and _takes_part(p, t.collaborative_id)),
     Action.RSVP: lambda p, t: _takes_part(p, t.collaborative_id),
     Action.FEEDBACK: lambda p, t: _takes_part(p, t.collaborative_id),
+    Action.SHARE_WITH_PEERS: lambda p, t: _on_team(p, t.team_id),
     Action.PREVIEW_DIGEST: lambda p, t: Role.FACULTY in roles_in(p, t.collaborative_id),
     Action.COACH: lambda p, t: Role.FACULTY in roles_in(p, t.collaborative_id),
     Action.READ_FEEDBACK: lambda p, t: Role.FACULTY in roles_in(p, t.collaborative_id),

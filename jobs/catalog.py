@@ -8,6 +8,7 @@ from jobs import (  # noqa: F401
     feedback_summary,
     housekeeping,
     pdsa_nudges,
+    peer_asks,
     peer_prompts,
     report_reminders,
     weekly_digest,

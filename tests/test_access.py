@@ -48,6 +48,8 @@ EXPECTED = {
     (Action.VIEW_CYCLE, PRIVATE_CYCLE): {"faculty", "admin"},
     (Action.RSVP, CALL): {"member", "lead", "faculty", "admin"},
     (Action.FEEDBACK, CALL): {"member", "lead", "faculty", "admin"},
+    (Action.SHARE_WITH_PEERS, OWN_TEAM): {"member", "lead"},
+    (Action.SHARE_WITH_PEERS, OTHER_TEAM): set(),
     (Action.PREVIEW_DIGEST, COLLAB): {"faculty"},
     (Action.SCORE, COLLAB): {"faculty", "admin"},
     (Action.ADMIN, COLLAB): {"admin"},

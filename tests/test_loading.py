@@ -154,16 +154,33 @@ def test_manifest_lists_commands_events_and_home_tab() -> None:
     assert oauth["oauth_config"]["redirect_urls"] == ["https://bot.example.org/slack/oauth_redirect"]
 
 
-def test_manifest_asks_only_for_scopes_the_code_uses_and_reads_no_messages() -> None:
-    from bot.slack.manifest import BOT_EVENTS, BOT_SCOPES, SCOPE_REASONS
+def test_manifest_asks_only_for_scopes_the_code_uses_and_nothing_for_direct_messages() -> None:
+    from bot.slack.manifest import BOT_EVENTS, BOT_SCOPES, SCOPE_REASONS, build_manifest
 
-    unused = ("users:read", "im:write", "im:read", "im:history", "mpim:read", "mpim:write", "mpim:history")
-    assert not [s for s in BOT_SCOPES if s.endswith(":history") or s in unused]
-    assert not [e for e in BOT_EVENTS if e.startswith("message")]
+    assert set(BOT_SCOPES) == {
+        "commands",
+        "chat:write",
+        "chat:write.public",
+        "files:write",
+        "groups:write",
+        "groups:read",
+        "groups:history",
+        "channels:read",
+        "channels:join",
+        "channels:manage",
+        "channels:history",
+    }
+    assert not [s for s in BOT_SCOPES if s.startswith(("im:", "mpim:", "users:"))]
+    assert not [e for e in BOT_EVENTS if e in ("message.im", "message.mpim")]
     readme = (ROOT / "README.md").read_text()
     for scope in BOT_SCOPES:  # README's table gives each scope's reason
         assert f"| `{scope}` |" in readme, scope
     assert set(SCOPE_REASONS) == set(BOT_SCOPES)
+    shortcuts = build_manifest()["features"]["shortcuts"]
+    assert [(s["callback_id"], s["type"]) for s in shortcuts] == [
+        ("peer_share_shortcut", "global"),
+        ("peer_ask_shortcut", "global"),
+    ]
 
 
 def test_manifest_cli_adds_the_redirect_url_when_oauth_is_configured(tmp_path: Path) -> None:

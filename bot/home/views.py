@@ -33,6 +33,8 @@ MEASURES_HELP = (
 PDSA_HELP = "plan a test of change (PDSA cycle), or update one your team has running"
 STATUS_HELP = "this month's reporting status for your team, and its running PDSA cycles"
 HELP_HELP = "show this help"
+SHARE_HELP = "share a win with the other teams in the peer channel"
+ASK_HELP = "ask the other teams for help in the peer channel"
 OVERSEER_COMMANDS = [
     ("/measures", "report or correct monthly measures for any team (pick the team in the form)"),
     ("/pdsa", "plan or update a PDSA cycle for any team"),
@@ -85,7 +87,8 @@ def help_message(person: Person, faculty: Sequence[str]) -> Message:
         )
         blocks.append(section(f"You're on {teams}. Here's what you can do:"))
         own = [("/measures", MEASURES_HELP), ("/pdsa", PDSA_HELP), ("/collab status", STATUS_HELP)]
-        blocks.append(section(_command_lines([*own, ("/collab help", HELP_HELP)])))
+        peers = [("/collab share", SHARE_HELP), ("/collab ask", ASK_HELP)]
+        blocks.append(section(_command_lines([*own, *peers, ("/collab help", HELP_HELP)])))
         if leads_a_team(person):
             blocks.append(
                 context("As a team lead you'll also get a direct message if your team's report is late.")

@@ -15,7 +15,16 @@ import yaml
 SLASH_COMMANDS = [
     ("/measures", "Report your team's monthly measures", "[YYYY-MM]"),
     ("/pdsa", "Plan or update a PDSA cycle (test of change)", ""),
-    ("/collab", "Learning collaborative help, digest preview and more", "help | digest"),
+    (
+        "/collab",
+        "Learning collaborative help, digest preview and more",
+        "help | status | share | ask | digest",
+    ),
+]
+#: Global shortcuts (the lightning menu): (callback id, name, description).
+SHORTCUTS = [
+    ("peer_share_shortcut", "Share a win", "Tell the other teams what worked"),
+    ("peer_ask_shortcut", "Ask for help", "Ask the other teams for help"),
 ]
 #: Each bot scope, with the Web API methods (and reason) that need it.
 SCOPE_REASONS: dict[str, str] = {
@@ -29,11 +38,15 @@ SCOPE_REASONS: dict[str, str] = {
     "keep its members in step with the file",
     "groups:read": "`conversations.info`, `conversations.members`: see the private peer channel and who "
     "is in it",
+    "groups:history": "`conversations.replies`: whether a question in the private peer channel has a reply "
+    "(flagged to faculty after 48 hours without one); checking the channel before re-sending a message "
+    "whose first attempt may have gone through",
     "channels:read": "`conversations.info`, `conversations.members`: the same for a public peer channel "
     "the file names by `id`",
     "channels:join": "`conversations.join`: join that public peer channel",
     "channels:manage": "`conversations.invite`, `conversations.kick`, `conversations.setTopic`, "
     "`conversations.setPurpose` in that public peer channel",
+    "channels:history": "`conversations.replies` in that public peer channel (as `groups:history`)",
     "files:write": "`files.getUploadURLExternal`, `files.completeUploadExternal`: run chart pictures in "
     "the team and digest channels",
 }
@@ -82,6 +95,10 @@ def build_manifest(socket_mode: bool = False, url: str | None = None, oauth: boo
             },
             "bot_user": {"display_name": "collab-bot", "always_online": True},
             "slash_commands": commands,
+            "shortcuts": [
+                {"name": name, "type": "global", "callback_id": callback, "description": description}
+                for callback, name, description in SHORTCUTS
+            ],
         },
         "oauth_config": oauth_config,
         "settings": settings,

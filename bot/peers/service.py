@@ -1,0 +1,208 @@
+"""Share a win / ask for help: what the modal offers a person, checking and posting what they sent,
+and finding asks that nobody answered.
+
+Returns plain frozen results (:class:`PostScreen`, :class:`PostSent`, ``Refusal``, ``Invalid``);
+the Block Kit is ``bot.peers.views``'. Posts go through the ledger, keyed by the modal, so a
+retried submission posts once; before the peer channel exists they wait in the ledger.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.access import Action, Target, check
+from bot.context import BotContext
+from bot.months import local_date
+from bot.peers import views
+from bot.peers.channel import peer_channel_for_posts
+from bot.phi import phi_error
+from bot.results import Invalid, Refusal
+from storage import ledger
+from storage.collaboratives import active_measures, collaborative_by_id
+from storage.models import Collaborative, Team
+from storage.pdsa import change_ideas
+from storage.peer_channels import AWAITING_PEER_CHANNEL, peer_channel_of
+from storage.people import Person, TeamSeat, faculty_ids
+
+POST_JOB = "peer-posts"
+ASK_JOB = "peer-asks"
+#: An ask with no reply in its thread after this long is flagged to faculty (once).
+UNANSWERED_AFTER = timedelta(hours=48)
+#: Asks older than this are no longer checked.
+CHECK_WINDOW = timedelta(days=14)
+
+
+@dataclass(frozen=True)
+class Choice:
+    label: str
+    value: str  # m:<measure id> or c:<change idea id>
+
+
+@dataclass(frozen=True)
+class PostScreen:
+    kind: str
+    teams: tuple[TeamSeat, ...]
+    measures: tuple[Choice, ...]
+    ideas: tuple[Choice, ...]
+
+
+@dataclass(frozen=True)
+class PostForm:
+    text: str | None
+    team_id: int | None = None
+    relates: str | None = None
+    picture_id: str | None = None
+    picture_type: str = ""
+
+
+@dataclass(frozen=True)
+class PostSent:
+    """A checked post, ready for the peer channel (``bot.peers.posts`` sends it)."""
+
+    kind: str
+    team_name: str
+    key: str
+    waiting: bool  # the peer channel does not exist yet: the post waits for the sync
+    collaborative_id: int
+    channel: str
+    user_id: str
+    text: str
+    relates: str | None
+    picture_id: str | None
+
+
+@dataclass(frozen=True)
+class UnansweredAsk:
+    """An ask with no reply in its thread, and the faculty to tell (each with its ledger key)."""
+
+    key: str
+    channel: str
+    ts: str
+    team_name: str
+    hours: int
+    faculty: tuple[tuple[str, str], ...]  # (ledger key, user id)
+
+
+def _teams(ctx: BotContext, person: Person) -> list[TeamSeat]:
+    """The person's teams in collaboratives that have a peer channel (named or given)."""
+    found = []
+    with ctx.db.reader() as session:
+        for seat in person.seats:
+            peer = peer_channel_of(session, seat.collaborative_id)
+            if peer is not None and (peer.channel_id or peer.name):
+                found.append(seat)
+    return found
+
+
+def open_post(ctx: BotContext, person: Person, kind: str) -> PostScreen | Refusal:
+    teams = _teams(ctx, person)
+    if not teams:
+        return Refusal(views.NOT_ON_A_TEAM)
+    measures: list[Choice] = []
+    ideas: list[Choice] = []
+    with ctx.db.reader() as session:
+        for collaborative_id in dict.fromkeys(t.collaborative_id for t in teams):
+            measures += [Choice(m.name, f"m:{m.id}") for m in active_measures(session, collaborative_id)]
+        for seat in teams:
+            prefix = f"{seat.team_name}: " if len(teams) > 1 else ""
+            ideas += [Choice(prefix + i.title, f"c:{i.id}") for i in change_ideas(session, seat.team_id)]
+    return PostScreen(kind, tuple(teams), tuple(measures), tuple(ideas))
+
+
+def _relates_label(ctx: BotContext, value: str | None, seat: TeamSeat) -> str | None:
+    """The name of the chosen measure (of the team's collaborative) or change idea (of the team)."""
+    if not value or ":" not in value:
+        return None
+    what, _, raw = value.partition(":")
+    if not raw.isdigit():
+        return None
+    with ctx.db.reader() as session:
+        if what == "m":
+            found = next(
+                (m for m in active_measures(session, seat.collaborative_id) if m.id == int(raw)), None
+            )
+            return f"measure “{found.name}”" if found else None
+        if what == "c":
+            idea = next((i for i in change_ideas(session, seat.team_id) if i.id == int(raw)), None)
+            return f"change idea “{idea.title}”" if idea else None
+    return None
+
+
+def submit_post(
+    ctx: BotContext, person: Person, kind: str, view_id: str, form: PostForm, team_id: int | None
+) -> PostSent | Invalid | Refusal:
+    """Check the post and send it to the peer channel (or hold it there until the channel exists)."""
+    teams = _teams(ctx, person)
+    wanted = form.team_id or team_id
+    seat = next((t for t in teams if t.team_id == wanted), None) if wanted else None
+    if seat is None and len(teams) == 1 and wanted is None:
+        seat = teams[0]
+    if seat is None:
+        if wanted is None and len(teams) > 1:
+            return Invalid({"team": "Choose the team you're posting for."})
+        return Refusal(views.NOT_ON_A_TEAM)
+    if not check(person, Action.SHARE_WITH_PEERS, Target.team(seat)):
+        return Refusal(views.NOT_ON_A_TEAM)
+    with ctx.db.reader() as session:
+        collab = collaborative_by_id(session, seat.collaborative_id)
+    assert collab is not None
+    errors: dict[str, str] = {}
+    if not form.text:
+        errors["text"] = "Please write a few words." if kind == views.SHARE else "Please say what you need."
+    elif (problem := phi_error(form.text, local_date(ctx.now(), collab.timezone))) is not None:
+        errors["text"] = problem
+    if form.picture_id and not form.picture_type.startswith("image/"):
+        errors["picture"] = "Please choose a picture (PNG, JPG or GIF)."
+    if errors:
+        return Invalid(errors)
+    assert form.text is not None
+    channel = peer_channel_for_posts(ctx, collab.id)
+    if channel is None:
+        return Refusal(views.NOT_ON_A_TEAM)
+    key = f"peer-{kind}:{collab.id}:{seat.team_id}:{view_id}"
+    return PostSent(
+        kind,
+        seat.team_name,
+        key,
+        channel == AWAITING_PEER_CHANNEL,
+        collab.id,
+        channel,
+        person.user_id,
+        form.text,
+        _relates_label(ctx, form.relates, seat),
+        form.picture_id,
+    )
+
+
+def unanswered_asks(ctx: BotContext, collab: Collaborative, as_of: datetime) -> list[UnansweredAsk]:
+    """Asks posted 48 hours or more before ``as_of`` (within two weeks) with no reply in their thread,
+    not flagged yet. Slack is asked for each thread; one it cannot read is checked next time."""
+    client = ctx.client_for(collab.id)
+    if client is None:
+        return []
+    with ctx.db.reader() as session:
+        faculty = faculty_ids(session, [collab.id])
+    found: list[UnansweredAsk] = []
+    for sent in ledger.sent_with_prefix(ctx.db, f"peer-{views.ASK}:{collab.id}:"):
+        posted = datetime.fromtimestamp(float(sent.ts), tz=as_of.tzinfo)
+        if not (as_of - CHECK_WINDOW <= posted <= as_of - UNANSWERED_AFTER):
+            continue
+        flags = tuple((f"{ASK_JOB}:{sent.key}:{user}", user) for user in faculty)
+        if not ledger.would_send(ctx.db, [key for key, _ in flags]):
+            continue  # flagged already
+        try:
+            thread = client.conversations_replies(channel=sent.channel, ts=sent.ts, limit=2)
+        except (SlackApiError, SlackClientError, OSError):
+            continue
+        if len(thread.get("messages") or []) > 1:
+            continue  # somebody replied
+        with ctx.db.reader() as session:
+            team = session.get(Team, int(sent.key.split(":")[2]))
+        hours = int((as_of - posted).total_seconds() // 3600)
+        found.append(
+            UnansweredAsk(sent.key, sent.channel, sent.ts, team.name if team else "A team", hours, flags)
+        )
+    return found

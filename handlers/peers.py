@@ -1,0 +1,81 @@
+"""Share a win / ask for help: ``/collab share``, ``/collab ask``, their global shortcuts and buttons
+(e.g. on the Home tab) open the modal; a submission is checked by ``bot.peers.service`` and posted
+to the peer channel through the ledger after the ack."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from bot.context import BotContext
+from bot.peers import views
+from bot.peers.posts import post_to_peers
+from bot.peers.service import PostForm, open_post, submit_post
+from bot.results import Invalid, Refusal
+from bot.slack.modals import loading_view, notice_view
+from bot.slack.payloads import parse
+from handlers.collab_command import subcommand
+from handlers.gate import person_of
+from storage.people import Person
+
+
+def _open(ctx: BotContext, client: WebClient, trigger_id: str, person: Person, kind: str) -> None:
+    """Open the loading modal with the trigger id at once, then fill it."""
+    opened = client.views_open(trigger_id=trigger_id, view=loading_view(views.FRAMES[kind]))["view"]
+    screen = open_post(ctx, person, kind)
+    view = (
+        notice_view(views.FRAMES[kind], screen.text)
+        if isinstance(screen, Refusal)
+        else views.post_modal(screen)
+    )
+    client.views_update(view_id=opened["id"], hash=opened.get("hash"), view=view)
+
+
+def _command(kind: str) -> Any:
+    def run(ctx: BotContext, person: Person, rest: str, ack: Ack, command: dict[str, Any]) -> None:
+        ack()
+        client = ctx.client_for_workspace(person.workspace) or ctx.client
+        _open(ctx, client, command["trigger_id"], person, kind)
+
+    return run
+
+
+subcommand(views.SHARE)(_command(views.SHARE))
+subcommand(views.ASK)(_command(views.ASK))
+
+
+def register(app: App, ctx: BotContext) -> None:
+    for kind in views.KINDS:
+
+        def opener(kind: str = kind) -> Any:
+            def listener(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+                ack()
+                _open(ctx, client, body["trigger_id"], person_of(context), kind)
+
+            return listener
+
+        app.shortcut(views.SHORTCUTS[kind])(opener())
+        app.action(views.OPEN_ACTIONS[kind])(opener())
+
+        def submitted(kind: str = kind) -> Any:
+            def listener(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+                ref = parse(views.PostRef, view.get("private_metadata"))
+                if ref is None or ref.kind != kind:
+                    ack(response_action="update", view=notice_view(views.FRAMES[kind], views.STALE_FORM))
+                    return
+                form = PostForm(**views.read_form(view["state"]["values"]))
+                outcome = submit_post(ctx, person_of(context), kind, str(view.get("id")), form, ref.team_id)
+                if isinstance(outcome, Invalid):
+                    ack(response_action="errors", errors=outcome.errors)
+                    return
+                if isinstance(outcome, Refusal):
+                    ack(response_action="update", view=notice_view(views.FRAMES[kind], outcome.text))
+                    return
+                ack(response_action="update", view=views.posted_view(outcome))
+                post_to_peers(ctx, outcome)
+
+            return listener
+
+        app.view(views.CALLBACKS[kind])(submitted())
