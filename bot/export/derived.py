@@ -96,6 +96,16 @@ def _due_months(start: date, end: date, due_day: int, today: date) -> list[str]:
     ]
 
 
+def _on_time_without_narrative(values: pd.DataFrame, timezone: str, due_day: int) -> set[str]:
+    """Months whose first measure was stored by the due day (months with no team report, e.g. imported)."""
+    on_time = set()
+    for period, times in values.groupby("period")["submitted_at"]:
+        first = min(_local_moment(t) for t in times)
+        if months.local_date(first, timezone) <= months.day_in_following_month(str(period), due_day):
+            on_time.add(str(period))
+    return on_time
+
+
 def _local_moment(value: object) -> datetime:
     moment = pd.Timestamp(value)  # type: ignore[arg-type]
     if moment.tzinfo is None:
@@ -142,7 +152,10 @@ def evaluation(data: ExportData) -> pd.DataFrame:
         mine = reported[(reported["collaborative"] == collab) & (reported["team"] == team)]
         done = set(mine["period"]) & set(due)
         narrative = reports[(reports["collaborative"] == collab) & (reports["team"] == team)]
-        on_time = set(narrative.loc[~narrative["late"].astype(bool), "period"]) & set(due)
+        on_time = set(narrative.loc[~narrative["late"].astype(bool), "period"])
+        without_narrative = mine[~mine["period"].isin(set(narrative["period"]))]
+        on_time |= _on_time_without_narrative(without_narrative, str(info["timezone"]), int(info["due_day"]))
+        on_time &= set(due)
         cycles = pdsa[(pdsa["collaborative"] == collab) & (pdsa["team"] == team)]
         events = calendar[(calendar["collaborative"] == collab) & calendar["active"].astype(bool)]
         held = {

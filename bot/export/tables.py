@@ -266,7 +266,8 @@ EVALUATION = Table(
         C(
             "on_time_rate",
             N,
-            "Of the months due, the fraction reported by the due day (team_reports.late false); "
+            "Of the months due, the fraction reported by the due day (team_reports.late false; for a "
+            "month with no team report, such as an imported one, when its first measure was stored); "
             "empty when none is due.",
         ),
         C("pdsa_started", INT, "PDSA cycles the team started."),
