@@ -41,6 +41,7 @@ from bot.slack.modals import notice_view
 from bot.slack.payloads import parse, parse_id
 from handlers.collab_command import subcommand
 from handlers.gate import person_of
+from handlers.submissions import once
 from storage.people import Person
 
 
@@ -76,7 +77,6 @@ def register(app: App, ctx: BotContext) -> None:
                 assert_never(screen)
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
-    @app.view(CALLBACK)
     def feedback_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         ref = parse(EventRef, view.get("private_metadata"))
         if ref is None:
@@ -92,3 +92,5 @@ def register(app: App, ctx: BotContext) -> None:
                 ack(response_action="update", view=saved_view(outcome))
             case _:
                 assert_never(outcome)
+
+    app.view(CALLBACK)(once(ctx, feedback_submitted))  # a double click is one answer

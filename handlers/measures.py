@@ -42,6 +42,7 @@ from bot.slack.client import slack_error_code
 from bot.slack.modals import loading_view, notice_view
 from bot.slack.payloads import parse, parse_id
 from handlers.gate import faculty_of, person_of
+from handlers.submissions import once
 from storage.people import Person
 
 log = logging.getLogger(__name__)
@@ -134,7 +135,6 @@ def register(app: App, ctx: BotContext) -> None:
         period = parse_period(selected_value(action) or "") or ref.period
         show_form(client, ref.view_id, ref.view_hash, person_of(context), ref.team_id, period)
 
-    @app.view(CALLBACK_ID)
     def report_submitted(ack: Ack, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         submitted = read_submission(view)
         if submitted is None:
@@ -163,3 +163,5 @@ def register(app: App, ctx: BotContext) -> None:
             announce_report(ctx, outcome)
             celebrate(ctx, report_celebrations(ctx.db, outcome.team_id))
             refresh_home(ctx, client, person_of(context), faculty_of(context))
+
+    app.view(CALLBACK_ID)(once(ctx, report_submitted))  # a double click saves and posts once

@@ -65,6 +65,7 @@ from bot.results import Invalid, Refusal
 from bot.slack.modals import loading_view, notice_view
 from bot.slack.payloads import Payload, parse, parse_id
 from handlers.gate import faculty_of, person_of
+from handlers.submissions import once
 from storage.people import Person
 
 Action = dict[str, Any]
@@ -187,14 +188,16 @@ def register(app: App, ctx: BotContext) -> None:
             ack(response_action="update", view=notice_view(FRAME, STALE_FORM))
         return meta
 
-    @app.view(NEW_CALLBACK)
     def plan_submitted(ack: Ack, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         if (team := metadata(ack, view, TeamRef)) is not None:
             form = read_plan_form(view["state"]["values"])
             answer(ack, submit_plan(ctx, person_of(context), team.team_id, form), client, context)
 
-    @app.view(UPDATE_CALLBACK)
     def update_submitted(ack: Ack, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         if (cycle := metadata(ack, view, CycleRef)) is not None:
             form = read_update_form(view["state"]["values"])
             answer(ack, submit_update(ctx, person_of(context), cycle.cycle_id, form), client, context)
+
+    # A double click saves and posts once (``handlers.submissions``).
+    app.view(NEW_CALLBACK)(once(ctx, plan_submitted))
+    app.view(UPDATE_CALLBACK)(once(ctx, update_submitted))

@@ -1,17 +1,20 @@
 """``housekeeping``: daily tidying that keeps tables from growing without end.
 
-Slack retries an event within minutes, so processed event IDs older than a week are forgotten.
+Slack retries an event within minutes, so processed event IDs older than a week are forgotten;
+a modal lives an hour at most, so the records of modal submissions (``storage.submissions``) go
+after a week too.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.context import BotContext
 from jobs.registry import Job, register_job
 from storage.models import Collaborative
 from storage.slack_events import forget_older_than
+from storage.submissions import forget_submissions_before
 
 KEEP_EVENT_IDS_DAYS = 7
 
@@ -22,7 +25,11 @@ def _cron(collab: Collaborative) -> dict[str, Any]:
 
 def run(ctx: BotContext, collab: Collaborative, as_of: datetime) -> str:
     forgotten = forget_older_than(ctx.db, days=KEEP_EVENT_IDS_DAYS, now=as_of)
-    return f"forgot {forgotten} processed Slack event IDs older than {KEEP_EVENT_IDS_DAYS} days"
+    submissions = forget_submissions_before(ctx.db, as_of - timedelta(days=KEEP_EVENT_IDS_DAYS))
+    return (
+        f"forgot {forgotten} processed Slack event IDs and {submissions} modal submissions "
+        f"older than {KEEP_EVENT_IDS_DAYS} days"
+    )
 
 
 JOB = register_job(Job("housekeeping", "Daily tidying: forget old processed Slack event IDs", _cron, run))

@@ -455,6 +455,24 @@ class WorkspaceStatus(Base):
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
+class ViewSubmission(Base):
+    """A modal submission handled once per (view id, view hash), and the answer it got.
+
+    ``response`` is the JSON of the ack (``{}`` for a plain close, or ``response_action`` with its
+    view or errors); it is None while the first submission is still being handled. A duplicate of
+    the same submission is answered with it and changes nothing.
+    """
+
+    __tablename__ = "view_submissions"
+    __table_args__ = (UniqueConstraint("view_id", "view_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    view_id: Mapped[str] = mapped_column(String(64))
+    view_hash: Mapped[str] = mapped_column(String(128))
+    response: Mapped[str | None] = mapped_column(Text, nullable=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+
+
 class ProcessedEvent(Base):
     """Slack ``event_id``s already handled, so retries are processed once."""
 

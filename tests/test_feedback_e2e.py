@@ -74,11 +74,14 @@ def press(bot: RunningBot, button: dict[str, Any], user: str) -> dict[str, Any]:
     assert bot.requests.interact(payload)[0] == 200
     opened = wait_for_calls(bot.slack, "views.open", before + 1)[-1]
     assert opened.ok, opened.response
-    return dict(opened.args["view"])
+    shown = opened.response["view"]  # type: ignore[index]
+    return {**opened.args["view"], "id": shown["id"], "hash": shown["hash"]}
 
 
 def send(bot: RunningBot, view: dict[str, Any], values: dict[str, Any], user: str) -> dict[str, Any]:
-    status, _, body = bot.requests.interact(view_submission_payload(view, values, user))
+    """Submit ``view`` (the id and hash Slack gave it: each modal opened is a new submission)."""
+    payload = view_submission_payload(view, values, user, view_id=view["id"], view_hash=view["hash"])
+    status, _, body = bot.requests.interact(payload)
     assert status == 200
     return json.loads(body) if body else {}
 

@@ -345,8 +345,8 @@ def test_values_far_from_last_month_ask_submit_anyway(loaded_bot: RunningBot) ->
     assert "Please check these numbers" in json.dumps(confirm["blocks"])
     assert inputs(confirm)["bp_control:denominator"]["element"]["initial_value"] == "2000"
     assert riverside(bot.db, month)[1] == {}
-    # Slack replaces the modal with the update, keeping its id; submitting it again confirms.
-    confirmed = {**confirm, "id": view["id"], "hash": view["hash"]}
+    # Slack replaces the modal with the update, keeping its id under a new hash; submitting it confirms.
+    confirmed = {**confirm, "id": view["id"], "hash": f"{view['hash']}-updated"}
     assert submit(bot, confirmed, ALICE, values=wild) is None
     assert riverside(bot.db, month)[1]["bp_control"].denominator == 2000
 

@@ -21,7 +21,7 @@ import psycopg
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
-from storage import ledger
+from storage import ledger, submissions
 from storage.calendar import events_starting_between, rsvp_counts
 from storage.db import Database
 from storage.digest_queries import load_digest_data
@@ -48,6 +48,7 @@ BIG_TABLES = frozenset(
         "pdsa_measures",
         "change_ideas",
         "processed_events",
+        "view_submissions",
     }
 )
 
@@ -226,6 +227,8 @@ def hot_queries(db: Database, seeded: dict[str, Any]) -> dict[str, Callable[[], 
         "digest: everything it reads": read(load_digest_data, collab_id, now),
         "events: seen before": lambda: first_delivery(db, "Ev0NEW"),
         "events: housekeeping": lambda: forget_older_than(db, 7, now),
+        "submissions: seen before": lambda: submissions.claim(db, "V0NEW", "h1", now),
+        "submissions: housekeeping": lambda: submissions.forget_submissions_before(db, now),
     }
 
 

@@ -1,0 +1,37 @@
+"""Modal submissions handled once: ``view_submissions``, unique per (view id, view hash).
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-12-03
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+import storage.models
+
+revision = "0007"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "view_submissions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("view_id", sa.String(length=64), nullable=False),
+        sa.Column("view_hash", sa.String(length=128), nullable=False),
+        sa.Column("response", sa.Text(), nullable=True),
+        sa.Column("received_at", storage.models.UtcDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_view_submissions")),
+        sa.UniqueConstraint("view_id", "view_hash", name=op.f("uq_view_submissions_view_id_view_hash")),
+    )
+    op.create_index(
+        op.f("ix_view_submissions_received_at"), "view_submissions", ["received_at"], unique=False
+    )
+
+
+def downgrade() -> None:
+    op.drop_index(op.f("ix_view_submissions_received_at"), table_name="view_submissions")
+    op.drop_table("view_submissions")
