@@ -13,11 +13,12 @@ from typing import Any
 from sqlalchemy import select, update
 
 from bot.format import escape, link
+from bot.peers.channel import sync_peer_channel
 from bot.slack.blocks import cut
 from storage.models import Collaborative, Team
 from tests.conftest import RunningBot
 from tests.constants import ALICE, RIVER
-from tests.helpers import team_id_by_key, wait_for_calls, wait_for_messages, wait_until
+from tests.helpers import collaborative_named, team_id_by_key, wait_for_calls, wait_for_messages, wait_until
 from tests.test_measures_e2e import default_month, open_modal
 from tests.test_measures_e2e import submit as submit_measures
 from tests.test_pdsa_e2e import start_cycle, text
@@ -72,6 +73,7 @@ def test_a_pdsa_prediction_reaches_the_team_and_peer_channels_escaped(loaded_bot
     assert "Cuffs &amp; &lt;b&gt;cables&lt;/b&gt;" in json.dumps(reply["view"])  # the "planned" modal
 
     [card] = wait_for_messages(bot.slack, RIVER, 1)
+    sync_peer_channel(bot.ctx, collaborative_named(bot.db).id)  # sets up the peer channel, sends held posts
     peer = wait_until(lambda: _peer_channel(bot))
     [peer_card] = wait_for_messages(bot.slack, peer, 1)
     for message in (card, peer_card):
