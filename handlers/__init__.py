@@ -8,8 +8,21 @@ from bot.context import BotContext
 
 
 def register_all(app: App, ctx: BotContext) -> None:
-    from handlers import collab_command, digest, events, feedback, gate, measures, pdsa, peers, prep, rsvp
+    from handlers import (
+        collab_command,
+        digest,
+        events,
+        feedback,
+        gate,
+        measures,
+        pdsa,
+        peers,
+        prep,
+        rsvp,
+        scores,
+    )
 
     # the workspace gate first: it runs before every other middleware and listener
-    for module in (gate, events, collab_command, digest, prep, measures, pdsa, rsvp, feedback, peers):
+    modules = (gate, events, collab_command, digest, prep, measures, pdsa, rsvp, feedback, peers, scores)
+    for module in modules:
         module.register(app, ctx)

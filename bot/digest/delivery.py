@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.analytics.charts import render_run_chart
 from bot.context import BotContext
-from bot.digest.rules import ChartSeries, Digest, build_digest, week_key
+from bot.digest.rules import ChartSeries, Digest, build_digest, reporting_period, week_key
 from bot.digest.views import (
     chart_comment,
     chart_filename,
@@ -26,9 +26,12 @@ from bot.digest.views import (
     preview_failed_message,
 )
 from bot.feedback.service import latest_summary_line
+from bot.months import local_date
+from bot.scores.rules import disagree
 from bot.slack.delivery import DeliverySummary, Outgoing, count_outcome, deliver_all, run_once
 from storage.db import Database
 from storage.digest_queries import load_digest_data
+from storage.scores import scores_for_month
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +41,16 @@ JOB = "weekly-digest"
 def compute_digest(db: Database, collaborative_id: int, as_of: datetime) -> Digest:
     with db.reader() as session:
         data = load_digest_data(session, collaborative_id, as_of)
+        period = str(reporting_period(local_date(as_of, data.collaborative.timezone)))
+        pairs = scores_for_month(session, collaborative_id, period)
     digest = build_digest(data, as_of)
+    gaps = [
+        (p.team_name, p.faculty, p.self_score)
+        for p in pairs
+        if p.faculty is not None and p.self_score is not None and disagree(p.faculty, p.self_score)
+    ]
     feedback = latest_summary_line(db, collaborative_id, as_of)
-    return replace(digest, feedback=feedback) if feedback is not None else digest
+    return replace(digest, feedback=feedback or digest.feedback, score_gaps=gaps)
 
 
 def render_chart(chart: ChartSeries) -> tuple[bytes, str]:

@@ -150,6 +150,9 @@ class Digest:
     peer_engagement: str = NOT_TRACKED
     feedback: str = NOT_TRACKED
     notes: list[str] = field(default_factory=list)
+    #: Teams whose faculty score and self-score for the period are 1.5 points or more apart:
+    #: (team name, faculty score, self-score).
+    score_gaps: list[tuple[str, float, float]] = field(default_factory=list)
 
     @property
     def period_label(self) -> str:

@@ -38,6 +38,8 @@ from bot.digest.wording import (
     team_table_header,
     title,
 )
+from bot.format import escape
+from bot.scores.views import score_button
 from bot.slack.blocks import Message, context, message, plain_message, section
 
 SECTION_LIMIT = 3000
@@ -156,7 +158,25 @@ def digest_thread_messages(digest: Digest) -> list[Message]:
         support = _bullets(flag_line(flag, SLACK) for flag in digest.support)
         messages += _messages(SUPPORT_DETAIL_TITLE, _chunks(support))
     messages += _messages(EVERY_TEAM_TITLE, _chunks(_team_table(digest)))
+    messages.append(scores_message(digest))
     return messages
+
+
+def scores_message(digest: Digest) -> Message:
+    """Faculty and self-scores 1.5 points or more apart this month, and the "Score a team" button."""
+    month = digest.period_label
+    if digest.score_gaps:
+        lines = [
+            f"• {SLACK.bold(escape(name))}: faculty {faculty:.1f}, self {own:.1f}"
+            for name, faculty, own in digest.score_gaps
+        ]
+        text = f"{SLACK.bold(f'Scores 1.5 or more apart ({month})')}\n" + "\n".join(lines)
+    else:
+        text = (
+            f"{SLACK.bold('IHI scores')}: no team's faculty score and self-score for {month} "
+            "are 1.5 or more apart."
+        )
+    return message(f"IHI scores for {month}", [section(text[: SECTION_LIMIT - 10]), score_button()])
 
 
 def chart_comment(chart: ChartSeries) -> str:

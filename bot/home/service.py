@@ -6,6 +6,7 @@
 * Faculty (``Action.COACH``): a grid of every team (reported this month, latest run-chart signal,
   last PDSA activity) and the teams needing support, both from the weekly digest's rules
   (:func:`bot.digest.rules.build_digest`), so the Home tab and the digest never disagree.
+* Teams: their latest faculty IHI score and its reason; faculty and admins: "Score a team".
 * Someone on no team: only who to ask.
 """
 
@@ -17,6 +18,7 @@ from datetime import date, datetime
 from bot.access import Action, collaboratives_where
 from bot.digest.delivery import compute_digest
 from bot.measures.status import Status, reporting_status
+from bot.scores.service import TeamScore, latest_team_scores
 from storage.calendar import answers_of, events_starting_between, rsvp_counts
 from storage.collaboratives import collaborative_by_id
 from storage.db import Database
@@ -85,6 +87,8 @@ class HomePage:
     calls: tuple[NextCall, ...] = ()
     cycles: tuple[OpenCycle, ...] = ()
     grids: tuple[FacultyGrid, ...] = field(default=())
+    scores: tuple[TeamScore, ...] = ()  # the latest faculty score of each of the person's teams
+    may_score: bool = False  # faculty or admin: the "Score a team" button
 
 
 def _collaboratives_of(person: Person) -> list[int]:
@@ -177,4 +181,6 @@ def home_page(db: Database, person: Person, faculty: list[str], now: datetime) -
         calls=next_calls(db, person, now),
         cycles=team_open_cycles(db, person),
         grids=faculty_grids(db, person, now),
+        scores=latest_team_scores(db, person),
+        may_score=bool(collaboratives_where(person, Action.SCORE)),
     )

@@ -22,6 +22,7 @@ from bot.home.service import FacultyGrid, GridRow, HomePage, NextCall, OpenCycle
 from bot.measures.status_views import status_blocks
 from bot.months import month_label, short_day_label
 from bot.pdsa.views import ACTION_OPEN, cycle_value
+from bot.scores.views import score_button, team_score_blocks
 from bot.slack.blocks import Message, context, mentions, message, section
 from storage.enums import Role, RsvpAnswer
 from storage.people import Person
@@ -39,6 +40,7 @@ OVERSEER_COMMANDS = [
     ("/measures", "report or correct monthly measures for any team (pick the team in the form)"),
     ("/pdsa", "plan or update a PDSA cycle for any team"),
     ("/collab status", "which teams have reported this month, and which haven't"),
+    ("/collab score [team]", "score a team for a month on the IHI assessment scale, beside its self-score"),
 ]
 FACULTY_COMMANDS = [
     ("/collab digest", "preview this week's faculty digest, privately"),
@@ -262,6 +264,10 @@ def home_view(page: HomePage) -> dict[str, object]:
             parts.extend(_call_blocks(call))
         parts.append(DividerBlock())
     parts += _cycles_blocks(page)
+    if page.scores:
+        parts += [*team_score_blocks(page.scores), DividerBlock()]
+    if page.may_score:
+        parts.append(score_button())
     for grid in page.grids:
         parts += _grid_blocks(grid)
     fitted = fit_home(parts, HOME_BLOCK_LIMIT - 1 - len(rest))

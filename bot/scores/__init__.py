@@ -1,0 +1,1 @@
+"""IHI assessment scores: faculty score each team monthly, beside the team's own self-score."""

@@ -1,0 +1,195 @@
+"""IHI assessment scores end to end: faculty score a team for a month from ``/collab score``, the
+Home tab and the digest thread (the team's self-score and the hint beside it); a member is refused;
+the team sees its score on its Home tab; the digest lists scores far apart. Signed requests to the
+real endpoint, the Slack stand-in, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.digest.delivery import compute_digest
+from bot.digest.views import digest_thread_messages
+from bot.scores.rules import Progress, hint_text, suggest
+from bot.scores.service import NOT_ALLOWED
+from bot.scores.views import ACTION_MONTH, ACTION_OPEN, CALLBACK
+from storage.models import FacultyScore, TeamReport
+from tests.conftest import RunningBot
+from tests.constants import ALICE, FACULTY, TEAM_ID
+from tests.helpers import collaborative_named, team_id_by_key, wait_for_calls
+from tests.signing import block_actions_payload, view_submission_payload
+from tests.test_home_e2e import buttons, open_home, shown
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def self_assess(bot: RunningBot, team: str, period: str, score: float) -> None:
+    with bot.db.transaction() as session:
+        session.add(
+            TeamReport(
+                team_id=team_id_by_key(bot.db, team),
+                period=period,
+                self_assessment=score,
+                submitted_by=ALICE,
+                submitted_at=datetime(2026, 4, 5, tzinfo=UTC),
+            )
+        )
+
+
+def opened_modal(bot: RunningBot, before: int) -> dict[str, Any]:
+    """The scoring modal after the loading view was replaced (views.update)."""
+    update = wait_for_calls(bot.slack, "views.update", before + 1)[-1]
+    assert update.ok, update.response
+    return dict(update.args["view"]) | {"id": update.args["view_id"]}
+
+
+def score_command(bot: RunningBot, user: str, text: str = "") -> tuple[dict[str, Any] | None, str]:
+    before = len(bot.slack.calls_to("views.update"))
+    status, _, body = bot.requests.command(
+        "/collab", f"score {text}".strip(), user, trigger_id=bot.slack.issue_trigger_id()
+    )
+    assert status == 200
+    if body:
+        return None, body
+    return opened_modal(bot, before), body
+
+
+def picked(block_id: str, value: str) -> dict[str, Any]:
+    option = {"text": {"type": "plain_text", "text": value}, "value": value}
+    return {block_id: {"type": "static_select", "selected_option": option}}
+
+
+def form_values(team_id: int, period: str, score: str | None, reason: str | None) -> dict[str, Any]:
+    return {
+        "team": picked("score_team", str(team_id)),
+        "month": picked("score_month", period),
+        "score": {
+            "value": {
+                "type": "static_select",
+                "selected_option": picked("value", score)["value"]["selected_option"] if score else None,
+            }
+        },
+        "reason": {"value": {"type": "plain_text_input", "value": reason}},
+    }
+
+
+def submit(bot: RunningBot, view: dict[str, Any], values: dict[str, Any], user: str) -> dict[str, Any]:
+    status, _, body = bot.requests.interact(view_submission_payload(view, values, user, view_id=view["id"]))
+    assert status == 200
+    return json.loads(body) if body else {}
+
+
+def stored(bot: RunningBot) -> list[tuple[int, str, float, str | None, str]]:
+    with bot.db.reader() as session:
+        rows = session.scalars(select(FacultyScore).order_by(FacultyScore.id))
+        return [(r.team_id, r.period, r.score, r.reason, r.scored_by) for r in rows]
+
+
+def test_faculty_score_a_team_beside_its_self_score_and_the_team_sees_it(loaded_bot: RunningBot) -> None:
+    bot = loaded_bot
+    riverside = team_id_by_key(bot.db, "riverside")
+    self_assess(bot, "riverside", "2026-03", 2.0)
+    view, _ = score_command(bot, FACULTY, "riverside")
+    assert view is not None and view["callback_id"] == CALLBACK
+    text = dumps(view["blocks"])
+    assert "*Riverside" in text and "March 2026" in text
+    assert "Team's self-score: *2.0 · activity, no changes*" in text
+    assert "The data suggest at most 2.0: no PDSA cycle started or updated in the last two months" in text
+    blocks = {b.get("block_id"): b for b in view["blocks"]}
+    levels = [o["text"]["text"] for o in blocks["score"]["element"]["options"]]
+    assert levels[0] == "1.0 · forming team" and levels[-1] == "5.0 · outstanding sustainable results"
+    assert len(levels) == 9
+
+    # a missing reason is an error in place; then the score is stored
+    reply = submit(bot, view, form_values(riverside, "2026-03", "4.0", None), FACULTY)
+    assert reply["response_action"] == "errors" and set(reply["errors"]) == {"reason"}
+    reply = submit(bot, view, form_values(riverside, "2026-03", "4.0", "BP control up 9 points <3"), FACULTY)
+    assert reply["response_action"] == "update" and "4.0 · significant improvement" in dumps(reply["view"])
+    assert stored(bot) == [(riverside, "2026-03", 4.0, "BP control up 9 points <3", FACULTY)]
+
+    # picking another month redraws the form for it; scoring again replaces
+    before = len(bot.slack.calls_to("views.update"))
+    bot.requests.interact(
+        block_actions_payload(
+            ACTION_MONTH,
+            FACULTY,
+            view=bot.slack.views[view["id"]]
+            | {"state": {"values": form_values(riverside, "2026-02", None, None)}},
+        )
+    )
+    redrawn = opened_modal(bot, before)
+    assert "February 2026" in dumps(redrawn["blocks"]) and "Team's self-score: *none yet*" in dumps(
+        redrawn["blocks"]
+    )
+    submit(bot, view, form_values(riverside, "2026-03", "3.5", "Improving"), FACULTY)
+    assert stored(bot) == [(riverside, "2026-03", 3.5, "Improving", FACULTY)]
+
+    # the team sees its latest faculty score and reason on its Home tab; faculty get the button
+    home = shown(open_home(bot, ALICE))
+    assert "*Faculty assessment* (IHI scale)" in home and "March 2026: *3.5 · improvement*" in home
+    assert "Improving" in home
+    assert ACTION_OPEN not in [b["action_id"] for b in buttons(open_home(bot, ALICE))]
+    assert ACTION_OPEN in [b["action_id"] for b in buttons(open_home(bot, FACULTY))]
+
+
+def test_a_member_is_refused_plainly_and_nothing_is_stored(
+    loaded_bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot = loaded_bot
+    caplog.set_level(logging.WARNING, logger="bot.security")
+    view, body = score_command(bot, ALICE)
+    assert view is None and json.loads(body)["text"] == NOT_ALLOWED
+    faculty_view, _ = score_command(bot, FACULTY)
+    assert faculty_view is not None
+    riverside = team_id_by_key(bot.db, "riverside")
+    reply = submit(bot, faculty_view, form_values(riverside, "2026-03", "5.0", "We are great"), ALICE)
+    assert reply["response_action"] == "update" and "Only faculty and admins" in dumps(reply["view"])
+    assert stored(bot) == []
+    refusals = [r.getMessage() for r in caplog.records if r.name == "bot.security"]
+    assert any(f"refused user={ALICE} workspace={TEAM_ID} action=score" in r for r in refusals)
+
+
+def test_the_digest_lists_scores_far_apart_and_its_button_opens_the_form(loaded_bot: RunningBot) -> None:
+    bot = loaded_bot
+    self_assess(bot, "riverside", "2026-03", 2.0)
+    self_assess(bot, "eastside", "2026-03", 3.0)
+    view, _ = score_command(bot, FACULTY, "riverside")
+    assert view is not None
+    submit(
+        bot,
+        view,
+        form_values(team_id_by_key(bot.db, "riverside"), "2026-03", "4.0", "Sustained gains"),
+        FACULTY,
+    )
+    submit(
+        bot, view, form_values(team_id_by_key(bot.db, "eastside"), "2026-03", "4.0", "Close to it"), FACULTY
+    )
+    digest = compute_digest(bot.db, collaborative_named(bot.db).id, datetime(2026, 4, 20, 16, tzinfo=UTC))
+    assert [(name, f, s) for name, f, s in digest.score_gaps] == [(digest.score_gaps[0][0], 4.0, 2.0)]
+    assert "Riverside" in digest.score_gaps[0][0]
+    last = digest_thread_messages(digest)[-1]
+    assert "faculty 4.0, self 2.0" in dumps(last["blocks"]) and "Eastside" not in dumps(last["blocks"])
+    [button] = [e for b in last["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    before = len(bot.slack.calls_to("views.update"))
+    payload = block_actions_payload(
+        ACTION_OPEN, FACULTY, value=button["value"], trigger_id=bot.slack.issue_trigger_id()
+    )
+    assert bot.requests.interact(payload)[0] == 200
+    assert opened_modal(bot, before)["callback_id"] == CALLBACK
+
+
+def test_the_hint_rules() -> None:
+    good = [Progress("BP control", 0.25, True), Progress("Screening", 0.5, True)]
+    assert suggest(good, pdsa_recently=True) is not None
+    assert "at least 3.5" in hint_text(suggest(good, pdsa_recently=True))
+    assert suggest([Progress("BP control", 0.1, True)], pdsa_recently=True) is None
+    assert suggest([Progress("BP control", 0.3, False)], pdsa_recently=True) is None
+    both = hint_text(suggest(good, pdsa_recently=False))
+    assert "at least 3.5 and at most 2.0" in both
