@@ -1,8 +1,6 @@
-"""``peer-prompts``: seeds the peer-sharing channel when traffic is slow. Placeholder for now.
-
-The schedule is registered here (Wednesdays 10:00 local); the content comes in a later issue, so a
-run sends nothing and says so.
-"""
+"""``peer-prompts``: Wednesdays 10:00 local, one post in the peer channel per ISO week: a prompt from
+the library for the collaborative's phase (or the file's own), or, when the channel has been quiet,
+a spotlight on a team that is improving (``bot.peers.prompts``)."""
 
 from __future__ import annotations
 
@@ -10,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.context import BotContext
+from bot.peers.prompts import post_weekly_prompt
 from jobs.registry import Job, register_job
 from storage.models import Collaborative
 
@@ -19,9 +18,14 @@ def _cron(collab: Collaborative) -> dict[str, Any]:
 
 
 def run(ctx: BotContext, collab: Collaborative, as_of: datetime) -> str:
-    return "not built yet: nothing sent"
+    return post_weekly_prompt(ctx, collab, as_of)
 
 
 JOB = register_job(
-    Job("peer-prompts", "Prompts in the peer-sharing channel when it is quiet (not built yet)", _cron, run)
+    Job(
+        "peer-prompts",
+        "Weekly prompt in the peer channel, or a spotlight on an improving team when it is quiet",
+        _cron,
+        run,
+    )
 )

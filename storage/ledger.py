@@ -435,6 +435,17 @@ def sent_with_prefix(db: Database, prefix: str) -> list[SentMessage]:
     return [SentMessage(key, channel, ts) for key, channel, ts in rows if ts]
 
 
+def payloads_with_prefix(db: Database, prefix: str) -> list[tuple[str, str, str]]:
+    """(key, status, payload) of every row whose key starts with ``prefix``, oldest first."""
+    with db.reader() as session:
+        rows = session.execute(
+            select(Delivery.key, Delivery.status, Delivery.payload)
+            .where(Delivery.key.startswith(prefix, autoescape=True))
+            .order_by(Delivery.id)
+        ).all()
+    return [(key, str(status), payload) for key, status, payload in rows]
+
+
 def statuses(db: Database, job: str | None = None) -> dict[str, str]:
     """key -> status for every row (of ``job``)."""
     query = select(Delivery.key, Delivery.status)

@@ -4,14 +4,15 @@ and the posts held in the ledger until it exists."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from storage import ledger
 from storage.db import Database
-from storage.enums import DeliveryStatus, Role
-from storage.models import Collaborative, Delivery, Membership, Team
+from storage.enums import CallKind, DeliveryStatus, Role
+from storage.models import CalendarEvent, Collaborative, Delivery, Membership, Team
 
 #: The ledger's channel for a post to a peer channel that does not exist yet: such a row is held
 #: (never claimed) until ``collab-bot channels sync`` gives it the channel's id.
@@ -101,3 +102,14 @@ def release_held_posts(db: Database, collaborative_id: int, channel_id: str) -> 
                 .execution_options(synchronize_session=False)
             )
     return [(channel_id, key) for key in keys]
+
+
+def first_learning_session(session: Session, collaborative_id: int) -> datetime | None:
+    """When the collaborative's first learning session starts (None without one)."""
+    return session.scalar(
+        select(func.min(CalendarEvent.starts_at)).where(
+            CalendarEvent.collaborative_id == collaborative_id,
+            CalendarEvent.kind == CallKind.LEARNING_SESSION,
+            CalendarEvent.active.is_(True),
+        )
+    )

@@ -3,8 +3,12 @@ how a sync is described."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
 
 #: ``conversations.invite`` takes at most this many users a call.
 INVITE_BATCH = 1000
@@ -99,3 +103,30 @@ def describe_sync(
     if len(parts) == 1 and not (created or joined):
         return f"#{name}: in sync, nothing to change"
     return ", ".join(parts)
+
+
+# -- weekly prompts ----------------------------------------------------------------------------------
+
+
+def phase_of(today: date, first_session: date | None, end: date) -> str:
+    """``before`` the first learning session, ``closing`` in the last three months, else ``action``."""
+    if today > end - relativedelta(months=3):
+        return "closing"
+    if first_session is not None and today < first_session:
+        return "before"
+    return "action"
+
+
+def next_prompt(candidates: Sequence[str], used: Sequence[str]) -> str | None:
+    """The first candidate never used; when all were, the one used least (and longest ago)."""
+    if not candidates:
+        return None
+    counts = Counter(used)
+    last_use = {prompt: i for i, prompt in enumerate(used)}
+    return min(candidates, key=lambda p: (counts[p], last_use.get(p, -1), candidates.index(p)))
+
+
+def spotlight_pick(candidates: Sequence[str], spotlighted: Sequence[str]) -> str | None:
+    """A candidate team (in order of preference) not spotlighted before, else the one spotlighted
+    longest ago."""
+    return next_prompt(candidates, spotlighted)

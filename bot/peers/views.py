@@ -204,3 +204,23 @@ def welcome(team_name: str | None, collaborative_name: str) -> Message:
         "never post patient information."
     )
     return message(f"Welcome to the peer channel of {collaborative_name}", [section(text)])
+
+
+def prompt(text: str) -> Message:
+    """This week's prompt in the peer channel."""
+    body = f":speech_balloon: *This week's question for every team*\n{escape(text)}"
+    return message(
+        f"This week's question: {text}",
+        [section(body), context("Answer in the thread: all teach, all learn.")],
+    )
+
+
+def spotlight(team_name: str, why: str, leads: tuple[str, ...]) -> Message:
+    """The spotlight on a team when the channel has been quiet: invited by name to tell how."""
+    who = f" {' '.join(mention(u) for u in leads)}," if leads else ""
+    body = (
+        f":star2: *Spotlight: {escape(team_name)}*\nThis team is getting somewhere: {escape(why)}."
+        f"{who} would you tell the other teams how you did it, in this thread? What did you change, "
+        "and what would you tell a team starting out?"
+    )
+    return message(f"Spotlight: {team_name}", [section(body)])
