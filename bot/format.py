@@ -12,8 +12,13 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from storage.enums import MeasureType
+
+if TYPE_CHECKING:
+    from bot.analytics.runchart import RunChartResult, Signal
 
 #: What a rate is "per" when its measure has no multiplier (the analytics use the same default).
 DEFAULT_RATE_MULTIPLIER = 1000.0
@@ -159,3 +164,122 @@ def link(url: str, label: str) -> str:
     if not url.startswith(("https://", "http://")) or _LINK_UNSAFE.search(url):
         return escape(label)
     return f"<{url.replace('&', '&amp;')}|{escape(label)}>"
+
+
+# --- run-chart findings: which rule fired, over which months, current or ended -------------------
+
+_RULE_NAMES = {
+    "run": "unusually long run",
+    "crossings": "too few crossings",
+    "shift": "shift",
+    "trend": "trend",
+    "astronomical": "astronomical point",
+}
+
+
+def rule_name(rule: str) -> str:
+    """A rule as people read it: ``unusually long run``, ``too few crossings``, ``shift`` …"""
+    return _RULE_NAMES.get(rule, rule)
+
+
+def short_month(period: object) -> str:
+    """``2026-04`` (or a Period or date) -> ``Apr 2026``."""
+    import pandas as pd
+
+    return pd.Period(period, freq="M").strftime("%b %Y")  # type: ignore[arg-type]
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def run_chart_finding(
+    result: RunChartResult, months: Sequence[object] | None = None, as_percent: bool = False
+) -> str:
+    """One or two sentences: what the run-chart rules found, naming the rule and the months.
+
+    ``months`` (aligned with the analysed values) lets the sentence say "since Apr 2026";
+    without them it counts points. "No signal" means no non-random variation was found.
+    """
+    if result.n_points == 0:
+        return "No data reported yet."
+    unit = "month" if months is not None else "point"
+
+    def when(index: int) -> str:
+        return short_month(months[index]) if months is not None else f"point {index + 1}"
+
+    centre_value = figure(result.center, as_percent)
+    if result.center_source == "file":
+        centre = f"the baseline of {centre_value} given in the collaborative file"
+        short = "the baseline"
+    elif result.center_source == "baseline":
+        centre = f"the baseline median of {centre_value}"
+        short = "the baseline median"
+    else:
+        centre = f"the median of {centre_value}"
+        short = "the median"
+    not_frozen = (
+        " Baseline not yet frozen: the centre line is the median of all "
+        f"{_plural(result.n_points, unit)} so far."
+        if result.center_source == "all"
+        else ""
+    )
+    lead = result.lead
+    if lead is None:
+        if result.n_points < 10:
+            return (
+                f"No signal yet: only {_plural(result.n_points, unit)} reported; "
+                f"run charts need about 10.{not_frozen}"
+            )
+        return (
+            f"No signal: no non-random variation found in {_plural(result.n_points, unit)} around {centre}."
+        )
+    described = _describe_signal(result, lead, unit, centre, short, when)
+    if lead.current:
+        direction = result.signal_direction
+        conflicting = {s.direction for s in result.current_signals if s.flags_teams and s.direction}
+        if len(conflicting) > 1:
+            others = [s for s in result.current_signals if s is not lead and s.flags_teams]
+            extra = _describe_signal(result, others[0], unit, centre, short, when) if others else ""
+            return f"Non-random variation in mixed directions: {described[1]}; and {extra[1]}.{not_frozen}"
+        label = (lead.direction or direction or "").capitalize()
+        if lead.rule == "trend":
+            way = "Rising" if lead.sign > 0 else "Falling"
+            return (
+                f"{way} trend since {when(lead.first)} ({lead.direction}): {described[1]}; "
+                f"a trend alone does not flag a team.{not_frozen}"
+            )
+        if lead.rule == "astronomical":
+            return f"{label or 'Non-random variation'} in {when(lead.first)}: {described[1]}.{not_frozen}"
+        if not label:
+            return f"Non-random variation: {described[1]}.{not_frozen}"
+        return f"{label} since {when(lead.first)}: {described[1]}.{not_frozen}"
+    label = (lead.direction or "non-random variation").capitalize()
+    span = when(lead.first) if lead.first == lead.last else f"{when(lead.first)} to {when(lead.last)}"
+    return (
+        f"Ended signal: {label.lower()}, {span}: {described[1]}. No signal in the latest {unit}s.{not_frozen}"
+    )
+
+
+def _describe_signal(
+    result: RunChartResult, s: Signal, unit: str, centre: str, short: str, when: Callable[[int], str]
+) -> tuple[str, str]:
+    """(rule name, what it saw) for one signal."""
+    side = "above" if s.sign > 0 else "below"
+    if s.rule == "run":
+        return rule_name(s.rule), (
+            f"{s.size} {unit}s in a row {side} {centre} "
+            f"(longest run allowed for {result.n_useful} {unit}s: {s.limit})"
+        )
+    if s.rule == "shift":
+        return rule_name(s.rule), f"{s.size} {unit}s in a row {side} {centre} (IHI shift: 6 or more)"
+    if s.rule == "trend":
+        way = "rising" if s.sign > 0 else "falling"
+        return rule_name(s.rule), f"{s.size} {unit}s in a row {way} (IHI trend: 5 or more)"
+    if s.rule == "astronomical":
+        return rule_name(s.rule), f"{when(s.first)} is {side} the control limits (astronomical point)"
+    crossed = f"only {_plural(s.size, 'crossing')}" if s.size else "no crossings"
+    text = f"{crossed} of {centre} in {result.n_useful} {unit}s (fewest expected by chance: {s.limit})"
+    if s.sign:
+        text += f", every {unit} since then {side} it"
+    return rule_name(s.rule), text

@@ -73,6 +73,7 @@ class CollaborativeState:
     peer_channel_purpose: str | None = None
     peer_prompts: str | None = None  # JSON list of the file's own prompts
     workspace: str | None = None
+    rules: str = "anhoej"
     enterprise: str | None = None
     faculty: Sequence[str] = ()
     admins: Sequence[str] = ()

@@ -48,6 +48,7 @@ class CollaborativeInfo:
     baseline_months: int | None
     digest_channel: str | None
     first_learning_session: datetime | None
+    rules: str = "anhoej"
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ def collaborative_info(session: Session, collaborative_id: int) -> Collaborative
         baseline_months=collab.baseline_months,
         digest_channel=collab.digest_channel,
         first_learning_session=first_session,
+        rules=collab.rules,
     )
 
 

@@ -88,6 +88,7 @@ class Collaborative(Base):
     end: Mapped[date] = mapped_column(Date)
     due_day: Mapped[int] = mapped_column(Integer, default=10)
     baseline_months: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    rules: Mapped[str] = mapped_column(String(12), default="anhoej", server_default="anhoej")
     digest_channel: Mapped[str | None] = mapped_column(String(32), nullable=True)
     digest_day: Mapped[str] = mapped_column(String(12), default="monday")
     digest_time: Mapped[str] = mapped_column(String(5), default="08:00")

@@ -32,7 +32,7 @@ from bot.analytics.charts import (
     run_chart_png,
 )
 from bot.analytics.runchart import analyse
-from bot.analytics.signal_points import RULE_LABELS, points_by_rule
+from bot.analytics.signal_points import RULE_LABELS, Rule, points_by_rule
 from bot.digest.wording import format_value
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -44,9 +44,9 @@ SESSIONS = (
 )
 
 
-def proportion_chart(values: list[float], **changes: object) -> RunChart:
+def proportion_chart(values: list[float], rules: str = "anhoej", **changes: object) -> RunChart:
     months = list(pd.period_range("2025-01", periods=len(values), freq="M"))
-    result = analyse(values, "up", 6, percent=True)
+    result = analyse(values, "up", 12, percent=True, rules=rules)
     chart = RunChart(
         title="BP control: Riverside",
         periods=months,
@@ -184,13 +184,17 @@ def test_axis_names_the_unit_with_round_ticks_and_the_better_direction() -> None
     assert [t.get_text() for t in ax.get_yticklabels()] == [f"{t:.1f}" for t in ax.get_yticks()]
 
 
-def test_signal_points_are_marked_by_rule_with_a_legend_saying_which() -> None:
+@pytest.mark.parametrize(("rule_set", "marked"), [("anhoej", ("run",)), ("ihi", ("shift", "trend"))])
+def test_signal_points_are_marked_by_rule_with_a_legend_saying_which(
+    rule_set: str, marked: tuple[Rule, ...]
+) -> None:
     values = improving()
-    chart = proportion_chart(values)
+    chart = proportion_chart(values, rules=rule_set)
     rules = points_by_rule(values, chart.result)
-    assert rules["run"] and rules["trend"]  # this series has both
+    assert rules == {rule: points for rule, points in chart.result.points_by_rule().items()}  # the real flags
+    assert all(rules[rule] for rule in marked)  # this series has them
     fig = run_chart_figure(chart)
-    for rule in ("run", "trend"):
+    for rule in marked:
         [markers] = artists_with_gid(fig, f"signal:{rule}")
         assert isinstance(markers, PathCollection)
         offsets = np.asarray(markers.get_offsets(), dtype=np.float64)
@@ -198,7 +202,7 @@ def test_signal_points_are_marked_by_rule_with_a_legend_saying_which() -> None:
         assert markers.get_label() == RULE_LABELS[rule] and RULE_LABELS[rule] in legend_labels(fig)
     assert artists_with_gid(fig, "signal:astronomical") == []
     crossings = any("crossings" in label for label in legend_labels(fig))
-    assert crossings == (chart.result.crossings < chart.result.crossings_min)
+    assert crossings == chart.result.fired("crossings")
 
 
 def test_too_few_crossings_marks_the_median_line() -> None:
@@ -355,7 +359,10 @@ def test_alt_text_numbers_match_the_digest_formatter() -> None:
     )  # fmt: skip
     alt = render_run_chart(chart)[1]
     assert f"latest {format_value(42.0, 'count')}." in alt and "latest 42 per team." in alt
-    assert f"Baseline median {format_value(result.center, 'count')} from the first 6 months." in alt
+    assert (
+        f"Median {format_value(result.center, 'count')} of every month so far (baseline not yet frozen)."
+        in alt
+    )
     assert f"Goal {format_value(40.0, 'count')}." in alt and "lower is better" in alt
 
     rate_values = [3.14, 2.96, 2.51]

@@ -14,12 +14,12 @@ from storage.digest_queries import CALL_COLUMNS, CollaborativeInfo, DigestData
 from tests.constants import DIGEST_CHANNEL
 from tests.slack_standin import validate_blocks
 
-MONTHS = [str(p) for p in pd.period_range("2026-01", "2026-12", freq="M")]
+MONTHS = [str(p) for p in pd.period_range("2025-01", "2026-12", freq="M")]
 AS_OF = datetime(2027, 1, 15, 17, 0, tzinfo=UTC)  # January 15, 09:00 in Los Angeles
-BASE = [50, 52, 48, 51, 49, 50]
+BASE = [50, 52, 48, 51, 49, 50, 52, 48, 51, 49, 50, 51]  # 2025: the baseline, median 50
 
 
-def _collab(baseline_months: int | None = 6) -> CollaborativeInfo:
+def _collab(baseline_months: int | None = 12) -> CollaborativeInfo:
     return CollaborativeInfo(
         id=1,
         key="htn",
@@ -44,9 +44,10 @@ def _rows(team: str, values: Sequence[float | None], measure: str = "bp") -> lis
 
 def _data(teams: int = 3) -> DigestData:
     reports = (
-        _rows("a", BASE + [55, 56, 53, 57, 54, 58])  # a shift completed in December: new
-        + _rows("b", BASE + [52, 48, 51, 50, None, None])  # flat; missed November and December
-        + _rows("c", BASE + [45, 44, 46, 43, 45, 44])  # deteriorating
+        # a run of 7 above the baseline median completed in December (6 allowed for 11 points): new
+        _rows("a", BASE + [49, 51, 48, None, 49, 55, 56, 53, 57, 54, 58, 59])
+        + _rows("b", BASE + [52, 48, 51, 50, 49, 51, 52, 48, 51, 50, None, None])  # flat; missed Nov, Dec
+        + _rows("c", BASE + [45, 44, 46, 43, 45, 44, 45, 44, 46, 43, 45, 44])  # deteriorating
         + [{"team": t, "measure": "ns", "period": "2026-12", "numerator": None, "denominator": None,
             "value": v} for t, v in (("a", 10.0), ("c", 30.0))]
     )  # fmt: skip
@@ -101,13 +102,16 @@ def test_digest_contents() -> None:
     assert (digest.n_reported, digest.n_teams, digest.missing) == (2, 3, ["Bravo"])
 
     bp = digest.measures[0]
-    assert bp.value == pytest.approx((58 + 44) / 200)  # pooled: Σ numerators ÷ Σ denominators
+    assert bp.value == pytest.approx((59 + 44) / 200)  # pooled: Σ numerators ÷ Σ denominators
     assert bp.n_teams == 2
     no_shows = digest.measures[1]
     assert no_shows.value == 20.0  # a count is compared per team: (10 + 30) / 2
 
     assert [(f.team, len(f.reasons)) for f in digest.spotlight] == [("a", 1)]
-    assert "6 points in a row above" in digest.spotlight[0].reasons[0]
+    assert (
+        "Improvement since Jun 2026: 7 months in a row above the baseline median of 50%"
+        in (digest.spotlight[0].reasons[0])
+    )
     support = {f.team: f.reasons for f in digest.support}
     assert set(support) == {"b", "c"}
     assert support["b"][0] == "missed the November 2026 and December 2026 reports"

@@ -84,7 +84,8 @@ def test_a_cycle_not_shared_is_celebrated_in_the_team_channel_only(loaded_bot: R
 
 # -- the sustained improvement signal ---------------------------------------------------------------
 
-BASELINE = [0.55, 0.57, 0.54, 0.56, 0.55, 0.58]  # six months around 0.555 (the file's baseline_months)
+# twelve months around 0.555 (the file's baseline_months), crossing the median every month
+BASELINE = [0.55, 0.57, 0.54, 0.56, 0.55, 0.58, 0.54, 0.57, 0.55, 0.56, 0.57, 0.54]
 
 
 def add_bp_reports(bot: RunningBot, values: list[float], first: str = "2025-01") -> None:
@@ -115,13 +116,13 @@ def streaks(bot: RunningBot) -> pd.DataFrame:
 
 def test_a_signal_that_held_three_months_is_celebrated_once(loaded_bot: RunningBot) -> None:
     bot = loaded_bot
-    add_bp_reports(bot, BASELINE + [0.68, 0.70, 0.69, 0.71, 0.70])  # 2025-01 to 2025-11
+    add_bp_reports(bot, BASELINE + [0.68, 0.70, 0.69, 0.71, 0.70, 0.69, 0.72, 0.70])  # 2025-01 to 2026-08
     one_month = streaks(bot)
     assert bool(one_month.at[("riverside", "bp_control"), "improving"])
-    assert one_month.at[("riverside", "bp_control"), "streak"] == 1  # the trend, this month only
+    assert one_month.at[("riverside", "bp_control"), "streak"] == 1  # a run of 8 (7 allowed): this month only
     assert report_celebrations(bot.db, team_id_by_key(bot.db, "riverside")) == []
 
-    add_bp_reports(bot, [0.72, 0.71], first="2025-12")  # two more months above the line
+    add_bp_reports(bot, [0.72, 0.71], first="2026-09")  # two more months above the line
     assert sustained_measures(streaks(bot)) == ["bp_control"]
     found = report_celebrations(bot.db, team_id_by_key(bot.db, "riverside"))
     assert [c.detail for c in found] == ["Controlling high blood pressure"]

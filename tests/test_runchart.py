@@ -1,13 +1,12 @@
 """Run-chart rules against reference values (qicharts2 limits, IHI shift and trend)."""
 
 import math
-from datetime import date
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from bot.analytics.runchart import analyse, anhoej_limits, baseline_length
+from bot.analytics.runchart import analyse, anhoej_limits
 
 REFERENCE = {
     10: (6, 2), 12: (7, 3), 14: (7, 4), 17: (7, 5), 19: (7, 6), 22: (7, 7), 23: (8, 7),
@@ -45,149 +44,129 @@ def test_anhoej_limits_reject_zero() -> None:
         anhoej_limits(0)
 
 
+BASE = [5, 3, 6, 2, 5, 4, 6, 3, 5, 2, 6, 4]  # 12 random-looking months, median 4.5
+MONTHS = [str(p) for p in pd.period_range("2025-01", periods=40, freq="M")]
+
+
 def test_random_looking_series_has_no_signal() -> None:
-    values = [5, 3, 6, 2, 5, 4, 6, 3, 5, 2, 6, 4]
-    result = analyse(values, "up", baseline_n=12)
+    result = analyse(BASE, "up")
     assert result.center == 4.5
+    assert result.center_source == "baseline" and result.frozen and result.baseline_n == 12
     assert not result.has_signal
-    assert result.signal_direction is None
+    assert result.signal_direction is None and result.signal == "none"
     assert result.signal_points == []
-    assert result.finding.startswith("No signal")
+    assert (
+        result.finding
+        == "No signal: no non-random variation found in 12 points around the baseline median of 4.5."
+    )
 
 
-def test_shift_of_six_above_is_improvement_when_up() -> None:
+def test_long_run_after_the_baseline_is_a_current_improvement_naming_rule_and_months() -> None:
+    values = BASE + [7, 8, 9, 7, 8, 9, 8, 7, 9, 8]
+    result = analyse(values, "up", 12, months=MONTHS[: len(values)])
+    assert result.phase_start == 12  # the months after the baseline are analysed on their own
+    assert [s.rule for s in result.signals] == ["run", "crossings"]  # 0 crossings of the median, too
+    signal = result.signals[0]
+    assert result.lead == signal
+    assert (signal.rule, signal.direction, signal.current) == ("run", "improvement", True)
+    assert (signal.first, signal.last, signal.size, signal.limit) == (12, 21, 10, 6)
+    assert result.signal_direction == "improvement" and result.rule == "run" and result.since == 12
+    assert result.signal_points == list(range(12, 22))
+    assert result.finding == (
+        "Improvement since Jan 2026: 10 months in a row above the baseline median of 4.5 "
+        "(longest run allowed for 10 months: 6)."
+    )
+    down = analyse(values, "down", 12)
+    assert down.signal_direction == "deterioration"
+    assert analyse(values, "lower", 12).signal_direction == "deterioration"
+
+
+def test_a_run_that_ended_is_described_as_ended_and_flags_nobody() -> None:
+    values = BASE + [7, 8, 9, 7, 8, 9, 8, 7] + [3, 6, 2, 5, 3, 6, 2, 6, 3, 5, 2, 6]
+    result = analyse(values, "up", 12, months=MONTHS[: len(values)])
+    assert result.has_signal
+    assert result.signal_direction is None and result.current_signals == ()
+    assert result.finding.startswith(
+        "Ended signal: improvement, Jan 2026 to Aug 2026: 8 months in a row above"
+    )
+
+
+def test_too_few_crossings_after_the_baseline_takes_the_side_most_points_lean_to() -> None:
+    values = BASE + [7, 8, 9, 7, 3, 8, 9, 8, 7, 9, 8, 9]  # one dip: no run of 8, but 2 crossings
+    result = analyse(values, "up", 12)
+    crossings = [s for s in result.signals if s.rule == "crossings"]
+    assert crossings and crossings[0].current and crossings[0].points == ()
+    assert result.signal_direction == "improvement"
+    assert result.rule == "crossings"
+    assert "only 2 crossings" in result.finding and "fewest expected by chance: 3" in result.finding
+
+
+def test_baseline_not_yet_frozen_uses_the_median_of_all_points_and_says_so() -> None:
+    result = analyse([1, 2, 3, 4, 5, 6, 7, 8], "up", 12)
+    assert result.center == 4.5 and result.center_source == "all" and not result.frozen
+    assert "Baseline not yet frozen" in result.finding
+    assert result.finding.startswith("No signal yet")
+
+
+def test_a_baseline_is_never_frozen_on_fewer_than_10_points() -> None:
+    values = [1.0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
+    assert analyse(values, "up", 6).baseline_n == 10
+    assert analyse(values, "up", 6).center == 5.5
+    assert analyse(values[:9], "up", 6).center_source == "all"
+
+
+def test_a_baseline_from_the_file_is_the_centre_line() -> None:
+    result = analyse(BASE, "up", 12, center=2.0, percent=False)
+    assert result.center == 2.0 and result.center_source == "file" and result.frozen
+    assert result.signal_direction == "improvement"  # every point above the given baseline
+    assert "given in the collaborative file" in result.finding
+
+
+def test_ihi_rules_only_on_request_shift_of_six() -> None:
     values = [50, 52, 48, 51, 49, 50, 55, 56, 53, 57, 54, 58]
-    result = analyse(values, "up", baseline_n=6, percent=False)
-    assert result.center == 50.0
-    assert result.shift
-    assert result.signal_direction == "improvement"
-    assert result.signal_points == [6, 7, 8, 9, 10, 11]
-    assert result.finding == "Improvement: 6 points in a row above the baseline median (50)."
+    assert not analyse(values, "up").shift  # Anhøj by default
+    result = analyse(values, "up", rules="ihi")
+    assert result.shift and result.rule == "shift" and result.signal_direction == "improvement"
+    assert result.points_by_rule()["shift"] == list(range(12))  # 6 below (ended), then 6 above
+    assert [s.current for s in result.signals] == [False, True]
 
 
-def test_shift_of_five_is_not_a_shift() -> None:
-    values = [50, 52, 48, 51, 49, 50, 55, 49, 53, 57, 54, 58]
-    assert not analyse(values, "up", baseline_n=6).shift
+def test_a_trend_alone_never_flags_a_team() -> None:
+    result = analyse([3, 1, 3, 1, 1, 2, 3, 4, 5, 5, 4, 2, 3, 1], "up", rules="ihi")
+    assert result.trend and not result.shift
+    assert result.signal_direction is None  # a trend alone sets no direction
+    assert all(not s.current for s in result.signals if s.rule == "trend")
+    current = analyse([3, 1, 3, 1, 1, 2, 3, 4, 5, 5], "up", rules="ihi")
+    (trend,) = current.signals
+    assert trend.rule == "trend" and trend.current and not trend.flags_teams
+    assert current.signal_direction is None
+    assert current.finding.startswith("Rising trend since point 5 (improvement)")
+    assert analyse([1, 2, 2, 2, 3, 4], "up", rules="ihi").trend is False  # equal neighbours once
 
 
-def test_shift_below_is_improvement_when_down_and_deterioration_when_up() -> None:
-    values = [0.60, 0.58, 0.62, 0.59, 0.61, 0.63, 0.55, 0.54, 0.56, 0.53, 0.57, 0.52]
-    down = analyse(values, "down", baseline_n=6, percent=True)
-    assert down.shift
-    assert down.signal_direction == "improvement"
-    assert down.finding == "Improvement: 6 points in a row below the baseline median (60%)."
-    assert analyse(values, "up", baseline_n=6).signal_direction == "deterioration"
-    assert analyse(values, "lower", baseline_n=6).signal_direction == "improvement"
+def test_astronomical_point_beyond_given_limits() -> None:
+    values = [0.5] * 5 + [0.52, 0.48] * 3 + [0.9]
+    lower, upper = [0.4] * len(values), [0.6] * len(values)
+    result = analyse(values, "up", limits=(lower, upper), months=MONTHS[: len(values)], percent=True)
+    assert result.astronomical and result.rule == "astronomical"
+    assert result.signal_direction == "improvement" and result.since == 11
+    assert result.finding.startswith("Improvement in Dec 2025: Dec 2025 is above the control limits")
 
 
-def test_points_on_median_neither_extend_nor_break_a_run() -> None:
-    # baseline median 5; five points above, two on the median, then one more above.
-    values = [4, 6, 4, 6, 4, 6, 7, 8, 5, 7, 5, 8, 9]
-    result = analyse(values, "up", baseline_n=6)
+def test_points_on_the_centre_line_neither_extend_nor_break_a_run() -> None:
+    values = [4, 6, 4, 6, 5, 5, 4, 6, 4, 6, 5, 5, 7, 5, 8, 7, 8, 9, 7, 5, 8, 9]
+    result = analyse(values, "up", 12)
     assert result.center == 5.0
-    assert result.n_points == 13
-    assert result.n_useful == 11
-    assert result.longest_run == 6  # 7, 8, 7, 8, 9 + the 6 at index 5: the 5s don't break it
-    assert result.shift
-    assert result.signal_points == list(range(5, 13))  # on-median points inside the run included
+    run = [s for s in result.signals if s.rule == "run"]
+    assert run and run[0].size == 8 and run[0].first == 12
+    assert run[0].points == tuple(range(12, 22))  # points on the median inside the run included
 
 
-def test_points_on_median_do_not_extend_a_run() -> None:
-    values = [4, 6, 4, 6, 4, 6, 7, 5, 5, 5, 8, 9]
-    result = analyse(values, "up", baseline_n=6)
-    assert result.n_useful == 9
-    assert result.longest_run == 4  # 6, 7, 8, 9: the three 5s add nothing
-    assert not result.shift
-
-
-def test_trend_counts_equal_neighbours_once() -> None:
-    result = analyse([1, 2, 2, 3, 4, 5], "up", baseline_n=6)
-    assert result.trend
-    assert result.signal_direction == "improvement"
-    assert result.signal_points == [0, 1, 2, 3, 4, 5]
-    assert "5 points in a row rising" in result.finding
-
-
-def test_four_rising_with_a_repeat_is_not_a_trend() -> None:
-    assert not analyse([1, 2, 2, 3, 4, 3], "up", baseline_n=6).trend
-
-
-def test_falling_trend_is_improvement_when_down() -> None:
-    values = [10, 12, 11, 10, 11, 12, 9, 8, 7, 6]
-    result = analyse(values, "down", baseline_n=6)
-    assert result.trend
-    assert result.signal_direction == "improvement"
-    assert not result.shift
-    assert result.signal_points == [5, 6, 7, 8, 9]
-    assert result.finding == "Improvement: 5 points in a row falling."
-    assert analyse(values, "up", baseline_n=6).signal_direction == "deterioration"
-
-
-def test_trend_starts_at_last_repeat_and_ends_at_first_repeat() -> None:
-    result = analyse([3, 1, 3, 1, 1, 2, 3, 4, 5, 5, 4], "up", baseline_n=11)
-    assert result.trend
-    assert not result.shift
-    assert result.signal_points == [4, 5, 6, 7, 8]
-
-
-def test_too_few_crossings_signal_without_shift() -> None:
-    # 16 useful points around a median of 5: runs of 5, 5, 3, 3 -> 3 crossings (< 4 allowed).
-    values = [1, 2, 1, 2, 1, 9, 8, 9, 8, 9, 2, 1, 2, 8, 9, 8]
-    result = analyse(values, "up", baseline_n=16)
-    assert result.center == 5.0
-    assert result.n_useful == 16
-    assert result.longest_run == 5
-    assert result.crossings == 3
-    assert result.crossings_min == anhoej_limits(16)[1] == 4
-    assert result.runs_signal
-    assert not result.shift
-    assert not result.trend
-    assert result.signal_direction == "improvement"  # the last run (3 points) sits above
-    assert result.signal_points == []
-    assert "only 3 crossings" in result.finding
-    assert analyse(values, "down", baseline_n=16).signal_direction == "deterioration"
-
-
-def test_crossings_signal_with_single_last_point_has_no_direction() -> None:
-    values = [1, 2, 1, 2, 1, 9, 8, 9, 8, 9, 2, 1, 2, 1, 2, 8]
-    result = analyse(values, "up", baseline_n=10)
-    assert result.center == 5.0
-    assert result.crossings == 3
-    assert result.runs_signal
-    assert not result.shift
-    assert result.signal_direction is None
-    assert result.finding.startswith("Non-random variation")
-
-
-def test_long_run_beyond_anhoej_limit_is_runs_signal() -> None:
-    values = [4, 6, 4, 6, 4, 6, 7, 8, 7, 9, 8, 7, 9]
-    result = analyse(values, "up", baseline_n=6)
-    assert result.longest_run == 8
-    assert result.longest_run > result.longest_run_max
-    assert result.runs_signal
-
-
-def test_nans_are_skipped() -> None:
-    values = [50, 52, NAN, 48, 51, 49, 50, NAN, 55, 56, 53, NAN, 57, 54, 58]
-    result = analyse(np.array(values), "up", baseline_n=7)
-    assert result.n_points == 12
-    assert result.center == 50.0
-    assert result.shift
-    assert result.signal_points == [8, 9, 10, 12, 13, 14]  # indices into the input
-
-
-def test_baseline_is_frozen_and_defaults_to_six_points() -> None:
-    values = [1, 2, 3, 4, 5, 6, 100, 100, 100]
-    assert analyse(values).center == 3.5
-    assert analyse(values).baseline_n == 6
-    assert analyse([1, 2, 3]).baseline_n == 3
-    assert analyse(values, baseline_n=9).center == 5.0
-
-
-def test_baseline_without_reported_values_falls_back_to_first_reported() -> None:
-    result = analyse([NAN, NAN, 1, 2, 3], baseline_n=2)
-    assert result.center == 2.0
-    assert result.baseline_n == 5
+def test_indices_refer_to_the_input_with_gaps() -> None:
+    values = BASE + [NAN, 8, 9, NAN, 8, 9, 8, 7, 9, 8]
+    result = analyse(np.array(values), "up", 12)
+    assert result.signal_points == [13, 14, 16, 17, 18, 19, 20, 21]
+    assert result.since == 13
 
 
 def test_empty_series() -> None:
@@ -198,39 +177,11 @@ def test_empty_series() -> None:
     assert result.finding == "No data reported yet."
 
 
-def test_few_points_finding_says_not_enough_yet() -> None:
-    assert analyse([1, 3, 2, 3, 1], baseline_n=5).finding.startswith("No signal yet")
-
-
-def test_bad_direction_rejected() -> None:
+def test_bad_direction_or_rules_raise() -> None:
     with pytest.raises(ValueError):
         analyse([1, 2, 3], "sideways")
-
-
-def test_baseline_length_counts_months_before_first_session() -> None:
-    months = list(pd.period_range("2024-01", periods=12, freq="M"))
-    assert baseline_length(months, "2024-04") == 3
-    assert baseline_length(months, date(2024, 7, 15)) == 6
-    assert baseline_length(["2024-01", "2024-02"], pd.Period("2024-02", "M")) == 1
-    assert baseline_length(months, "2023-12") == 6  # fallback
-    assert baseline_length(months[:3], "2023-12") == 3
-    assert baseline_length(months, "2023-12", fallback=4) == 4
-
-
-def test_conflicting_signals_at_the_same_point_have_no_direction() -> None:
-    # below the median (bad when up) but rising (good when up), both ending at the last point
-    result = analyse([10, 11, 9, 10, 11, 9, 1, 2, 3, 4, 5, 6], "up", baseline_n=6)
-    assert result.shift and result.trend
-    assert result.signal_direction is None
-    assert result.finding.startswith("Non-random variation in mixed directions")
-
-
-def test_most_recent_signal_decides_direction() -> None:
-    # an early shift below, then a later shift above; direction up -> improvement
-    values = [5, 6, 4, 5, 4, 6, 1, 2, 1, 2, 1, 2, 9, 8, 9, 8, 9, 8, 9]
-    result = analyse(values, "up", baseline_n=6)
-    assert result.signal_direction == "improvement"
-    assert result.signal_points == list(range(6, 19))
+    with pytest.raises(ValueError):
+        analyse([1, 2, 3], "up", rules="western-electric")
 
 
 # qicharts2 / Anhøj & Olesen (2014) limits for every n from 10 to 60, written out (not computed):
@@ -254,23 +205,3 @@ def test_anhoej_limits_for_every_n_from_10_to_60() -> None:
     assert sorted(table) == list(range(10, 61))
     assert {n: anhoej_limits(n) for n in table} == table
     assert all(table[n] == REFERENCE[n] for n in REFERENCE)
-
-
-def test_equal_neighbours_do_not_make_a_trend_longer() -> None:
-    # six values but only four distinct steps up: 1, 2, 2, 2, 3, 4 is 4 points for the trend rule
-    assert not analyse([1, 2, 2, 2, 3, 4], "up", baseline_n=6).trend
-    # a falling trend of 5 distinct values with repeats, judged "down is better"
-    result = analyse([9, 9, 8, 7, 7, 6, 5, 5], "down", baseline_n=8)
-    assert result.trend and result.signal_direction == "improvement"
-
-
-def test_points_on_the_median_inside_a_shift_are_skipped() -> None:
-    # median 5; the two 5s in the middle of 6, 5, 5, 7, 8, ... neither break nor extend the run
-    values = [4, 6, 4, 6, 5, 5, 7, 8, 7, 8, 9, 7]
-    result = analyse(values, "up", baseline_n=6)
-    assert result.center == 5.0
-    assert result.n_useful == 10
-    assert result.longest_run == 7
-    assert result.shift
-    assert result.signal_direction == "improvement"
-    assert analyse(values, "down", baseline_n=6).signal_direction == "deterioration"

@@ -118,11 +118,11 @@ def test_signals_by_team() -> None:
     rows = [_report("a", "bp", m, v, 100) for m, v in zip(months, improving, strict=True)]
     rows += [_report("b", "bp", m, v, 100) for m, v in zip(months, flat, strict=True)]
     rows.remove(rows[13])  # team b missed February: stays a NaN gap on the calendar
-    result = signals_by_team(pd.DataFrame(rows), MEASURES, baseline_n=6)
+    result = signals_by_team(pd.DataFrame(rows), MEASURES, baseline_n=12)
     assert list(result.index) == [("a", "bp"), ("b", "bp")]
     assert result.loc[("a", "bp"), "signal_direction"] == "improvement"
-    assert result.loc[("a", "bp"), "shift"]
-    assert "50%" in str(result.loc[("a", "bp"), "finding"])
+    assert result.loc[("a", "bp"), "rule"] == "crossings"  # 6 below, then 6 above: 1 crossing
+    assert str(result.loc[("a", "bp"), "finding"]).startswith("Improvement since point 7")
     assert not result.loc[("b", "bp"), "has_signal"]
     assert result.loc[("b", "bp"), "n_points"] == 11
     assert result["improvement"].mean() == 0.5

@@ -35,8 +35,9 @@ class RunChart:
     ``unit`` labels the y axis (see :func:`bot.format.unit_label`). Proportions are fractions,
     shown on a percent axis. A team chart gives ``pdsa_months``; a collaborative chart gives
     ``pdsa_counts`` and ``n_teams`` (one per period) and ``per_team`` (counts are the mean per
-    reporting team). ``baseline_n`` is the number of leading months under the solid median
-    (default ``result.baseline_n``); the median is dashed where extended.
+    reporting team). ``baseline_n`` is the number of leading months under the solid centre
+    line (default: up to the last month of a frozen baseline, else every month); it is dashed
+    where extended.
     """
 
     title: str

@@ -63,7 +63,7 @@ from bot.analytics.chart_layout import (
     plan,
 )
 from bot.analytics.chart_spec import PeriodLike, RunChart, Session
-from bot.analytics.runchart import normalise_direction
+from bot.analytics.runchart import RunChartResult, normalise_direction
 from bot.analytics.signal_points import RULE_LABELS, Rule, points_by_rule, too_few_crossings
 from bot.format import bare_value
 from bot.months import month_label
@@ -95,6 +95,7 @@ class RuleStyle(NamedTuple):
 RULE_STYLES: dict[Rule, RuleStyle] = {
     "run": RuleStyle("o", 120, "#e66100", "white"),
     "trend": RuleStyle("D", 80, "#fdb863", "#7f3b08"),
+    "shift": RuleStyle("o", 120, "#e66100", "black"),
     "astronomical": RuleStyle("s", 110, "#b2182b", "black"),
 }
 CROSSINGS_COLOUR = "#e66100"
@@ -180,7 +181,7 @@ def _prepare(chart: RunChart) -> _Prepared:
         months=months,
         y=y,
         x=np.arange(y.size, dtype=np.int64),
-        span=chart.result.baseline_n if chart.baseline_n is None else chart.baseline_n,
+        span=(chart.result.phase_start or y.size) if chart.baseline_n is None else chart.baseline_n,
         rules=points_by_rule(y, chart.result),
         crossings=too_few_crossings(chart.result),
         sessions=_session_positions(months, chart.sessions),
@@ -222,13 +223,22 @@ def _draw_median(ax: Axes, chart: RunChart, p: _Prepared) -> None:
     if math.isnan(center) or n == 0:
         return
     end = min(max(p.span, 1), n) - 1
-    label = f"Baseline median ({bare_value(center, chart.measure_type)})"
+    label = f"{centre_name(chart.result)} ({bare_value(center, chart.measure_type)})"
     colour, gid = MEDIAN_COLOUR, "median"
     if p.crossings:
         label, colour, gid = f"{label}: too few crossings", CROSSINGS_COLOUR, "signal:crossings"
     ax.plot([0, max(end, 0.4)], [center, center], color=colour, lw=2, label=label, zorder=2, gid=gid)
     if end < n - 1:
         ax.plot([end, n - 1], [center, center], color=colour, lw=2, ls="--", zorder=2, gid=f"{gid}-extended")
+
+
+def centre_name(result: RunChartResult) -> str:
+    """What the centre line is: a frozen baseline median, a given baseline, or a median not yet frozen."""
+    if result.center_source == "file":
+        return "Baseline (from the file)"
+    if result.center_source == "baseline":
+        return "Baseline median"
+    return "Median (baseline not yet frozen)"
 
 
 def _goal_label(chart: RunChart) -> str | None:
@@ -570,7 +580,17 @@ def run_chart_alt(chart: RunChart) -> str:
             f"{RULE_LABELS['crossings']}: {result.crossings} (fewer than {result.crossings_min} expected)."
         )
     if not math.isnan(result.center):
-        parts.append(f"Baseline median {chart.value_text(result.center)} from the first {p.span} months.")
+        if result.center_source == "baseline":
+            parts.append(
+                f"Baseline median {chart.value_text(result.center)} "
+                f"from the first {result.baseline_n} reported months."
+            )
+        elif result.center_source == "file":
+            parts.append(f"Baseline {chart.value_text(result.center)}, given in the collaborative file.")
+        else:
+            parts.append(
+                f"Median {chart.value_text(result.center)} of every month so far (baseline not yet frozen)."
+            )
     if chart.goal is not None and not math.isnan(chart.goal):
         parts.append(f"Goal {chart.value_text(chart.goal)}.")
     if p.sessions:

@@ -1,29 +1,37 @@
-"""Run-chart rules for many series at once: one numpy pass over a (series x months) panel.
+"""Run-chart verdicts for many series at once (rows = series, columns = months).
 
-:func:`analyse_panel` gives, for every row of the panel, the same verdict as
-:func:`bot.analytics.runchart.analyse` (shift, trend, Anhøj runs/crossings, direction-aware
-``signal_direction``) without a Python loop per series or per point: run-length encoding is done
-on the flattened useful points with ``cumsum``/``bincount``. The digest uses it for every team
-and measure; the one-sentence ``finding`` for the few series it shows comes from ``analyse``.
+:func:`analyse_panel` gives, for every row of the panel, the verdict of
+:func:`bot.analytics.runchart.analyse` (same rules, same centre line, same signals), so the
+digest, the team chart and the signals export say the same thing. Under the Anhøj rules the
+runs and crossings of every row are first counted in one numpy pass (run-length encoding of the
+flattened useful points); only rows where a rule may fire are analysed one by one, so a panel
+of thousands of quiet series costs a few array operations.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from bot.analytics.runchart import (
-    DEFAULT_BASELINE_POINTS,
-    SHIFT_LENGTH,
-    TREND_LENGTH,
+    MIN_USEFUL_POINTS,
+    RunChartResult,
     analyse,
     anhoej_limits,
+    freeze_points,
     normalise_direction,
+    normalise_rules,
 )
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
 
 PANEL_COLUMNS = [
     "center",
+    "frozen",
     "n_points",
     "n_useful",
     "longest_run",
@@ -33,9 +41,27 @@ PANEL_COLUMNS = [
     "trend",
     "has_signal",
     "signal_direction",
+    "rule",
+    "since",
 ]
 
-IntArray = npt.NDArray[np.int64]
+
+def _row(result: RunChartResult) -> list[object]:
+    return [
+        result.center,
+        result.frozen,
+        result.n_points,
+        result.n_useful,
+        result.longest_run,
+        result.crossings,
+        result.runs_signal,
+        result.shift,
+        result.trend,
+        result.has_signal,
+        result.signal_direction,
+        result.rule,
+        result.since,
+    ]
 
 
 def _limits(max_n: int) -> tuple[IntArray, IntArray]:
@@ -47,165 +73,109 @@ def _limits(max_n: int) -> tuple[IntArray, IntArray]:
     return runs, crossings
 
 
-def _runs(sign: npt.NDArray[np.int64], rows: IntArray, cols: IntArray) -> pd.DataFrame:
-    """Run-length encode ``sign`` along rows (input in row-major order): row, sign, length, start, end."""
-    if sign.size == 0:
-        return pd.DataFrame(
-            {k: np.zeros(0, dtype=np.int64) for k in ("row", "sign", "length", "start", "end")}
-        )
-    new = np.ones(sign.size, dtype=bool)
+def _run_counts(
+    matrix: npt.NDArray[np.float64], mask: BoolArray, center: npt.NDArray[np.float64]
+) -> tuple[IntArray, IntArray, IntArray]:
+    """Per row, over the points in ``mask``: (useful points, longest run, crossings)."""
+    size = matrix.shape[0]
+    offsets = matrix - center[:, None]
+    useful = mask & (offsets != 0) & ~np.isnan(offsets)
+    rows, cols = np.nonzero(useful)
+    sign = np.sign(offsets[rows, cols])
+    n_useful = np.bincount(rows, minlength=size).astype(np.int64)
+    longest = np.zeros(size, dtype=np.int64)
+    if rows.size == 0:
+        return n_useful, longest, longest.copy()
+    new = np.ones(rows.size, dtype=bool)
     new[1:] = (rows[1:] != rows[:-1]) | (sign[1:] != sign[:-1])
     first = np.flatnonzero(new)
-    last = np.r_[first[1:] - 1, sign.size - 1]
-    return pd.DataFrame(
-        {
-            "row": rows[first],
-            "sign": sign[first],
-            "length": last - first + 1,
-            "start": cols[first],
-            "end": cols[last],
-        }
-    )
+    lengths = np.diff(np.r_[first, rows.size])
+    np.maximum.at(longest, rows[first], lengths)
+    n_runs = np.bincount(rows[first], minlength=size)
+    return n_useful, longest, np.maximum(n_runs - 1, 0).astype(np.int64)
 
 
-def _trend_events(matrix: npt.NDArray[np.float64]) -> pd.DataFrame:
-    """Trends of TREND_LENGTH+ points per row, equal neighbours counted once (row, sign, end)."""
-    rows, cols = np.nonzero(~np.isnan(matrix))
-    values = matrix[rows, cols]
-    keep = np.ones(values.size, dtype=bool)
-    keep[1:] = (rows[1:] != rows[:-1]) | (values[1:] != values[:-1])
-    kept = np.flatnonzero(keep)
-    g_rows, g_values, g_first = rows[kept], values[kept], cols[kept]
-    # pairs of consecutive groups in the same row are the steps
-    pair = np.flatnonzero(g_rows[1:] == g_rows[:-1]) if kept.size > 1 else np.zeros(0, dtype=np.int64)
-    if pair.size == 0:
-        return pd.DataFrame({"row": [], "sign": [], "end": []}, dtype=np.int64)
-    step_sign = np.sign(g_values[pair + 1] - g_values[pair]).astype(np.int64)
-    new = np.ones(pair.size, dtype=bool)
-    new[1:] = (pair[1:] != pair[:-1] + 1) | (step_sign[1:] != step_sign[:-1])
-    first = np.flatnonzero(new)
-    last = np.r_[first[1:] - 1, pair.size - 1]
-    n_points = last - first + 2
-    chosen = n_points >= TREND_LENGTH
-    return pd.DataFrame(
-        {
-            "row": g_rows[pair[first[chosen]]],
-            "sign": step_sign[first[chosen]],
-            "end": g_first[pair[last[chosen]] + 1],
-        }
-    )
-
-
-def _direction_of_events(events: pd.DataFrame, up: npt.NDArray[np.bool_], size: int) -> pd.Series:
-    """Per row: the label of its latest events (None if they disagree or there are none)."""
-    result = pd.Series([None] * size, dtype=object)
-    if events.empty:
-        return result
-    latest = events[events["end"] == events.groupby("row")["end"].transform("max")]
-    good = (latest["sign"].to_numpy() > 0) == up[latest["row"].to_numpy()]
-    verdict = pd.Series(good, index=latest["row"].to_numpy()).groupby(level=0).agg(["min", "max"])
-    agreed = verdict[verdict["min"] == verdict["max"]]
-    labels = np.where(agreed["max"].to_numpy(), "improvement", "deterioration")
-    result.iloc[agreed.index.to_numpy()] = labels
-    return result
+def _quiet_row(
+    center: float, frozen: bool, n_points: int, n_useful: int, longest: int, crossings: int
+) -> list[object]:
+    return [
+        center,
+        frozen,
+        n_points,
+        n_useful,
+        longest,
+        crossings,
+        False,
+        False,
+        False,
+        False,
+        None,
+        None,
+        None,
+    ]
 
 
 def analyse_panel(
-    panel: pd.DataFrame, directions: pd.Series | str, baseline_n: int | None = None
+    panel: pd.DataFrame,
+    directions: pd.Series | str,
+    baseline_n: int | None = None,
+    rules: str | None = "anhoej",
 ) -> pd.DataFrame:
-    """Run-chart verdicts for every row of ``panel`` (rows = series, columns = months, NaN = gap).
+    """Run-chart verdicts for every row of ``panel`` (NaN = not reported), one row per series.
 
     ``directions`` is "up"/"down" for all rows, or a Series aligned with the panel's index.
-    ``baseline_n`` counts leading months, as in :func:`analyse`. Returns one row per series
-    with :data:`PANEL_COLUMNS`.
+    ``since`` is the column position of the first month of the current signal (None without one).
     """
     matrix = panel.to_numpy(dtype=np.float64)
     size, width = matrix.shape
     if isinstance(directions, str):
-        up = np.full(size, normalise_direction(directions) == "up")
+        ups = [normalise_direction(directions)] * size
     else:
-        up = directions.reindex(panel.index).map(normalise_direction).eq("up").to_numpy()
-    span = max(0, min(DEFAULT_BASELINE_POINTS if baseline_n is None else baseline_n, width))
+        ups = [normalise_direction(str(d)) for d in directions.reindex(panel.index)]
+    rule_set = normalise_rules(rules)
     reported = ~np.isnan(matrix)
-    in_span = reported[:, :span].any(axis=1)
-    center = np.full(size, np.nan)
-    if in_span.any():
-        center[in_span] = np.nanmedian(matrix[in_span, :span], axis=1)
+    order = np.cumsum(reported, axis=1)
+    n_points = reported.sum(axis=1)
+    needed = freeze_points(baseline_n)
+    frozen = n_points >= needed
+    baseline = reported & (order <= np.where(frozen, needed, width)[:, None])
+    center = np.full(size, math.nan)
+    has_base = baseline.any(axis=1)
+    if has_base.any():
+        center[has_base] = np.nanmedian(np.where(baseline, matrix, np.nan)[has_base], axis=1)
+    # as analyse: baseline and later months apart once 10 months follow the baseline
+    split_rows = frozen & (n_points >= needed + MIN_USEFUL_POINTS)
+    base = reported & ((order <= needed) | ~split_rows[:, None])
+    after = reported & (order > needed) & split_rows[:, None]
 
-    offsets = matrix - center[:, None]
-    useful = reported & (offsets != 0) & ~np.isnan(offsets)
-    rows, cols = np.nonzero(useful)
-    runs = _runs(np.sign(offsets[rows, cols]).astype(np.int64), rows, cols)
-    n_useful = np.bincount(rows, minlength=size)
-    n_runs = np.bincount(runs["row"].to_numpy(), minlength=size)
-    longest = np.zeros(size, dtype=np.int64)
-    np.maximum.at(longest, runs["row"].to_numpy(), runs["length"].to_numpy())
-    crossings = np.maximum(n_runs - 1, 0)
     run_max, cross_min = _limits(width)
-    too_long = (n_useful > 0) & (longest > run_max[n_useful])
-    too_few = (n_useful > 0) & (crossings < cross_min[n_useful])
-
-    shifts = runs[runs["length"] >= SHIFT_LENGTH]
-    trends = _trend_events(matrix)
-    has_shift = np.bincount(shifts["row"].to_numpy(), minlength=size) > 0
-    has_trend = np.bincount(trends["row"].to_numpy(dtype=np.int64), minlength=size) > 0
-    events = pd.concat([shifts[["row", "sign", "end"]], trends], ignore_index=True).astype(np.int64)
-    direction = _direction_of_events(events, up, size)
-
-    # rows with no event but too few crossings: the side of the last run, if it has 2+ points
-    last_run = runs.groupby("row").tail(1).set_index("row")
-    crossing_only = too_few & ~has_shift & ~has_trend
-    which = np.flatnonzero(crossing_only)
-    if which.size:
-        tail = last_run.reindex(which)
-        good = (tail["sign"].to_numpy() > 0) == up[which]
-        labels = np.where(good, "improvement", "deterioration").astype(object)
-        labels[tail["length"].to_numpy() < 2] = None
-        direction.iloc[which] = labels
-
-    result = pd.DataFrame(
+    candidate = np.zeros(size, dtype=bool)
+    stats = []
+    for mask in (base, after):
+        n_useful, longest, crossings = _run_counts(matrix, mask, center)
+        stats.append((n_useful, longest, crossings))
+        candidate |= (n_useful > 0) & ((longest > run_max[n_useful]) | (crossings < cross_min[n_useful]))
+    if rule_set != "anhoej":
+        candidate[:] = True
+    split = after.any(axis=1)
+    rows: list[list[object]] = []
+    for i in range(size):
+        if not reported[i].any():
+            rows.append(_quiet_row(math.nan, False, 0, 0, 0, 0))
+        elif candidate[i]:
+            rows.append(_row(analyse(matrix[i], ups[i], baseline_n, rules=rule_set)))
+        else:
+            n_useful, longest, crossings = stats[1] if split[i] else stats[0]
+            rows.append(
+                _quiet_row(
+                    float(center[i]), bool(frozen[i]), int(n_points[i]), int(n_useful[i]), int(longest[i]),
+                    int(crossings[i]),
+                )
+            )  # fmt: skip
+    frame = pd.DataFrame(rows, columns=PANEL_COLUMNS, index=panel.index, dtype=object)
+    return frame.astype(
         {
-            "center": center,
-            "n_points": reported.sum(axis=1),
-            "n_useful": n_useful,
-            "longest_run": longest,
-            "crossings": crossings,
-            "runs_signal": too_long | too_few,
-            "shift": has_shift,
-            "trend": has_trend,
-            "has_signal": too_long | too_few | has_shift | has_trend,
-            "signal_direction": direction.to_numpy(),
-        },
-        index=panel.index,
-    )
-    _fallback_rows(result, panel, up, reported, in_span, baseline_n)
-    return result[PANEL_COLUMNS]
-
-
-def _fallback_rows(
-    result: pd.DataFrame,
-    panel: pd.DataFrame,
-    up: npt.NDArray[np.bool_],
-    reported: npt.NDArray[np.bool_],
-    in_span: npt.NDArray[np.bool_],
-    baseline_n: int | None,
-) -> None:
-    """Series with data but none in the baseline span use ``analyse``'s fallback baseline (rare)."""
-    for position in np.flatnonzero(~in_span & reported.any(axis=1)):
-        single = analyse(
-            panel.iloc[position].to_numpy(dtype=np.float64), "up" if up[position] else "down", baseline_n
-        )
-        values = [
-            single.center,
-            single.n_points,
-            single.n_useful,
-            single.longest_run,
-            single.crossings,
-            single.runs_signal,
-            single.shift,
-            single.trend,
-            single.has_signal,
-            single.signal_direction,
-        ]
-        for column, value in zip(PANEL_COLUMNS, values, strict=True):
-            result.iat[int(position), list(result.columns).index(column)] = value
+            "center": float, "frozen": bool, "n_points": int, "n_useful": int, "longest_run": int,
+            "crossings": int, "runs_signal": bool, "shift": bool, "trend": bool, "has_signal": bool,
+        }
+    )  # fmt: skip

@@ -1,21 +1,36 @@
-"""Run-chart analysis: Anhøj rules (qicharts2) plus the IHI shift and trend rules.
+"""Run-chart analysis with a known false-alarm rate: the Anhøj rules by default, IHI's on request.
 
-The centre line is the median of a frozen baseline; every reported point is then judged
-against it. Points exactly on the median are dropped from the runs analysis (they neither
-extend nor break a run), NaN values (months not reported) are skipped altogether.
+Rules (cited; every one judged against the centre line, every reported point used):
 
-``signal_direction`` is direction-aware. When several signals exist, the most recent one
-(the one whose last point is latest) decides; if signals ending at the same point disagree
-the direction is ``None``. A "too few crossings" signal on its own has no inherent direction,
-so it is labelled by the side of the median where the last run sits, or ``None`` when that
-last run is a single point (too short to say which way the process has moved).
+- ``anhoej`` (the default, as the R package qicharts2; Anhøj & Olesen 2014, PLoS One): with n
+  useful points (reported and not on the centre line), an *unusually long run* is a run longer
+  than ``round(log2(n)) + 3`` (Schilling 2012) and *too few crossings* is fewer crossings than
+  ``qbinom(0.05, n - 1, 0.5)`` (Chen 2010). Points on the centre line neither extend nor break
+  a run; months not reported (NaN) are skipped.
+- ``ihi`` (Perla, Provost & Murray 2011, only when the collaborative file says ``rules: ihi``):
+  a *shift* is 6 or more consecutive useful points on one side; a *trend* is 5 or more points all
+  rising or all falling (equal neighbours count once); an *astronomical point* lies outside the
+  control limits, when the caller gives them (a p-chart, :mod:`bot.analytics.pchart`).
+  A trend never decides :attr:`RunChartResult.signal_direction` on its own (Davis & Woodall
+  1988: it adds false alarms and little power), so it never flags a team by itself.
+- Control limits given to :func:`analyse` (``limits``) add astronomical points under either
+  rule set: the digest gives them for a collaborative proportion (its p′-chart).
+
+Centre line: a per-measure ``center`` (the file's ``baseline``) when given; else the median of
+the first ``baseline_n`` reported points (default 12), frozen only once there are at least that
+many and never on fewer than :data:`MIN_BASELINE_POINTS` (10). Until then it is the median of
+all points so far and :attr:`RunChartResult.frozen` is False ("baseline not yet frozen").
+
+Each rule that fires gives a :class:`Signal`: which rule, over which points, in which direction,
+and whether it is *current* (it reaches the latest point) or has *ended*. Only current signals
+set ``signal_direction``; when current signals disagree it is None.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Literal
 
@@ -23,15 +38,22 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from bot.format import figure
+from bot.format import run_chart_finding
 
 Direction = Literal["up", "down"]
 SignalDirection = Literal["improvement", "deterioration"]
+RuleSet = Literal["anhoej", "ihi"]
+SignalRule = Literal["run", "crossings", "shift", "trend", "astronomical"]
+CenterSource = Literal["baseline", "all", "file", "none"]
 
+RULE_SETS: tuple[RuleSet, ...] = ("anhoej", "ihi")
 SHIFT_LENGTH = 6  # Perla/Provost/Murray: 6+ consecutive points on one side of the median
 TREND_LENGTH = 5  # 5+ consecutive points all rising or all falling
-DEFAULT_BASELINE_POINTS = 6
+DEFAULT_BASELINE_POINTS = 12  # the file's ``baseline_months`` default
+MIN_BASELINE_POINTS = 10  # a baseline is never frozen on fewer points
 MIN_USEFUL_POINTS = 10  # the rules are sensible from about 10 useful points
+#: Which signal leads when several are current: the most concrete first.
+RULE_ORDER: tuple[SignalRule, ...] = ("run", "shift", "astronomical", "crossings", "trend")
 
 _DIRECTION_ALIASES: dict[str, Direction] = {
     "up": "up",
@@ -76,34 +98,152 @@ def normalise_direction(direction: str) -> Direction:
         raise ValueError(f"direction must be 'up' or 'down', got {direction!r}") from None
 
 
+def normalise_rules(rules: str | None) -> RuleSet:
+    """``anhoej`` (default, also for None) or ``ihi``."""
+    value = (rules or "anhoej").strip().lower().replace("ø", "o")
+    if value not in RULE_SETS:
+        raise ValueError(f"rules must be 'anhoej' or 'ihi', got {rules!r}")
+    return value  # type: ignore[return-value]
+
+
+def freeze_points(baseline_n: int | None) -> int:
+    """How many reported points a baseline needs before it is frozen (at least 10)."""
+    return max(DEFAULT_BASELINE_POINTS if baseline_n is None else baseline_n, MIN_BASELINE_POINTS)
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One rule that fired. Indices refer to the input values.
+
+    ``first``/``last``: the months it spans (for ``crossings``, the latest run, whose side gives
+    the direction, or the whole series when that run is a single point). ``points``: the points
+    it flags on a chart (none for ``crossings``: it marks the centre line). ``size``: the run or
+    trend length, the number of crossings, or the number of points beyond the limits; ``limit``:
+    the longest run or the fewest crossings allowed, or the IHI rule's length.
+    """
+
+    rule: SignalRule
+    direction: SignalDirection | None
+    sign: int  # +1 above / rising, -1 below / falling, 0 unknown
+    first: int
+    last: int
+    points: tuple[int, ...]
+    size: int
+    limit: int
+    current: bool
+
+    @property
+    def flags_teams(self) -> bool:
+        """Whether this signal may, on its own, put a team in the spotlight or on the support list."""
+        return self.rule != "trend"
+
+
 @dataclass(frozen=True)
 class RunChartResult:
-    """Outcome of :func:`analyse`; indices in ``signal_points`` refer to the input values."""
+    """Outcome of :func:`analyse` (frozen). Indices refer to the input values."""
 
     n_points: int
     n_useful: int
     center: float
-    baseline_n: int
+    center_source: CenterSource
+    baseline_n: int  # reported points under the frozen baseline (0 when not frozen or from the file)
+    rules: RuleSet
     longest_run: int
     longest_run_max: int
     crossings: int
     crossings_min: int
-    runs_signal: bool
-    shift: bool
-    trend: bool
-    signal_direction: SignalDirection | None
-    signal_points: list[int] = field(default_factory=list)
+    #: Index of the first point the Anhøj figures above describe: 0, or the first month after a
+    #: frozen baseline (the baseline and the months after it are analysed separately).
+    phase_start: int = 0
+    signals: tuple[Signal, ...] = ()
     finding: str = ""
 
     @property
+    def frozen(self) -> bool:
+        """True when the centre line is a frozen baseline (from the data or the file)."""
+        return self.center_source in ("baseline", "file")
+
+    @property
+    def current_signals(self) -> tuple[Signal, ...]:
+        return tuple(s for s in self.signals if s.current)
+
+    @property
+    def lead(self) -> Signal | None:
+        """The signal the words describe: current before ended, then by :data:`RULE_ORDER`, latest."""
+        if not self.signals:
+            return None
+        return min(self.signals, key=lambda s: (not s.current, RULE_ORDER.index(s.rule), -s.last))
+
+    @property
+    def signal_direction(self) -> SignalDirection | None:
+        """The direction of the current signals that may flag a team (None if none or they disagree)."""
+        found = {s.direction for s in self.current_signals if s.flags_teams and s.direction}
+        return found.pop() if len(found) == 1 else None
+
+    @property
+    def signal(self) -> Literal["improvement", "deterioration", "none"]:
+        return self.signal_direction or "none"
+
+    @property
+    def rule(self) -> SignalRule | None:
+        """The rule of the current signal that sets :attr:`signal_direction`."""
+        lead = self._deciding()
+        return lead.rule if lead else None
+
+    @property
+    def since(self) -> int | None:
+        """Index of the first month of the current signal (None without one)."""
+        lead = self._deciding()
+        return lead.first if lead else None
+
+    def _deciding(self) -> Signal | None:
+        direction = self.signal_direction
+        chosen = [s for s in self.current_signals if s.flags_teams and s.direction == direction]
+        if direction is None or not chosen:
+            return None
+        return min(chosen, key=lambda s: (RULE_ORDER.index(s.rule), -s.last))
+
+    @property
     def has_signal(self) -> bool:
-        """True when any rule (Anhøj runs/crossings, shift or trend) signals."""
-        return self.runs_signal or self.shift or self.trend
+        """True when any rule fired (current or ended)."""
+        return bool(self.signals)
 
     @property
     def improvement(self) -> bool:
-        """True when there is a signal in the measure's better direction."""
+        """True when there is a current signal in the measure's better direction."""
         return self.signal_direction == "improvement"
+
+    def fired(self, rule: SignalRule) -> bool:
+        return any(s.rule == rule for s in self.signals)
+
+    @property
+    def runs_signal(self) -> bool:
+        """Anhøj: an unusually long run or too few crossings."""
+        return self.fired("run") or self.fired("crossings")
+
+    @property
+    def shift(self) -> bool:
+        return self.fired("shift")
+
+    @property
+    def trend(self) -> bool:
+        return self.fired("trend")
+
+    @property
+    def astronomical(self) -> bool:
+        return self.fired("astronomical")
+
+    @property
+    def signal_points(self) -> list[int]:
+        """Every point flagged by some rule."""
+        return sorted({p for s in self.signals for p in s.points})
+
+    def points_by_rule(self) -> dict[SignalRule, list[int]]:
+        """Per rule, the points it flags (the real flags, for the chart markers)."""
+        found: dict[SignalRule, set[int]] = {rule: set() for rule in RULE_ORDER}
+        for s in self.signals:
+            found[s.rule].update(s.points)
+        return {rule: sorted(points) for rule, points in found.items()}
 
 
 @dataclass(frozen=True)
@@ -114,15 +254,6 @@ class _Runs:
     lengths: IntArray
     starts: IntArray  # index (into the original values) of each run's first point
     ends: IntArray  # index of each run's last point
-
-
-@dataclass(frozen=True)
-class _Event:
-    kind: Literal["run", "trend"]
-    sign: int  # +1 above / rising, -1 below / falling
-    length: int
-    start: int
-    end: int
 
 
 def _run_length_encode(signs: IntArray, positions: IntArray) -> _Runs:
@@ -136,25 +267,112 @@ def _run_length_encode(signs: IntArray, positions: IntArray) -> _Runs:
     return _Runs(signs[first], last - first + 1, positions[first], positions[last])
 
 
-def _baseline(values: FloatArray, reported: IntArray, baseline_n: int | None) -> tuple[int, float]:
-    """Return (positional baseline length, frozen median).
+def centre_line(
+    values: FloatArray, baseline_n: int | None, center: float | None = None
+) -> tuple[float, CenterSource, int]:
+    """(centre, where it comes from, points under the frozen baseline) for a series with NaN gaps."""
+    if center is not None and not math.isnan(center):
+        return float(center), "file", 0
+    reported = values[~np.isnan(values)]
+    if reported.size == 0:
+        return math.nan, "none", 0
+    needed = freeze_points(baseline_n)
+    if reported.size >= needed:
+        return float(np.median(reported[:needed])), "baseline", needed
+    return float(np.median(reported)), "all", 0
 
-    ``baseline_n`` counts positions (months) from the start of the series, NaNs included,
-    so it lines up with the calendar. If that span holds no reported value, the baseline
-    falls back to the first ``DEFAULT_BASELINE_POINTS`` reported points.
+
+def _label(sign: int, better: Direction) -> SignalDirection:
+    return "improvement" if (sign > 0) == (better == "up") else "deterioration"
+
+
+def _between(reported: IntArray, first: int, last: int) -> tuple[int, ...]:
+    return tuple(int(i) for i in reported[(reported >= first) & (reported <= last)])
+
+
+@dataclass(frozen=True)
+class _Phase:
+    """The runs of one part of a series (its reported indices) around the centre line."""
+
+    reported: IntArray
+    runs: _Runs
+    n_useful: int
+    run_max: int
+    cross_min: int
+    longest: int
+    crossings: int
+
+
+def _phase(values: FloatArray, reported: IntArray, centre: float) -> _Phase:
+    offsets = values[reported] - centre
+    useful = reported[offsets != 0]
+    runs = _run_length_encode(np.sign(offsets[offsets != 0]).astype(np.int64), useful)
+    n_useful = int(useful.size)
+    run_max, cross_min = anhoej_limits(n_useful) if n_useful else (0, 0)
+    longest = int(runs.lengths.max()) if n_useful else 0
+    return _Phase(reported, runs, n_useful, run_max, cross_min, longest, max(int(runs.lengths.size) - 1, 0))
+
+
+def _anhoej_signals(phase: _Phase, better: Direction, after: bool) -> list[Signal]:
+    """The unusually long runs and too few crossings of one part of a series."""
+    if not phase.n_useful:
+        return []
+    found = _run_signals(phase.runs, phase.reported, "run", phase.run_max + 1, phase.run_max, better)
+    if phase.crossings < phase.cross_min:
+        found.append(_crossings_signal(phase.runs, phase.reported, phase.cross_min, better, after))
+    return found
+
+
+def _run_signals(
+    runs: _Runs, reported: IntArray, rule: SignalRule, min_length: int, limit: int, better: Direction
+) -> list[Signal]:
+    """Runs of ``min_length`` or more useful points (points on the centre line inside included)."""
+    last_run = runs.lengths.size - 1
+    return [
+        Signal(
+            rule=rule,
+            direction=_label(int(runs.sides[i]), better),
+            sign=int(runs.sides[i]),
+            first=int(runs.starts[i]),
+            last=int(runs.ends[i]),
+            points=_between(reported, int(runs.starts[i]), int(runs.ends[i])),
+            size=int(runs.lengths[i]),
+            limit=limit,
+            current=bool(i == last_run),
+        )
+        for i in np.flatnonzero(runs.lengths >= min_length)
+    ]
+
+
+def _crossings_signal(
+    runs: _Runs, reported: IntArray, minimum: int, better: Direction, after: bool
+) -> Signal:
+    """Too few crossings: a property of the whole part, directed by the side it leans to.
+
+    After a frozen baseline: the side holding at least two thirds of the part's useful points
+    (they lean away from the baseline median; a noisy baseline median alone rarely does that).
+    Otherwise (a median of all points, half the points on each side): the side of the latest run
+    when it has 2+ points. Else no direction.
     """
-    size = values.size
-    span = DEFAULT_BASELINE_POINTS if baseline_n is None else baseline_n
-    span = max(0, min(span, size))
-    in_span = reported[reported < span]
-    if in_span.size == 0 and reported.size > 0:
-        in_span = reported[:DEFAULT_BASELINE_POINTS]
-        span = int(in_span[-1]) + 1
-    center = float(np.median(values[in_span])) if in_span.size else math.nan
-    return span, center
+    crossings = int(runs.lengths.size) - 1
+    above = int(runs.lengths[runs.sides > 0].sum())
+    below = int(runs.lengths[runs.sides < 0].sum())
+    sign = 0
+    if after:
+        if 3 * max(above, below) >= 2 * (above + below):
+            sign = 1 if above > below else -1
+    elif runs.lengths[-1] >= 2:
+        sign = int(runs.sides[-1])
+    if not sign:
+        return Signal("crossings", None, 0, int(reported[0]), int(reported[-1]), (), crossings, minimum, True)
+    on_side = np.flatnonzero(runs.sides == sign)
+    first = int(runs.starts[on_side[0]]) if after else int(runs.starts[-1])
+    return Signal(
+        "crossings", _label(sign, better), sign, first, int(reported[-1]), (), crossings, minimum, True
+    )
 
 
-def _trend_events(values: FloatArray, reported: IntArray) -> list[_Event]:
+def _trend_signals(values: FloatArray, reported: IntArray, better: Direction) -> list[Signal]:
     """Trends of TREND_LENGTH+ points, after collapsing repeated equal neighbours."""
     series = values[reported]
     if series.size < TREND_LENGTH:
@@ -164,95 +382,45 @@ def _trend_events(values: FloatArray, reported: IntArray) -> list[_Event]:
     group_last = reported[np.concatenate((keep[1:] - 1, [series.size - 1]))]
     steps = np.sign(np.diff(values[group_first])).astype(np.int64)
     runs = _run_length_encode(steps, np.arange(steps.size, dtype=np.int64))
-    events = []
+    found = []
     for sign, n_steps, first_step, last_step in zip(
         runs.sides, runs.lengths, runs.starts, runs.ends, strict=True
     ):
         if n_steps + 1 >= TREND_LENGTH:
             # from the last repeat of the starting value to the first of the final value
             start, end = int(group_last[first_step]), int(group_first[last_step + 1])
-            events.append(_Event("trend", int(sign), int(n_steps) + 1, start, end))
-    return events
+            found.append(
+                Signal(
+                    rule="trend",
+                    direction=_label(int(sign), better),
+                    sign=int(sign),
+                    first=start,
+                    last=end,
+                    points=_between(reported, start, end),
+                    size=int(n_steps) + 1,
+                    limit=TREND_LENGTH,
+                    current=bool(np.all(values[reported[reported > end]] == values[end])),
+                )
+            )
+    return found
 
 
-def _run_events(runs: _Runs, min_length: int) -> list[_Event]:
-    """Runs of ``min_length`` or more useful points on one side of the median."""
-    chosen = np.flatnonzero(runs.lengths >= min_length)
-    return [
-        _Event("run", int(runs.sides[i]), int(runs.lengths[i]), int(runs.starts[i]), int(runs.ends[i]))
-        for i in chosen
-    ]
-
-
-def _points_of(events: Sequence[_Event], reported: IntArray) -> list[int]:
-    """Reported indices covered by any event (points on the median inside a run included)."""
-    covered = np.zeros(0, dtype=np.int64)
-    for event in events:
-        inside = reported[(reported >= event.start) & (reported <= event.end)]
-        covered = np.union1d(covered, inside)
-    return [int(i) for i in covered]
-
-
-def _label(sign: int, direction: Direction) -> SignalDirection:
-    good = (sign > 0) == (direction == "up")
-    return "improvement" if good else "deterioration"
-
-
-def _latest(events: Sequence[_Event]) -> list[_Event]:
-    last_end = max(e.end for e in events)
-    latest = [e for e in events if e.end == last_end]
-    return sorted(latest, key=lambda e: (e.kind != "run", -e.length))  # runs first, longest first
-
-
-def _points(count: int) -> str:
-    return f"{count} point" if count == 1 else f"{count} points"
-
-
-def _describe(event: _Event, center_text: str) -> str:
-    if event.kind == "trend":
-        return f"{event.length} points in a row {'rising' if event.sign > 0 else 'falling'}"
-    side = "above" if event.sign > 0 else "below"
-    return f"{event.length} points in a row {side} the baseline median ({center_text})"
-
-
-def _crossings_direction(runs: _Runs, direction: Direction) -> SignalDirection | None:
-    if runs.lengths.size == 0 or runs.lengths[-1] < 2:
-        return None
-    return _label(int(runs.sides[-1]), direction)
-
-
-def _finding(
-    events: Sequence[_Event],
-    signal_direction: SignalDirection | None,
-    runs: _Runs,
-    crossings: tuple[int, int],
-    n_useful: int,
-    center_text: str,
-) -> str:
-    """One plain-English sentence summarising the analysis."""
-    label = (signal_direction or "").capitalize()
-    if events:
-        latest = _latest(events)
-        if signal_direction is None:
-            parts = " and ".join(_describe(e, center_text) for e in latest[:2])
-            return f"Non-random variation in mixed directions: {parts}."
-        return f"{label}: {_describe(latest[0], center_text)}."
-    count, minimum = crossings
-    if count < minimum:
-        sentence = (
-            f"only {count} crossings of the baseline median ({center_text}), "
-            f"fewer than the {minimum} expected by chance"
-        )
-        if signal_direction is None:
-            return f"Non-random variation: {sentence}."
-        side = "above" if runs.sides[-1] > 0 else "below"
-        return f"{label}: {sentence}, with the latest points {side} it."
-    if n_useful < MIN_USEFUL_POINTS:
-        return (
-            f"No signal yet: only {_points(n_useful)} off the baseline median ({center_text}); "
-            f"run charts need about {MIN_USEFUL_POINTS}."
-        )
-    return f"No signal: {n_useful} points vary randomly around the baseline median ({center_text})."
+def _astronomical_signals(
+    values: FloatArray, reported: IntArray, limits: tuple[FloatArray, FloatArray], better: Direction
+) -> list[Signal]:
+    lower, upper = (np.asarray(a, dtype=np.float64).ravel() for a in limits)
+    found = []
+    for i in reported:
+        value = values[i]
+        sign = 1 if value > upper[i] else -1 if value < lower[i] else 0
+        if sign:
+            found.append(
+                Signal(
+                    "astronomical", _label(sign, better), sign, int(i), int(i), (int(i),), 1, 0,
+                    bool(i == reported[-1]),
+                )
+            )  # fmt: skip
+    return found
 
 
 def analyse(
@@ -261,103 +429,64 @@ def analyse(
     baseline_n: int | None = None,
     *,
     percent: bool = False,
+    rules: str | None = "anhoej",
+    center: float | None = None,
+    limits: tuple[Sequence[float] | FloatArray, Sequence[float] | FloatArray] | None = None,
+    months: Sequence[pd.Period | date | str] | None = None,
 ) -> RunChartResult:
-    """Analyse a monthly series against a frozen baseline median.
+    """Analyse a monthly series (NaN = not reported) against its centre line.
 
-    ``baseline_n`` is the number of leading months (positions, NaNs included) whose median
-    forms the centre line; default the first 6, or all if fewer. ``percent`` only affects how
-    the median is written in ``finding`` (values are fractions, 0.58 -> "58.0%").
+    ``baseline_n``: reported points in the frozen baseline (default 12, never fewer than 10).
+    ``center``: a given baseline (the file's per-measure ``baseline``) used as the centre line.
+    ``rules``: ``anhoej`` or ``ihi``. ``limits``: (lower, upper) control limits aligned with
+    ``values``; a point beyond them is an astronomical point. ``percent`` and ``months`` only
+    affect the words of ``finding`` (values are fractions, 0.58 -> "58%"; month names).
     """
     better = normalise_direction(direction)
+    rule_set = normalise_rules(rules)
     array = np.asarray(values, dtype=np.float64).ravel()
     reported = np.flatnonzero(~np.isnan(array)).astype(np.int64)
-    span, center = _baseline(array, reported, baseline_n)
+    centre, source, frozen_n = centre_line(array, baseline_n, center)
     if reported.size == 0:
-        return _empty_result(span)
+        result = RunChartResult(0, 0, centre, source, 0, rule_set, 0, 0, 0, 0)
+        return _with_finding(result, run_chart_finding(result, months, percent))
 
-    offsets = array[reported] - center
-    useful = reported[offsets != 0]
-    sides = np.sign(offsets[offsets != 0]).astype(np.int64)
-    runs = _run_length_encode(sides, useful)
-    n_useful = int(useful.size)
-    run_max, cross_min = anhoej_limits(n_useful) if n_useful else (0, 0)
-    longest = int(runs.lengths.max()) if n_useful else 0
-    crossings = max(int(runs.lengths.size) - 1, 0)
-    too_long = n_useful > 0 and longest > run_max
-    too_few = n_useful > 0 and crossings < cross_min
+    # as qicharts2: with a frozen baseline, the baseline months and the months after it are
+    # analysed separately (both against the frozen centre); only the latest part is current
+    split = rule_set == "anhoej" and source == "baseline" and reported.size >= frozen_n + MIN_USEFUL_POINTS
+    parts = [reported[:frozen_n], reported[frozen_n:]] if split else [reported]
+    signals: list[Signal] = []
+    phase = _phase(array, parts[-1], centre)
+    if rule_set == "anhoej":
+        for part in parts:
+            after = split and part is parts[-1]
+            found = _anhoej_signals(_phase(array, part, centre), better, after)
+            signals += found if part is parts[-1] else [replace(x, current=False) for x in found]
+    else:
+        whole = _phase(array, reported, centre)
+        signals += _run_signals(whole.runs, reported, "shift", SHIFT_LENGTH, SHIFT_LENGTH, better)
+        signals += _trend_signals(array, reported, better)
+    if limits is not None:
+        signals += _astronomical_signals(
+            array, reported, (np.asarray(limits[0]), np.asarray(limits[1])), better
+        )
 
-    shift_events = _run_events(runs, SHIFT_LENGTH)
-    long_events = _run_events(runs, run_max + 1) if too_long else []
-    trend_events = _trend_events(array, reported)
-    events = shift_events + [e for e in long_events if e not in shift_events] + trend_events
-
-    signal_direction = _overall_direction(events, runs, too_few, better)
-    center_text = figure(center, percent)
-    return RunChartResult(
+    result = RunChartResult(
         n_points=int(reported.size),
-        n_useful=n_useful,
-        center=center,
-        baseline_n=span,
-        longest_run=longest,
-        longest_run_max=run_max,
-        crossings=crossings,
-        crossings_min=cross_min,
-        runs_signal=too_long or too_few,
-        shift=bool(shift_events),
-        trend=bool(trend_events),
-        signal_direction=signal_direction,
-        signal_points=_points_of(events, reported),
-        finding=_finding(events, signal_direction, runs, (crossings, cross_min), n_useful, center_text),
+        n_useful=phase.n_useful,
+        center=centre,
+        center_source=source,
+        baseline_n=frozen_n,
+        rules=rule_set,
+        longest_run=phase.longest,
+        longest_run_max=phase.run_max,
+        crossings=phase.crossings,
+        crossings_min=phase.cross_min,
+        phase_start=int(parts[-1][0]) if split else 0,
+        signals=tuple(sorted(signals, key=lambda s: (s.first, s.last, RULE_ORDER.index(s.rule)))),
     )
+    return _with_finding(result, run_chart_finding(result, months, percent))
 
 
-def _overall_direction(
-    events: Sequence[_Event], runs: _Runs, too_few_crossings: bool, better: Direction
-) -> SignalDirection | None:
-    if events:
-        labels = {_label(e.sign, better) for e in _latest(events)}
-        return labels.pop() if len(labels) == 1 else None
-    if too_few_crossings:
-        return _crossings_direction(runs, better)
-    return None
-
-
-def _empty_result(span: int) -> RunChartResult:
-    return RunChartResult(
-        n_points=0,
-        n_useful=0,
-        center=math.nan,
-        baseline_n=span,
-        longest_run=0,
-        longest_run_max=0,
-        crossings=0,
-        crossings_min=0,
-        runs_signal=False,
-        shift=False,
-        trend=False,
-        signal_direction=None,
-        signal_points=[],
-        finding="No data reported yet.",
-    )
-
-
-def _to_month(value: object) -> pd.Period:
-    if isinstance(value, pd.Period):
-        return value.asfreq("M")
-    if isinstance(value, str | date | pd.Timestamp):
-        return pd.Period(value, freq="M")
-    raise TypeError(f"cannot read a month from {value!r}")
-
-
-def baseline_length(
-    months: Sequence[pd.Period | date | str],
-    first_session_month: pd.Period | date | str,
-    fallback: int = DEFAULT_BASELINE_POINTS,
-) -> int:
-    """Number of months in ``months`` before the first learning session.
-
-    Falls back to ``fallback`` points (capped at ``len(months)``) when no month precedes it.
-    """
-    session = _to_month(first_session_month)
-    before = sum(1 for month in months if _to_month(month) < session)
-    return before if before >= 1 else min(fallback, len(months))
+def _with_finding(result: RunChartResult, finding: str) -> RunChartResult:
+    return replace(result, finding=finding)

@@ -170,7 +170,7 @@ def signals_by_team(
 
     Each series is laid on the collaborative's full month range (from the first to the last
     reported month overall), so ``baseline_n`` counts calendar months for every team.
-    Extra columns: direction, goal, has_signal, improvement.
+    Extra columns: direction, goal, has_signal, improvement, signal_direction, rule, since, frozen.
     """
     values = team_series(reports, measures)["value"]
     table = _measure_table(measures).set_index("measure")
@@ -184,7 +184,8 @@ def signals_by_team(
         result = analyse(aligned_values(series, months), direction, baseline_n, percent=bool(percent))
         records.append(_record(team, measure, result, direction, table.at[measure, "goal"]))
     fields = [f.name for f in dataclasses.fields(RunChartResult)]
-    columns = ["team", "measure", *fields, "direction", "goal", "has_signal", "improvement"]
+    extra = ["direction", "goal", "has_signal", "improvement", "signal_direction", "rule", "since", "frozen"]
+    columns = ["team", "measure", *fields, *extra]
     frame = pd.DataFrame.from_records(records, columns=columns)
     return frame.set_index(["team", "measure"])
 
@@ -192,6 +193,13 @@ def signals_by_team(
 def _record(team: str, measure: str, result: RunChartResult, direction: str, goal: Any) -> dict[str, Any]:
     record: dict[str, Any] = {"team": team, "measure": measure, **dataclasses.asdict(result)}
     record.update(
-        direction=direction, goal=goal, has_signal=result.has_signal, improvement=result.improvement
+        direction=direction,
+        goal=goal,
+        has_signal=result.has_signal,
+        improvement=result.improvement,
+        signal_direction=result.signal_direction,
+        rule=result.rule,
+        since=result.since,
+        frozen=result.frozen,
     )
     return record

@@ -413,8 +413,10 @@ class CallOccurrence:
 class CollaborativeSpec(_Model):
     """A whole collaborative. ``key`` is always filled (derived from ``name`` when absent).
 
-    ``baseline_months`` is the number of initial monthly points that form the frozen baseline;
-    ``None`` means the months before the first learning session.
+    ``baseline_months`` is the number of first reported monthly points whose median is frozen as
+    the run charts' centre line (default 12; a baseline is never frozen on fewer than 10).
+    ``rules`` picks the run-chart rules: ``anhoej`` (default: unusually long run, too few
+    crossings, as qicharts2) or ``ihi`` (shift of 6, trend of 5, astronomical point).
     """
 
     name: Text
@@ -430,7 +432,8 @@ class CollaborativeSpec(_Model):
     admins: list[SlackUserId] = Field(default_factory=list)
     digest: Digest | None = None
     reporting: Reporting = Field(default_factory=Reporting)
-    baseline_months: int | None = Field(default=None, ge=1)
+    baseline_months: int = Field(default=12, ge=1, le=60)
+    rules: Literal["anhoej", "ihi"] = "anhoej"
     measures: Annotated[list[Measure], Field(min_length=1)]
     teams: Annotated[list[Team], Field(min_length=1)]
     peer_channels: Annotated[list[PeerChannel], Field(max_length=1)] = Field(default_factory=list)

@@ -37,6 +37,7 @@ def spec_to_state(spec: CollaborativeSpec, source_path: str | None = None) -> Co
         end=spec.end,
         due_day=spec.reporting.due_day,
         baseline_months=spec.baseline_months,
+        rules=spec.rules,
         digest_channel=spec.digest.channel if spec.digest else None,
         digest_day=spec.digest.day if spec.digest else "monday",
         digest_time=spec.digest.time.strftime("%H:%M") if spec.digest else "08:00",

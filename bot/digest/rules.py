@@ -10,8 +10,12 @@ Definitions (faculty-facing):
 - A team "reported" a month when it has any measure value or a narrative report for it.
 - A report is *missed* once its due date (``due_day`` of the next month) has passed. "Missed two
   in a row" looks at the two latest months already due, from the collaborative's start.
-- Baseline (frozen median): the collaborative's ``baseline_months``, else the months before the
-  first learning session, else the first 6 points.
+- Baseline (frozen median): the median of the first ``baseline_months`` reported months (the
+  file's, default 12, never fewer than 10); a measure's ``baseline`` in the file is the centre of
+  the collaborative chart instead. Rules: the file's ``rules`` (Anhøj by default; see
+  :mod:`bot.analytics.runchart`). The collaborative proportion also gets p′-chart limits
+  (:mod:`bot.analytics.pchart`): a month beyond them is an astronomical point.
+- Signals: only current ones (reaching the latest month) flag a team; a trend never does alone.
 - A *new* improvement signal: an improvement signal now that was not there a month earlier.
 - No PDSA activity: no cycle started, finished or updated in the last 6 weeks (checked once the
   collaborative has run for 6 weeks).
@@ -31,7 +35,8 @@ import pandas as pd
 
 from bot.analytics.chart_spec import RunChart, Session
 from bot.analytics.panel import analyse_panel
-from bot.analytics.runchart import DEFAULT_BASELINE_POINTS, RunChartResult, analyse, baseline_length
+from bot.analytics.pchart import p_chart
+from bot.analytics.runchart import DEFAULT_BASELINE_POINTS, RunChartResult, analyse
 from bot.analytics.series import collaborative_series, progress_to_goal, team_series, to_periods
 from bot.format import unit_label
 from bot.months import day_in_following_month, iso_week, last_complete, local_time, month_label
@@ -177,17 +182,14 @@ def _optional(value: object) -> float | None:
     return None if math.isnan(number) else number
 
 
-def baseline_months(data: DigestData, months: pd.PeriodIndex) -> int:
-    """The frozen baseline length: configured, else months before the first session, else 6."""
-    collab = data.collaborative
-    if collab.baseline_months:
-        return int(collab.baseline_months)
-    if collab.first_learning_session is not None:
-        session_month = pd.Period(
-            collab.first_learning_session.astimezone(ZoneInfo(collab.timezone)).date(), "M"
-        )
-        return baseline_length(list(months), session_month)
-    return DEFAULT_BASELINE_POINTS
+def baseline_months(data: DigestData, months: pd.PeriodIndex | None = None) -> int:
+    """Reported months in the frozen baseline: the file's ``baseline_months`` (default 12)."""
+    return int(data.collaborative.baseline_months or DEFAULT_BASELINE_POINTS)
+
+
+def run_chart_rules(data: DigestData) -> str:
+    """The collaborative's run-chart rules: ``anhoej`` (default) or ``ihi``."""
+    return data.collaborative.rules or "anhoej"
 
 
 def _reports_until(data: DigestData, period: pd.Period) -> pd.DataFrame:
@@ -258,17 +260,37 @@ def _collaborative_lines(
         if pooled is not None and measure["key"] in pooled.index.get_level_values("measure"):
             series = pooled.xs(measure["key"], level="measure")
         else:
-            series = pd.DataFrame({"value": [], "n_teams": []}, index=pd.PeriodIndex([], freq="M"))
+            series = pd.DataFrame(
+                {"value": [], "numerator": [], "denominator": [], "n_teams": []},
+                index=pd.PeriodIndex([], freq="M"),
+            )
         values = series["value"].reindex(months).to_numpy(dtype=np.float64)
         if measure["type"] == MeasureType.COUNT:  # a team-level goal: compare the mean per reporting team
             values = values / series["n_teams"].reindex(months).to_numpy(dtype=np.float64)
         percent = bool(measure["type"] == MeasureType.PROPORTION)
-        result = analyse(values, measure["direction"], span, percent=percent)
+        given = _optional(measure["baseline"])
+        limits = None
+        if percent:
+            chart_limits = p_chart(
+                series["numerator"].reindex(months).to_numpy(dtype=np.float64),
+                series["denominator"].reindex(months).to_numpy(dtype=np.float64),
+                span,
+            )
+            limits = chart_limits.limits
+        result = analyse(
+            values,
+            measure["direction"],
+            span,
+            percent=percent,
+            rules=run_chart_rules(data),
+            center=given,
+            limits=limits,
+            months=list(months),
+        )
         value = _optional(values[-1])
         previous = _optional(values[-2]) if values.size > 1 else None
         goal = _optional(measure["goal"])
-        start = _optional(measure["baseline"])
-        start = start if start is not None else _optional(result.center)
+        start = _optional(result.center)
         lines.append(
             MeasureLine(
                 key=measure["key"],
@@ -282,7 +304,7 @@ def _collaborative_lines(
                 change=None if value is None or previous is None else value - previous,
                 n_teams=int(series["n_teams"].get(period, 0)),
                 signal=result.signal_direction,
-                has_signal=result.has_signal,
+                has_signal=bool(result.current_signals),
                 finding=result.finding,
                 progress=None
                 if value is None or goal is None or start is None
@@ -302,7 +324,6 @@ def _collaborative_lines(
             goal=goal,
             multiplier=_optional(measure.get("multiplier")),
             per_team=True,
-            baseline_n=result.baseline_n,
             pdsa_counts=pdsa_counts,
             n_teams=[int(n) for n in n_teams],
             sessions=sessions,
@@ -326,8 +347,9 @@ def team_signals(data: DigestData, panel: pd.DataFrame, span: int) -> tuple[pd.D
     row_directions = pd.Series(
         directions.reindex(panel.index.get_level_values("measure")).to_numpy(), index=panel.index
     )
-    now = analyse_panel(panel, row_directions, span)
-    before = analyse_panel(panel.iloc[:, :-1], row_directions, span)
+    rules = run_chart_rules(data)
+    now = analyse_panel(panel, row_directions, span, rules)
+    before = analyse_panel(panel.iloc[:, :-1], row_directions, span, rules)
     return now, before
 
 
@@ -439,6 +461,8 @@ def _spotlight(
             str(row["direction"]),
             span,
             percent=row["type"] == MeasureType.PROPORTION,
+            rules=run_chart_rules(data),
+            months=list(panel.columns),
         )
         reasons.setdefault(team, []).append(f"{measure_names[measure]}: {result.finding}")
     order = {team: i for i, team in enumerate(data.teams["team"])}

@@ -17,7 +17,7 @@ from bot.analytics.chart_spec import RunChart
 from bot.analytics.charts import render_run_chart
 from bot.analytics.runchart import RunChartResult, analyse
 from bot.context import BotContext
-from bot.digest.rules import baseline_months, chart_unit, learning_sessions, team_panel
+from bot.digest.rules import baseline_months, chart_unit, learning_sessions, run_chart_rules, team_panel
 from bot.measures.chart_views import team_chart_comment, team_chart_filename
 from storage.digest_queries import DigestData, load_team_data
 from storage.enums import MeasureType
@@ -54,8 +54,11 @@ def build_team_chart(data: DigestData, period: pd.Period) -> TeamChart | None:
     key = (team["team"], measure["key"])
     values = panel.loc[key].to_numpy(dtype=np.float64) if key in panel.index else np.full(len(months), np.nan)
     percent = bool(measure["type"] == MeasureType.PROPORTION)
-    result = analyse(values, str(measure["direction"]), span, percent=percent)
-    before = analyse(values[:-1], str(measure["direction"]), span, percent=percent)
+    rules = run_chart_rules(data)
+    result = analyse(
+        values, str(measure["direction"]), span, percent=percent, rules=rules, months=list(months)
+    )
+    before = analyse(values[:-1], str(measure["direction"]), span, percent=percent, rules=rules)
     starts: list[pd.Period] = (
         list(pd.PeriodIndex(pd.to_datetime(data.pdsa["start_date"]), freq="M")) if not data.pdsa.empty else []
     )

@@ -18,7 +18,7 @@ from enum import StrEnum
 import pandas as pd
 
 from bot.analytics.panel import analyse_panel
-from bot.digest.rules import baseline_months, team_panel
+from bot.digest.rules import baseline_months, run_chart_rules, team_panel
 from storage.digest_queries import DigestData
 from storage.enums import Decision
 from storage.pdsa import CycleRecord
@@ -62,11 +62,14 @@ def signal_streaks(data: DigestData, period: pd.Period, depth: int = SUSTAINED_M
     rows = pd.Series(
         directions.reindex(panel.index.get_level_values("measure")).to_numpy(), index=panel.index
     )
-    now = analyse_panel(panel, rows, span)
+    rules = run_chart_rules(data)
+    now = analyse_panel(panel, rows, span, rules)
     streak = pd.Series(0, index=panel.index)
     alive = pd.Series(True, index=panel.index)
     for back in range(min(depth, panel.shape[1])):
-        verdict = now if back == 0 else analyse_panel(panel.iloc[:, : panel.shape[1] - back], rows, span)
+        verdict = (
+            now if back == 0 else analyse_panel(panel.iloc[:, : panel.shape[1] - back], rows, span, rules)
+        )
         alive &= verdict["signal_direction"].eq("improvement").reindex(panel.index, fill_value=False)
         streak += alive.astype(int)
     return pd.DataFrame(
