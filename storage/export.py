@@ -25,8 +25,10 @@ from storage.models import (
     MeasureReport,
     MeasureRevision,
     Membership,
+    NarrativeRevision,
     PdsaCycle,
     PdsaMeasure,
+    PdsaRevision,
     Rsvp,
     Team,
     TeamReport,
@@ -218,6 +220,7 @@ def _pdsa() -> Selectable:
             p.created_by,
             p.created_at,
             p.updated_at,
+            p.updated_by,
         )
         .join(Team, p.team_id == Team.id)
         .join(idea, p.change_idea_id == idea.id)
@@ -309,6 +312,51 @@ def _team_faculty_scores() -> Selectable:
     )
 
 
+def _narrative_revisions() -> Selectable:
+    """The audit trail of the narratives: every change to a field (who, when, old, new)."""
+    v, t = NarrativeRevision, TeamReport
+    return (
+        select(
+            Collaborative.key.label("collaborative"),
+            Team.key.label("team"),
+            t.period,
+            v.field,
+            v.changed_by,
+            v.changed_at,
+            v.old_value,
+            v.new_value,
+        )
+        .join(t, v.team_report_id == t.id)
+        .join(Team, t.team_id == Team.id)
+        .join(Collaborative, Team.collaborative_id == Collaborative.id)
+        .order_by(v.id)
+    )
+
+
+def _pdsa_revisions() -> Selectable:
+    """The audit trail of PDSA updates: every change to a note, decision or end date."""
+    v, p = PdsaRevision, PdsaCycle
+    idea = aliased(ChangeIdea)
+    return (
+        select(
+            Collaborative.key.label("collaborative"),
+            Team.key.label("team"),
+            idea.title.label("change_idea"),
+            p.cycle_number,
+            v.field,
+            v.changed_by,
+            v.changed_at,
+            v.old_value,
+            v.new_value,
+        )
+        .join(p, v.cycle_id == p.id)
+        .join(Team, p.team_id == Team.id)
+        .join(idea, p.change_idea_id == idea.id)
+        .join(Collaborative, Team.collaborative_id == Collaborative.id)
+        .order_by(v.id)
+    )
+
+
 #: Frames ``bot.export`` reads to compute the ``evaluation`` table; they are not written themselves.
 EVALUATION_INPUTS: dict[str, Callable[[], Selectable]] = {
     "evaluation_usefulness": _team_usefulness,
@@ -327,6 +375,8 @@ TABLES: dict[str, Callable[[], Selectable]] = {
     "change_ideas": _change_ideas,
     "calendar": _calendar,
     "rsvps": _rsvps,
+    "narrative_revisions": _narrative_revisions,
+    "pdsa_revisions": _pdsa_revisions,
 }
 
 

@@ -453,3 +453,24 @@ def statuses(db: Database, job: str | None = None) -> dict[str, str]:
         query = query.where(Delivery.job == job)
     with db.reader() as session:
         return {key: status for key, status in session.execute(query).all()}
+
+
+#: What a delivered message's payload becomes once housekeeping drops its text.
+DROPPED_PAYLOAD = "{}"
+
+
+def drop_sent_payloads(db: Database, sent_before: datetime) -> int:
+    """Drop the text (payload) of messages sent before ``sent_before``; their key, channel, status,
+    ``ts`` and times stay, so the ledger still proves each was sent once but is no second copy of
+    what people wrote. Returns how many rows were emptied (0 on a re-run)."""
+    with db.transaction() as session:
+        result = session.execute(
+            update(Delivery)
+            .where(
+                Delivery.status == DeliveryStatus.SENT,
+                Delivery.sent_at < sent_before,
+                Delivery.payload != DROPPED_PAYLOAD,
+            )
+            .values(payload=DROPPED_PAYLOAD)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)

@@ -234,6 +234,20 @@ class TeamReport(Base):
     late: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class NarrativeRevision(Base):
+    """An audit row: who changed one narrative field (or the self-assessment), when, old and new."""
+
+    __tablename__ = "narrative_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_report_id: Mapped[int] = mapped_column(ForeignKey("team_reports.id", ondelete="CASCADE"), index=True)
+    field: Mapped[str] = mapped_column(String(32))
+    changed_by: Mapped[str] = mapped_column(String(32))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    old_value: Mapped[str | None] = mapped_column(Text, nullable=True)
+    new_value: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
 class ChangeIdea(Base):
     """A change a team tests; its title is unique per team whatever the case."""
 
@@ -280,9 +294,24 @@ class PdsaCycle(Base):
     created_by: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
     change_idea: Mapped[ChangeIdea] = relationship()
     team: Mapped[Team] = relationship()
+
+
+class PdsaRevision(Base):
+    """An audit row: who changed one of a cycle's notes (or its decision or end date), when, old, new."""
+
+    __tablename__ = "pdsa_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("pdsa_cycles.id", ondelete="CASCADE"), index=True)
+    field: Mapped[str] = mapped_column(String(32))
+    changed_by: Mapped[str] = mapped_column(String(32))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    old_value: Mapped[str | None] = mapped_column(Text, nullable=True)
+    new_value: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class PdsaMeasure(Base):

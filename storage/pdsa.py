@@ -20,7 +20,16 @@ from sqlalchemy.orm import Session
 
 from storage.db import Database
 from storage.enums import CycleStatus, Decision
-from storage.models import ChangeIdea, Collaborative, Measure, PdsaCycle, PdsaMeasure, Team, utcnow
+from storage.models import (
+    ChangeIdea,
+    Collaborative,
+    Measure,
+    PdsaCycle,
+    PdsaMeasure,
+    PdsaRevision,
+    Team,
+    utcnow,
+)
 
 CREATE_ATTEMPTS = 8
 DECISIONS = tuple(Decision)
@@ -313,12 +322,52 @@ def create_cycle(db: Database, new: NewCycle, now: datetime | None = None) -> Cy
     raise AssertionError("unreachable")
 
 
+#: The fields an update can change; each change is kept in ``pdsa_revisions``.
+REVISED_FIELDS = (
+    "do_observations",
+    "do_surprises",
+    "study_results",
+    "study_learning",
+    "act_decision",
+    "next_step",
+    "end_date",
+)
+
+
+@dataclass(frozen=True)
+class PdsaRevisionRow:
+    field: str
+    changed_by: str
+    changed_at: datetime
+    old: str | None
+    new: str | None
+
+
+def _as_text(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)  # a Decision is its plain value
+
+
+def _snapshot(cycle: PdsaCycle) -> dict[str, str | None]:
+    return {name: _as_text(getattr(cycle, name)) for name in REVISED_FIELDS}
+
+
 def update_cycle(
-    db: Database, cycle_id: int, change: CycleUpdate, today: date, now: datetime | None = None
+    db: Database,
+    cycle_id: int,
+    change: CycleUpdate,
+    today: date,
+    now: datetime | None = None,
+    by: str | None = None,
 ) -> CycleRecord:
     """Save Do/Study/Act in one transaction; a decision completes the cycle (end date default today).
 
-    ``now`` stamps the cycle's updated time (default: the real time).
+    ``now`` stamps the cycle's updated time (default: the real time); ``by`` (a Slack user ID) is
+    kept as ``updated_by`` and on each revision: every field the update changes gets a row in
+    ``pdsa_revisions`` (old -> new), in the same transaction.
     """
     with db.transaction() as session:
         cycle = session.get(PdsaCycle, cycle_id, with_for_update=True)
@@ -326,6 +375,7 @@ def update_cycle(
             raise CycleNotFound(cycle_id)
         if cycle.status != CycleStatus.OPEN:
             raise CycleClosed(cycle_id)
+        before = _snapshot(cycle)
         cycle.do_observations = change.do_observations
         cycle.do_surprises = change.do_surprises
         cycle.study_results = change.study_results
@@ -339,10 +389,31 @@ def update_cycle(
             cycle.status = CycleStatus.COMPLETED
             cycle.end_date = change.end_date or today
         cycle.updated_at = now or utcnow()
+        cycle.updated_by = by or cycle.updated_by
+        for name, new in _snapshot(cycle).items():
+            if new != before[name]:
+                session.add(
+                    PdsaRevision(
+                        cycle_id=cycle.id,
+                        field=name,
+                        changed_by=by or "unknown",
+                        changed_at=cycle.updated_at,
+                        old_value=before[name],
+                        new_value=new,
+                    )
+                )
         session.flush()
         record = get_cycle(session, cycle_id)
         assert record is not None
         return record
+
+
+def cycle_revisions(session: Session, cycle_id: int) -> list[PdsaRevisionRow]:
+    """Every change an update made to the cycle, oldest first."""
+    rows = session.scalars(
+        select(PdsaRevision).where(PdsaRevision.cycle_id == cycle_id).order_by(PdsaRevision.id)
+    )
+    return [PdsaRevisionRow(r.field, r.changed_by, r.changed_at, r.old_value, r.new_value) for r in rows]
 
 
 def cycles_needing_nudge(

@@ -24,7 +24,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.db import Database
-from storage.models import Collaborative, MeasureReport, MeasureRevision, Team, TeamReport
+from storage.models import (
+    Collaborative,
+    MeasureReport,
+    MeasureRevision,
+    NarrativeRevision,
+    Team,
+    TeamReport,
+)
 
 
 @dataclass(frozen=True)
@@ -159,6 +166,67 @@ def revisions(session: Session, team_id: int, period: str) -> list[RevisionRow]:
     ]
 
 
+#: The narrative fields whose changes are kept in ``narrative_revisions``.
+NARRATIVE_FIELDS = ("wins", "barriers", "help_needed", "self_assessment")
+
+
+@dataclass(frozen=True)
+class NarrativeRevisionRow:
+    field: str
+    changed_by: str
+    changed_at: datetime
+    old: str | None
+    new: str | None
+
+
+def _narrative_text(name: str, value: object) -> str | None:
+    """A narrative field as the audit trail keeps it (the self-assessment as ``3.5``)."""
+    if value is None or value == "":
+        return None
+    if name == "self_assessment":
+        return f"{float(value):.1f}"  # type: ignore[arg-type]
+    return str(value)
+
+
+def _revise_narrative(session: Session, sub: Submission) -> None:
+    """Record each narrative field this submission changes on an existing report (old -> new).
+
+    Called before the upsert; the row is locked (PostgreSQL) so the old values stay the old ones.
+    """
+    t = TeamReport
+    before = session.execute(
+        select(t.id, t.wins, t.barriers, t.help_needed, t.self_assessment)
+        .where(t.team_id == sub.team_id, t.period == sub.period)
+        .with_for_update()
+    ).first()
+    if before is None:
+        return  # the first report of the month: team_reports itself says who and when
+    for name, stored in zip(NARRATIVE_FIELDS, before[1:], strict=True):
+        old, new = _narrative_text(name, stored), _narrative_text(name, getattr(sub.narrative, name))
+        if old != new:
+            session.add(
+                NarrativeRevision(
+                    team_report_id=before[0],
+                    field=name,
+                    changed_by=sub.submitted_by,
+                    changed_at=sub.at,
+                    old_value=old,
+                    new_value=new,
+                )
+            )
+
+
+def narrative_revisions(session: Session, team_id: int, period: str) -> list[NarrativeRevisionRow]:
+    """Every change to the narrative of a team's month, oldest first."""
+    rows = session.scalars(
+        select(NarrativeRevision)
+        .join(TeamReport, NarrativeRevision.team_report_id == TeamReport.id)
+        .where(TeamReport.team_id == team_id, TeamReport.period == period)
+        .order_by(NarrativeRevision.id)
+    )
+    return [NarrativeRevisionRow(r.field, r.changed_by, r.changed_at, r.old_value, r.new_value) for r in rows]
+
+
 def _upsert_team_report(session: Session, sub: Submission) -> None:
     """Insert or update the narrative row; this also serialises submissions for the same month.
 
@@ -187,6 +255,7 @@ def _upsert_team_report(session: Session, sub: Submission) -> None:
 
 
 def _save(session: Session, sub: Submission) -> SaveResult:
+    _revise_narrative(session, sub)
     _upsert_team_report(session, sub)
     existing = {
         row.measure_id: row

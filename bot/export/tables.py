@@ -191,6 +191,7 @@ PDSA = Table(
         C("created_by", T, "Slack user ID of whoever planned it."),
         C("created_at", DT, "When it was planned."),
         C("updated_at", DT, "When it was last changed."),
+        C("updated_by", T, "Slack user ID of whoever last updated it (empty if never updated)."),
     ),
     raw("pdsa"),
 )
@@ -291,6 +292,46 @@ EVALUATION = Table(
     derived.evaluation,
 )
 
+NARRATIVE_REVISIONS = Table(
+    "narrative_revisions",
+    "The audit trail of the narratives: every change to a report's wins, barriers, help needed or "
+    "self-assessment after its first submission (who, when, old and new).",
+    (
+        COLLAB,
+        TEAM,
+        PERIOD,
+        C("field", T, "wins, barriers, help_needed or self_assessment (as in team_reports)."),
+        C("changed_by", T, "Slack user ID of whoever changed it."),
+        C("changed_at", DT, "When it was changed."),
+        C("old_value", T, "The text before the change (the self-assessment as 3.5); empty if none."),
+        C("new_value", T, "The text after the change; empty when it was cleared."),
+    ),
+    raw("narrative_revisions"),
+)
+
+PDSA_REVISIONS = Table(
+    "pdsa_revisions",
+    "The audit trail of PDSA updates: every change to a cycle's Do/Study/Act notes, decision or "
+    "end date (who, when, old and new).",
+    (
+        COLLAB,
+        TEAM,
+        C("change_idea", T, "The change idea (as in pdsa.change_idea)."),
+        C("cycle_number", INT, "The cycle's number on its change idea's ramp (as in pdsa.cycle_number)."),
+        C(
+            "field",
+            T,
+            "do_observations, do_surprises, study_results, study_learning, act_decision, next_step or "
+            "end_date (as in pdsa).",
+        ),
+        C("changed_by", T, "Slack user ID of whoever changed it."),
+        C("changed_at", DT, "When it was changed."),
+        C("old_value", T, "The value before the change (dates as YYYY-MM-DD); empty if none."),
+        C("new_value", T, "The value after the change; empty when it was cleared."),
+    ),
+    raw("pdsa_revisions"),
+)
+
 #: Every table, in the order of the CSV files and the workbook's sheets.
 TABLES: tuple[Table, ...] = (
     COLLABORATIVES,
@@ -306,4 +347,6 @@ TABLES: tuple[Table, ...] = (
     RSVPS,
     MEASURES_WIDE,
     EVALUATION,
+    NARRATIVE_REVISIONS,
+    PDSA_REVISIONS,
 )

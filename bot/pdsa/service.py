@@ -233,7 +233,7 @@ def submit_update(ctx: BotContext, person: Person, cycle_id: int, form: UpdateFo
     if change is None:
         return Invalid(errors)
     try:
-        saved = update_cycle(ctx.db, cycle.id, change, today, now)
+        saved = update_cycle(ctx.db, cycle.id, change, today, now, by=person.user_id)
     except CycleClosed:
         return Refusal("A teammate completed this cycle a moment ago; nothing was changed.")
     except CycleNotFound:
