@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select, union
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.expression import ScalarSelect, Selectable
 
@@ -288,6 +288,58 @@ def _rsvps() -> Selectable:
     )
 
 
+def _feedback() -> Selectable:
+    """Feedback answers, oldest event first: never the responder hash; the user ID only when the
+    person added their name."""
+    f = FeedbackResponse
+    return (
+        select(
+            Collaborative.key.label("collaborative"),
+            CalendarEvent.key.label("event"),
+            Team.key.label("team"),
+            f.usefulness,
+            f.most_useful,
+            f.to_improve,
+            f.will_apply,
+            f.next_topics,
+            f.slack_user_id,
+            f.submitted_at,
+            f.purged_at,
+        )
+        .join(CalendarEvent, f.event_id == CalendarEvent.id)
+        .join(Collaborative, CalendarEvent.collaborative_id == Collaborative.id)
+        .outerjoin(Team, f.team_id == Team.id)
+        .order_by(CalendarEvent.starts_at, CalendarEvent.id, f.submitted_at, f.id)
+    )
+
+
+def _scores() -> Selectable:
+    """Every team and month with a faculty score or a self-score, the two side by side."""
+    s, r = FacultyScore, TeamReport
+    keys = union(
+        select(s.team_id, s.period),
+        select(r.team_id, r.period).where(r.self_assessment.is_not(None)),
+    ).subquery()
+    return (
+        select(
+            Collaborative.key.label("collaborative"),
+            Team.key.label("team"),
+            keys.c.period,
+            s.score.label("faculty_score"),
+            s.reason.label("faculty_reason"),
+            s.scored_by,
+            s.scored_at,
+            r.self_assessment.label("self_score"),
+        )
+        .select_from(keys)
+        .join(Team, Team.id == keys.c.team_id)
+        .join(Collaborative, Team.collaborative_id == Collaborative.id)
+        .outerjoin(s, and_(s.team_id == keys.c.team_id, s.period == keys.c.period))
+        .outerjoin(r, and_(r.team_id == keys.c.team_id, r.period == keys.c.period))
+        .order_by(Collaborative.id, Team.id, keys.c.period)
+    )
+
+
 def _team_usefulness() -> Selectable:
     """Evaluation input (not a table of its own): each feedback answer's usefulness, by team."""
     f = FeedbackResponse
@@ -377,6 +429,8 @@ TABLES: dict[str, Callable[[], Selectable]] = {
     "rsvps": _rsvps,
     "narrative_revisions": _narrative_revisions,
     "pdsa_revisions": _pdsa_revisions,
+    "feedback": _feedback,
+    "scores": _scores,
 }
 
 

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from storage.enums import Role, RsvpAnswer
 from storage.models import (
     CalendarEvent,
-    Collaborative,
     FeedbackResponse,
     Membership,
     Rsvp,
@@ -130,55 +129,6 @@ def events_with_answers(session: Session, collaborative_id: int) -> list[int]:
         .where(CalendarEvent.collaborative_id == collaborative_id)
     )
     return list(session.scalars(query))
-
-
-@dataclass(frozen=True)
-class ExportedAnswer:
-    """One answer as the export writes it: never the hash, the user ID only when the person added it."""
-
-    collaborative: str
-    event_key: str
-    event_title: str
-    event_kind: str
-    event_starts_at: datetime
-    team: str | None
-    usefulness: int
-    most_useful: str | None
-    to_improve: str | None
-    will_apply: str | None
-    next_topics: str | None
-    slack_user_id: str | None
-    submitted_at: datetime
-
-
-def answers_for_export(session: Session) -> list[ExportedAnswer]:
-    rows = session.execute(
-        select(FeedbackResponse, CalendarEvent, Collaborative, Team)
-        .join(CalendarEvent, FeedbackResponse.event_id == CalendarEvent.id)
-        .join(Collaborative, CalendarEvent.collaborative_id == Collaborative.id)
-        .outerjoin(Team, FeedbackResponse.team_id == Team.id)
-        .order_by(
-            Collaborative.key, CalendarEvent.starts_at, FeedbackResponse.submitted_at, FeedbackResponse.id
-        )
-    ).all()
-    return [
-        ExportedAnswer(
-            collab.key,
-            event.key,
-            event.title,
-            str(event.kind),
-            event.starts_at,
-            team.key if team is not None else None,
-            answer.usefulness,
-            answer.most_useful,
-            answer.to_improve,
-            answer.will_apply,
-            answer.next_topics,
-            answer.slack_user_id,
-            answer.submitted_at,
-        )
-        for answer, event, collab, team in rows
-    ]
 
 
 def purge_text_before(

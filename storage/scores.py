@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.enums import Direction, MeasureType
-from storage.models import Collaborative, FacultyScore, Measure, MeasureReport, Team, TeamReport
+from storage.models import FacultyScore, Measure, MeasureReport, Team, TeamReport
 
 
 @dataclass(frozen=True)
@@ -148,47 +148,3 @@ def measure_figures(
                     value *= m.multiplier or 1000.0
         figures.append(MeasureFigure(m.name, m.baseline, m.goal, m.direction, value))
     return figures
-
-
-@dataclass(frozen=True)
-class ExportedScore:
-    collaborative: str
-    team: str
-    period: str
-    faculty_score: float | None
-    faculty_reason: str | None
-    scored_by: str | None
-    scored_at: datetime | None
-    self_score: float | None
-
-
-def scores_for_export(session: Session) -> list[ExportedScore]:
-    """Every (team, month) with a faculty score or a self-score, side by side."""
-    faculty = {(r.team_id, r.period): r for r in session.scalars(select(FacultyScore))}
-    own = {
-        (r.team_id, r.period): r.self_assessment
-        for r in session.scalars(select(TeamReport).where(TeamReport.self_assessment.is_not(None)))
-    }
-    teams = {
-        t.id: (c.key, t.key)
-        for t, c in session.execute(select(Team, Collaborative).join(Collaborative)).all()
-    }
-    rows = []
-    for team_id, period in sorted(set(faculty) | set(own), key=lambda k: (teams.get(k[0], ("", "")), k[1])):
-        if team_id not in teams:
-            continue
-        f = faculty.get((team_id, period))
-        collab, team = teams[team_id]
-        rows.append(
-            ExportedScore(
-                collab,
-                team,
-                period,
-                f.score if f else None,
-                f.reason if f else None,
-                f.scored_by if f else None,
-                f.scored_at if f else None,
-                own.get((team_id, period)),
-            )
-        )
-    return rows

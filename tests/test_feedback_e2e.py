@@ -4,9 +4,11 @@ after 14 days. Signed requests to the real endpoint, the Slack stand-in, SQLite 
 
 from __future__ import annotations
 
+import csv
 import json
 import logging
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,6 +28,7 @@ from tests.conftest import RunningBot
 from tests.constants import ALICE, ALL_FACULTY, BRUNO, FACULTY, NOBODY, SIGNING_SECRET, TEAM_ID
 from tests.helpers import collaborative_named, run_job_at, wait_for_calls
 from tests.signing import block_actions_payload, view_submission_payload
+from tests.test_scores_e2e import export_csv
 
 #: 14:00 PST on the day of the interim call (12:00-13:00 PST on 2026-11-12).
 AFTER_CALL = datetime(2026, 11, 12, 22, 0, tzinfo=UTC)
@@ -229,3 +232,24 @@ def test_faculty_get_the_summary_once_24_hours_later_and_on_demand(loaded_bot: R
     # the weekly digest carries the latest event's line
     digest = compute_digest(bot.db, collaborative_named(bot.db).id, datetime(2026, 11, 16, 16, tzinfo=UTC))
     assert digest.feedback == "“Monthly interim call”: 3 answers, mean usefulness 3.7 of 5"
+
+
+def test_feedback_is_exported_without_who_answered_anonymously(
+    loaded_bot: RunningBot, tmp_path: Path
+) -> None:
+    bot = loaded_bot
+    bot.ctx.clock = fixed_clock(AFTER_CALL)
+    _, button = request_button(bot)
+    send(bot, press(bot, button, ALICE), answers("4"), ALICE)
+    send(bot, press(bot, button, BRUNO), answers("5", add_name=True), BRUNO)
+    export_csv(bot.db.url, tmp_path)
+    text = (tmp_path / "feedback.csv").read_text(encoding="utf-8")
+    with (tmp_path / "feedback.csv").open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["team"], r["usefulness"], r["slack_user_id"]) for r in rows] == [
+        ("riverside", "4", ""),
+        ("eastside", "5", BRUNO),
+    ]
+    assert ALICE not in text and "responder" not in text
+    assert rows[0]["submitted_at"] == "2026-11-12T14:00:00-08:00"
+    assert rows[0]["most_useful"] == "The run chart walkthrough"

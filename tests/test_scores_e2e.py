@@ -5,9 +5,13 @@ real endpoint, the Slack stand-in, SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import csv
 import json
 import logging
+import subprocess
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,7 +23,7 @@ from bot.scores.rules import Progress, hint_text, suggest
 from bot.scores.service import NOT_ALLOWED
 from bot.scores.views import ACTION_MONTH, ACTION_OPEN, CALLBACK
 from storage.models import FacultyScore, TeamReport
-from tests.conftest import RunningBot
+from tests.conftest import ROOT, RunningBot
 from tests.constants import ALICE, FACULTY, TEAM_ID
 from tests.helpers import collaborative_named, team_id_by_key, wait_for_calls
 from tests.signing import block_actions_payload, view_submission_payload
@@ -193,3 +197,41 @@ def test_the_hint_rules() -> None:
     assert suggest([Progress("BP control", 0.3, False)], pdsa_recently=True) is None
     both = hint_text(suggest(good, pdsa_recently=False))
     assert "at least 3.5 and at most 2.0" in both
+
+
+def test_scores_are_exported_faculty_and_self_side_by_side(loaded_bot: RunningBot, tmp_path: Path) -> None:
+    bot = loaded_bot
+    self_assess(bot, "riverside", "2026-03", 2.0)
+    self_assess(bot, "eastside", "2026-02", 3.0)
+    view, _ = score_command(bot, FACULTY, "riverside")
+    assert view is not None
+    submit(
+        bot,
+        view,
+        form_values(team_id_by_key(bot.db, "riverside"), "2026-03", "4.0", "Sustained gains"),
+        FACULTY,
+    )
+    submit(bot, view, form_values(team_id_by_key(bot.db, "lakeview"), "2026-01", "1.5", "Planning"), FACULTY)
+    export_csv(bot.db.url, tmp_path)
+    with (tmp_path / "scores.csv").open(newline="", encoding="utf-8") as handle:
+        rows = [
+            (r["team"], r["period"], r["faculty_score"], r["self_score"], r["faculty_reason"])
+            for r in csv.DictReader(handle)
+        ]
+    assert sorted(rows) == [
+        ("eastside", "2026-02", "", "3", ""),
+        ("lakeview", "2026-01", "1.5", "", "Planning"),
+        ("riverside", "2026-03", "4", "2", "Sustained gains"),
+    ]
+
+
+def export_csv(db_url: str, out: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "export", "--format", "csv", "--out", str(out)],
+        cwd=ROOT,
+        env={"DATABASE_URL": db_url, "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr

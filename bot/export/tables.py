@@ -332,6 +332,43 @@ PDSA_REVISIONS = Table(
     raw("pdsa_revisions"),
 )
 
+FEEDBACK = Table(
+    "feedback",
+    "Participant feedback on learning sessions and interim calls: one row per answer (one per person "
+    "and event; anonymous answers carry no user ID).",
+    (
+        COLLAB,
+        C("event", T, "The event's key (calendar.key)."),
+        C("team", T, "The key of the team the person answered from; empty for faculty."),
+        C("usefulness", INT, "How useful it was: 1 (not useful) to 5 (extremely useful)."),
+        C("most_useful", T, "What was most useful."),
+        C("to_improve", T, "What to improve."),
+        C("will_apply", T, "What the team will apply."),
+        C("next_topics", T, "Topics for next time."),
+        C("slack_user_id", T, "Slack user ID, only when the person ticked Add my name; empty otherwise."),
+        C("submitted_at", DT, "When the answer was given (or last replaced)."),
+        C("text_purged_at", DT, "When `collab-bot purge` removed the free text; empty while it is kept."),
+    ),
+    lambda data: data.frame("feedback").rename(columns={"purged_at": "text_purged_at"}),
+)
+
+SCORES = Table(
+    "scores",
+    "IHI assessment scores (1.0-5.0, half points): faculty's and the team's own, side by side, one row "
+    "per team and month with either.",
+    (
+        COLLAB,
+        TEAM,
+        PERIOD,
+        C("faculty_score", N, "Faculty's score for the month; empty when not scored."),
+        C("faculty_reason", T, "Faculty's reason (the team sees it)."),
+        C("scored_by", T, "Slack user ID of the faculty member or admin who scored."),
+        C("scored_at", DT, "When faculty scored (or last changed the score)."),
+        C("self_score", N, "The team's self-assessment in its monthly report; empty when not given."),
+    ),
+    raw("scores"),
+)
+
 #: Every table, in the order of the CSV files and the workbook's sheets.
 TABLES: tuple[Table, ...] = (
     COLLABORATIVES,
@@ -349,4 +386,6 @@ TABLES: tuple[Table, ...] = (
     EVALUATION,
     NARRATIVE_REVISIONS,
     PDSA_REVISIONS,
+    FEEDBACK,
+    SCORES,
 )
