@@ -6,8 +6,8 @@
   end date (who, when, field, old and new).
 * ``pdsa_cycles.updated_by``: the Slack user ID of whoever last changed the cycle.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-11-29
 """
 
@@ -16,8 +16,8 @@ from alembic import op
 
 import storage.models
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
