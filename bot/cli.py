@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -114,6 +114,12 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.feedback.purge import run_purge
+
+    return run_purge(settings, args.before, args.collaborative, args.yes)
+
+
 def cmd_jobs_list(args: argparse.Namespace, settings: Settings) -> int:
     from jobs.runner import list_jobs
 
@@ -164,6 +170,16 @@ def iso_datetime(value: str) -> str:
             f"{value!r} is not an ISO date-time: write year-month-day and 24-hour time, e.g. 2026-04-10T09:00"
         ) from None
     return value
+
+
+def iso_date(value: str) -> date:
+    """``--before``: a calendar date (argparse exits 2 on anything else)."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a date: write year-month-day, e.g. 2026-12-31"
+        ) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -248,6 +264,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="ISO date or date-time the evaluation table counts to, in each collaborative's timezone "
         "(default: now)",
     )
+
+    purge = add(
+        "purge",
+        cmd_purge,
+        "remove the free text of feedback answers to calls before a date (scores stay); asks first",
+    )
+    purge.add_argument("--before", required=True, type=iso_date, metavar="DATE", help="YYYY-MM-DD")
+    purge.add_argument("--collaborative", default=None, metavar="KEY", help="only this collaborative")
+    purge.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
     jobs = sub.add_parser(
         "jobs", help="list or run scheduled jobs", description="List or run scheduled jobs."
