@@ -1,6 +1,7 @@
 """Imports every job module so each registers itself in ``jobs.registry.JOBS``."""
 
 from jobs import (  # noqa: F401
+    buddy_teams,
     call_prep,
     call_reminders,
     delivery_retries,

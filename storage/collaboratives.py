@@ -72,6 +72,7 @@ class CollaborativeState:
     source_path: str | None
     peer_channel_purpose: str | None = None
     peer_prompts: str | None = None  # JSON list of the file's own prompts
+    buddies: bool = True
     workspace: str | None = None
     rules: str = "anhoej"
     enterprise: str | None = None

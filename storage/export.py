@@ -16,6 +16,7 @@ from sqlalchemy.sql.expression import ScalarSelect, Selectable
 from storage.db import Database
 from storage.enums import CycleStatus
 from storage.models import (
+    BuddyPair,
     CalendarEvent,
     ChangeIdea,
     Collaborative,
@@ -340,6 +341,26 @@ def _scores() -> Selectable:
     )
 
 
+def _buddies() -> Selectable:
+    improving, flat = aliased(Team), aliased(Team)
+    b = BuddyPair
+    return (
+        select(
+            Collaborative.key.label("collaborative"),
+            b.month,
+            Measure.key.label("measure"),
+            improving.key.label("improving_team"),
+            flat.key.label("flat_team"),
+            b.created_at,
+        )
+        .join(Collaborative, b.collaborative_id == Collaborative.id)
+        .join(Measure, b.measure_id == Measure.id)
+        .join(improving, b.improving_team_id == improving.id)
+        .join(flat, b.flat_team_id == flat.id)
+        .order_by(b.month, b.id)
+    )
+
+
 def _team_usefulness() -> Selectable:
     """Evaluation input (not a table of its own): each feedback answer's usefulness, by team."""
     f = FeedbackResponse
@@ -431,6 +452,7 @@ TABLES: dict[str, Callable[[], Selectable]] = {
     "pdsa_revisions": _pdsa_revisions,
     "feedback": _feedback,
     "scores": _scores,
+    "buddies": _buddies,
 }
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     text,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -98,6 +99,8 @@ class Collaborative(Base):
     peer_channel_purpose: Mapped[str | None] = mapped_column(String(250), nullable=True)
     #: The file's own peer prompts (``prompts:``), a JSON list of strings; None when it has none.
     peer_prompts: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: Monthly buddy-team pairing (the file's ``buddies:``, on unless ``false``).
+    buddies: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     source_path: Mapped[str | None] = mapped_column(String(500), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
@@ -471,6 +474,28 @@ class PeerActivity(Base):
     person: Mapped[str] = mapped_column(String(32))
     posts: Mapped[int] = mapped_column(Integer, default=0)
     replies: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class BuddyPair(Base):
+    """A month's buddy pair: a team with an improvement signal on a measure and a team flat on it.
+
+    Each team is in at most one pair a month (``bot.buddies.rules``); the same two teams are not
+    paired again within three months.
+    """
+
+    __tablename__ = "buddy_pairs"
+    __table_args__ = (
+        UniqueConstraint("collaborative_id", "month", "improving_team_id"),
+        UniqueConstraint("collaborative_id", "month", "flat_team_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    collaborative_id: Mapped[int] = mapped_column(ForeignKey("collaboratives.id", ondelete="CASCADE"))
+    month: Mapped[str] = mapped_column(String(7))  # YYYY-MM the pair was made in
+    measure_id: Mapped[int] = mapped_column(ForeignKey("measures.id", ondelete="CASCADE"))
+    improving_team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    flat_team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class WorkspaceStatus(Base):

@@ -442,6 +442,9 @@ class CollaborativeSpec(_Model):
         Field(default_factory=list)
     )
     calls: list[Call] = Field(default_factory=list)
+    #: Monthly buddy teams (a team with an improvement signal paired with one flat on the same
+    #: measure); ``false`` turns them off.
+    buddies: bool = True
 
     @model_validator(mode="after")
     def _cross_checks(self) -> CollaborativeSpec:

@@ -46,6 +46,7 @@ def spec_to_state(spec: CollaborativeSpec, source_path: str | None = None) -> Co
         peer_channel_topic=peer.topic if peer else None,
         peer_channel_purpose=peer.purpose if peer else None,
         peer_prompts=json.dumps(spec.prompts) if spec.prompts else None,
+        buddies=spec.buddies,
         source_path=source_path,
         workspace=spec.workspace,
         enterprise=spec.enterprise,

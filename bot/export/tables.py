@@ -241,6 +241,21 @@ RSVPS = Table(
     raw("rsvps"),
 )
 
+BUDDIES = Table(
+    "buddies",
+    "Buddy teams: each month's pairs of a team with an improvement signal on a measure and a team "
+    "flat on it (the pair's leads got a group message).",
+    (
+        COLLAB,
+        C("month", M, "The month the pair was made, YYYY-MM."),
+        MEASURE,
+        C("improving_team", T, "The key of the team whose run chart showed an improvement signal."),
+        C("flat_team", T, "The key of the team that was flat on the same measure."),
+        C("created_at", DT, "When the pair was made."),
+    ),
+    raw("buddies"),
+)
+
 MEASURES_WIDE = Table(
     "measures_wide",
     "The measures as a grid: one row per measure and team, one column per month "
@@ -388,4 +403,5 @@ TABLES: tuple[Table, ...] = (
     PDSA_REVISIONS,
     FEEDBACK,
     SCORES,
+    BUDDIES,
 )

@@ -1,8 +1,8 @@
 """The Slack app manifest: every slash command, scope, bot event, interactivity and the Home tab.
 
 Least privilege: the bot asks only for the scopes its code uses (:data:`SCOPE_REASONS`, which
-README lists with the same reasons): nothing for direct or group messages, and only the peer
-channels' scopes for private channels (``groups:*``) and public ones named by id (``channels:*``).
+README lists with the same reasons): nothing to read direct or group messages (``mpim:write`` only
+opens the buddy teams' group message), and only the peer channels' scopes for private channels (``groups:*``) and public ones named by id (``channels:*``).
 With OAuth (installs in many workspaces) the manifest carries the redirect URL.
 """
 
@@ -47,6 +47,9 @@ SCOPE_REASONS: dict[str, str] = {
     "channels:manage": "`conversations.invite`, `conversations.kick`, `conversations.setTopic`, "
     "`conversations.setPurpose` in that public peer channel",
     "channels:history": "`conversations.replies` in that public peer channel (as `groups:history`)",
+    "mpim:write": "`conversations.open` with several users: the group direct message that introduces "
+    "two buddy teams' leads (a message to one person needs no scope beyond `chat:write`; this one must "
+    "reach both teams' leads together, so they can talk there)",
     "files:write": "`files.getUploadURLExternal`, `files.completeUploadExternal`: run chart pictures in "
     "the team and digest channels",
 }
