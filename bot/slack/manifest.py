@@ -2,7 +2,8 @@
 
 Least privilege: the bot asks only for the scopes its code uses (:data:`SCOPE_REASONS`, which
 README lists with the same reasons): nothing to read direct or group messages (``mpim:write`` only
-opens the buddy teams' group message), and only the peer channels' scopes for private channels (``groups:*``) and public ones named by id (``channels:*``).
+opens the buddy teams' group message), and only the peer channels' scopes for private channels
+(``groups:*``) and public ones named by id (``channels:*``).
 With OAuth (installs in many workspaces) the manifest carries the redirect URL.
 """
 
