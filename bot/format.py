@@ -266,10 +266,18 @@ def _describe_signal(
 ) -> tuple[str, str]:
     """(rule name, what it saw) for one signal."""
     side = "above" if s.sign > 0 else "below"
+    in_baseline = 0 < s.first < result.phase_start or (result.phase_start > 0 and s.first == 0)
+    after = result.phase_start > 0 and not in_baseline
+    # the Anhøj limits depend on how many points were judged together: say which
+    if in_baseline:
+        judged = "in the baseline months"
+    elif after:
+        judged = f"for the {result.n_useful} {unit}s after the baseline"
+    else:
+        judged = f"for {result.n_useful} {unit}s"
     if s.rule == "run":
         return rule_name(s.rule), (
-            f"{s.size} {unit}s in a row {side} {centre} "
-            f"(longest run allowed for {result.n_useful} {unit}s: {s.limit})"
+            f"{s.size} {unit}s in a row {side} {centre} (longest run allowed {judged}: {s.limit})"
         )
     if s.rule == "shift":
         return rule_name(s.rule), f"{s.size} {unit}s in a row {side} {centre} (IHI shift: 6 or more)"
@@ -279,7 +287,10 @@ def _describe_signal(
     if s.rule == "astronomical":
         return rule_name(s.rule), f"{when(s.first)} is {side} the control limits (astronomical point)"
     crossed = f"only {_plural(s.size, 'crossing')}" if s.size else "no crossings"
-    text = f"{crossed} of {centre} in {result.n_useful} {unit}s (fewest expected by chance: {s.limit})"
-    if s.sign:
-        text += f", every {unit} since then {side} it"
+    where = judged.replace("for the", "in the").replace("for ", "in ")
+    text = f"{crossed} of {centre} {where} (fewest expected by chance: {s.limit})"
+    if s.sign and after:
+        text += f", most of them {side} it"
+    elif s.sign:
+        text += f", every {unit} since {when(s.first)} {side} it"
     return rule_name(s.rule), text

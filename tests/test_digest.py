@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 import pandas as pd
 import pytest
 
+from bot.digest.document import digest_html, digest_markdown
 from bot.digest.rules import build_digest
 from bot.digest.views import digest_message, digest_thread_messages
+from bot.digest.wording import HTML, MARKDOWN, SLACK, measure_text, share_text, team_row_line
 from storage.digest_queries import CALL_COLUMNS, CollaborativeInfo, DigestData
 from tests.constants import DIGEST_CHANNEL
 from tests.slack_standin import validate_blocks
@@ -124,7 +127,10 @@ def test_digest_contents() -> None:
     assert pdsa.decisions_total == {"adopt": 1, "adapt": 0, "abandon": 1}
     assert (pdsa.open_now, pdsa.teams_active_6_weeks) == (1, 1)
     assert digest.calls[0].starts_at.hour == 12 and digest.calls[0].going == 5
-    assert digest.improvement_share == pytest.approx(1 / 3)
+    assert digest.improvement_share == pytest.approx(1 / 2)  # of the 2 teams that reported
+    assert share_text(digest) == (
+        "1 of 2 teams that reported December 2026 shows an improvement signal on at least one measure."
+    )
 
 
 def test_signal_already_there_last_month_is_not_new() -> None:
@@ -181,3 +187,68 @@ def test_values_are_shown_as_in_the_confirmation_rates_per_their_own_multiplier(
     assert format_value(0.63, "proportion") == "63%"
     assert format_value(20.0, "count") == "20 per team" and format_value(20.5, "count") == "20.5 per team"
     assert format_value(None, "count") == "no data" and format_value(float("nan"), "rate") == "no data"
+
+
+def test_measure_line_names_the_change_baseline_goal_and_rule_without_better_or_worse() -> None:
+    digest = build_digest(_data(), AS_OF)
+    bp, no_shows = digest.measures
+    assert (bp.center, bp.center_source) == (0.5, "file")  # the file's baseline is the chart's centre
+    assert bp.value is not None and bp.progress == pytest.approx((bp.value - 0.5) / (0.7 - 0.5))
+    text = measure_text(bp, SLACK)
+    assert "no change from last month; 2 teams)" in text
+    assert "baseline 50% (from the collaborative file) · goal 70%, 8% of the way from the baseline" in text
+    moved = measure_text(dataclasses.replace(bp, change=0.012), SLACK)
+    assert "+1.2 pts from last month" in moved
+    assert "better" not in moved and "worse" not in moved  # a number only: the run chart judges
+    assert "−0.8 pts from last month" in measure_text(dataclasses.replace(bp, change=-0.008), SLACK)
+    assert "baseline 20 per team (median so far; not yet frozen)" in measure_text(no_shows, SLACK)
+
+
+def test_a_change_in_the_reporting_teams_is_said_next_to_the_value() -> None:
+    november = build_digest(_data(), AS_OF.replace(month=1, day=15) - pd.Timedelta(days=31))
+    assert str(november.period) == "2026-11"
+    bp = november.measures[0]
+    assert bp.teams_left == ("Bravo",) and bp.teams_joined == ()
+    assert "2 teams; reporting teams changed: Bravo did not report this month)" in measure_text(bp, SLACK)
+
+
+def test_a_goal_met_at_baseline_says_so() -> None:
+    data = _data()
+    measures = data.measures.copy()
+    measures.loc[0, "goal"] = 0.45
+    digest = build_digest(dataclasses.replace(data, measures=measures), AS_OF)
+    assert digest.measures[0].goal_met_at_baseline
+    assert "goal 45%, already met at the baseline" in measure_text(digest.measures[0], SLACK)
+
+
+def test_no_signal_means_no_non_random_variation_found() -> None:
+    digest = build_digest(_data(), AS_OF)
+    quiet = [line for line in digest.measures if line.signal is None and not line.has_signal]
+    assert quiet and all(
+        "no signal (no non-random variation found)" in measure_text(line, SLACK) for line in quiet
+    )
+    assert all("varies randomly" not in line.finding for line in digest.measures)
+
+
+def test_every_team_row_has_every_measure_and_nothing_is_a_placeholder() -> None:
+    digest = build_digest(_data(), AS_OF)
+    alpha = next(row for row in digest.teams if row.team == "a")
+    assert len(alpha.values) == len(digest.measures)
+    assert team_row_line(digest, alpha, SLACK).split(" · ")[2:4] == ["59%", "10"]
+    thread = str([m["blocks"] for m in digest_thread_messages(digest)])
+    assert "BP control · No-shows" in thread
+    for page in (digest_markdown(digest, []), digest_html(digest, []), str(digest_message(digest)["blocks"])):
+        assert "not tracked yet" not in page
+
+
+def test_teams_that_may_need_support_appear_once_and_the_html_has_no_backticks() -> None:
+    digest = build_digest(_data(), AS_OF)
+    markdown, page = digest_markdown(digest, []), digest_html(digest, [])
+    assert (
+        markdown.count("Teams that may need support") == 1 and page.count("Teams that may need support") == 1
+    )
+    assert markdown.count("Bravo**: missed the") == 1
+    slack = str(digest_message(digest)["blocks"]) + str([m["blocks"] for m in digest_thread_messages(digest)])
+    assert slack.count("Teams that may need support") == 1
+    assert "`" not in page
+    assert MARKDOWN.text("a`b") == "a\\`b" and HTML.text("<b>") == "&lt;b&gt;"

@@ -74,7 +74,7 @@ def test_long_run_after_the_baseline_is_a_current_improvement_naming_rule_and_mo
     assert result.signal_points == list(range(12, 22))
     assert result.finding == (
         "Improvement since Jan 2026: 10 months in a row above the baseline median of 4.5 "
-        "(longest run allowed for 10 months: 6)."
+        "(longest run allowed for the 10 months after the baseline: 6)."
     )
     down = analyse(values, "down", 12)
     assert down.signal_direction == "deterioration"

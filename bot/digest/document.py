@@ -78,6 +78,7 @@ def _document(digest: Digest, charts: Sequence[ChartFile], m: Markup) -> list[Pa
     spotlight = [wording.short_flag_line(flag, m) for flag in digest.spotlight]
     support = [wording.flag_line(flag, m) for flag in digest.support]
     calls = [wording.call_line(call, m) for call in digest.calls]
+    engagement = wording.engagement_text(digest, m)
     parts: list[Part] = [
         Heading(1, wording.title(digest, m)),
         Paragraph(m.italic(wording.dateline(digest))),
@@ -90,7 +91,7 @@ def _document(digest: Digest, charts: Sequence[ChartFile], m: Markup) -> list[Pa
         *_titled_list(wording.support_title(digest, m), support),
         Paragraph(wording.pdsa_text(digest, m)),
         *_titled_list(wording.calls_title(digest, m), calls),
-        Paragraph(m.italic(wording.engagement_text(digest, m))),
+        *([Paragraph(m.italic(engagement))] if engagement else []),
         Heading(2, "Details (the Slack thread)"),
         Heading(3, wording.FINDINGS_TITLE),
         Items([wording.finding_line(line, m) for line in digest.measures]),
@@ -98,8 +99,6 @@ def _document(digest: Digest, charts: Sequence[ChartFile], m: Markup) -> list[Pa
     if digest.spotlight:
         details = [wording.flag_line(flag, m) for flag in digest.spotlight]
         parts += [Heading(3, wording.SPOTLIGHT_DETAIL_TITLE), Items(details)]
-    if digest.support:
-        parts += [Heading(3, wording.SUPPORT_DETAIL_TITLE), Items(support)]
     parts += [
         Heading(3, wording.EVERY_TEAM_TITLE),
         Paragraph(wording.team_table_header(digest, m)),

@@ -27,7 +27,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -66,10 +66,24 @@ class MeasureLine:
     finding: str
     progress: float | None  # fraction of the way from baseline to goal
     multiplier: float | None = None  # rates: "per N"
+    center: float | None = None  # the chart's centre line: the baseline everything is measured from
+    center_source: str = "none"  # file | baseline | all (not yet frozen) | none
+    rule: str | None = None  # the rule of the current signal
+    since: str | None = None  # first month (YYYY-MM) of the current signal
+    ended: str | None = None  # direction of an earlier signal that ended, when none is current
+    teams_joined: tuple[str, ...] = ()  # reporting this month, not last month
+    teams_left: tuple[str, ...] = ()  # reporting last month, not this month
 
     @property
     def percent(self) -> bool:
         return self.type == MeasureType.PROPORTION
+
+    @property
+    def goal_met_at_baseline(self) -> bool:
+        """The baseline already meets the goal (higher- or lower-is-better)."""
+        if self.goal is None or self.center is None or math.isnan(self.center):
+            return False
+        return self.center >= self.goal if self.direction == "up" else self.center <= self.goal
 
 
 @dataclass(frozen=True)
@@ -112,6 +126,7 @@ class TeamRow:
     improvements: list[str]
     deteriorations: list[str]
     last_pdsa: date | None
+    values: tuple[float | None, ...] = ()  # every measure (the digest's order), reporting period
 
 
 @dataclass(frozen=True)
@@ -150,10 +165,11 @@ class Digest:
     calls: list[UpcomingCall]
     teams: list[TeamRow]
     charts: list[ChartSeries]
-    improvement_share: float | None  # share of teams with an improvement signal on any measure
+    improvement_share: float | None  # share of reporting teams with an improvement signal on any measure
     key_measure: str | None
     peer_engagement: str = NOT_TRACKED
     feedback: str = NOT_TRACKED
+    improving_teams: int = 0  # reporting teams with an improvement signal on at least one measure
     notes: list[str] = field(default_factory=list)
     #: Teams whose faculty score and self-score for the period are 1.5 points or more apart:
     #: (team name, faculty score, self-score).
@@ -291,6 +307,8 @@ def _collaborative_lines(
         previous = _optional(values[-2]) if values.size > 1 else None
         goal = _optional(measure["goal"])
         start = _optional(result.center)
+        joined, left = _reporting_change(data, reports, measure["key"], period)
+        lead = result.lead
         lines.append(
             MeasureLine(
                 key=measure["key"],
@@ -310,6 +328,13 @@ def _collaborative_lines(
                 if value is None or goal is None or start is None
                 else progress_to_goal(start, value, goal),
                 multiplier=_optional(measure.get("multiplier")),
+                center=start,
+                center_source=result.center_source,
+                rule=result.rule,
+                since=str(months[result.since]) if result.since is not None else None,
+                ended=lead.direction if lead is not None and not lead.current else None,
+                teams_joined=joined,
+                teams_left=left,
             )
         )
         n_teams = series["n_teams"].reindex(months, fill_value=0).fillna(0)
@@ -330,6 +355,26 @@ def _collaborative_lines(
         )
         charts.append(ChartSeries(measure=measure["key"], chart=chart))
     return lines, charts
+
+
+def _reporting_change(
+    data: DigestData, reports: pd.DataFrame, measure: str, period: pd.Period
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Names of the teams that reported ``measure`` this month but not last month, and the reverse."""
+    rows = reports[reports["measure"] == measure]
+    has_value = rows[["numerator", "value"]].notna().any(axis=1)
+    rows = rows[has_value]
+    now = set(rows.loc[rows["period"] == period, "team"])
+    before = set(rows.loc[rows["period"] == period - 1, "team"])
+    if not before:  # nothing last month: no change to speak of
+        return (), ()
+    names = _names(data)
+    order = {team: i for i, team in enumerate(data.teams["team"])}
+
+    def named(teams: set[str]) -> tuple[str, ...]:
+        return tuple(names.get(t, t) for t in sorted(teams, key=lambda t: order.get(t, 0)))
+
+    return named(now - before), named(before - now)
 
 
 def team_panel(data: DigestData, reports: pd.DataFrame, months: pd.PeriodIndex) -> pd.DataFrame:
@@ -512,15 +557,12 @@ def build_digest(data: DigestData, as_of: datetime) -> Digest:
 
     last_pdsa = _last_pdsa_activity(data.pdsa, tz)
     key_measure = str(data.measures["key"].iloc[0]) if not data.measures.empty else None
-    key_values = (
-        cast(pd.DataFrame, panel.xs(key_measure, level="measure")).xs(period, axis=1)
-        if key_measure is not None
-        and not panel.empty
-        and key_measure in panel.index.get_level_values("measure")
-        else pd.Series(dtype=float)
-    )
+    latest = panel[period] if not panel.empty else pd.Series(dtype=float)
+    measure_keys = list(data.measures["key"])
     names = _names(data)
     n_teams = len(data.teams)
+    reporting = {str(t) for t in reported_now.index[reported_now.to_numpy()]}
+    improving_teams = len(reporting & set(improvements))
     return Digest(
         collaborative_id=collab.id,
         collaborative_key=collab.key,
@@ -543,16 +585,18 @@ def build_digest(data: DigestData, as_of: datetime) -> Digest:
                 team=team,
                 name=name,
                 reported=bool(reported_now.get(team, False)),
-                key_value=_optional(key_values.get(team)),
+                key_value=_optional(latest.get((team, key_measure))) if key_measure else None,
                 improvements=improvements.get(team, []),
                 deteriorations=deteriorations.get(team, []),
                 last_pdsa=_to_date(last_pdsa.get(team)),
+                values=tuple(_optional(latest.get((team, key))) for key in measure_keys),
             )
             for team, name in zip(data.teams["team"], data.teams["name"], strict=True)
         ],
         charts=charts,
-        improvement_share=len(improvements) / n_teams if n_teams else None,
+        improvement_share=improving_teams / len(reporting) if reporting else None,
         key_measure=key_measure,
+        improving_teams=improving_teams,
     )
 
 

@@ -82,6 +82,16 @@ def _measures_heading(digest: Digest) -> str:
     return measures_title(SLACK) + (f"\n{share}" if share else "")
 
 
+def _support_text(digest: Digest) -> str:
+    support = _bullets(flag_line(flag, SLACK) for flag in digest.support)
+    return fit_lines(support, support_title(digest, SLACK))
+
+
+def _support_cut(digest: Digest) -> bool:
+    """True when the main message could not hold every team that may need support."""
+    return len(digest.support) > 0 and "more in the thread" in _support_text(digest).rsplit("\n", 1)[-1]
+
+
 def digest_blocks(digest: Digest, *, preview: bool = False) -> list[Block]:
     blocks: list[Block] = [
         HeaderBlock(text=title(digest, None)[:150]),
@@ -94,11 +104,12 @@ def digest_blocks(digest: Digest, *, preview: bool = False) -> list[Block]:
     blocks.append(DividerBlock())
     spotlight = _bullets(short_flag_line(flag, SLACK) for flag in digest.spotlight)
     blocks.append(section(fit_lines(spotlight, spotlight_title(digest, SLACK))))
-    support = _bullets(flag_line(flag, SLACK) for flag in digest.support)
-    blocks.append(section(fit_lines(support, support_title(digest, SLACK))))
+    blocks.append(section(_support_text(digest)))
     blocks.append(section(pdsa_text(digest, SLACK)))
     blocks.append(section(_calls_text(digest)))
-    blocks.append(context(engagement_text(digest, SLACK)))
+    engagement = engagement_text(digest, SLACK)
+    if engagement:  # left out until it is tracked
+        blocks.append(context(engagement))
     blocks.append(context("Run charts, the details and every team's numbers are in the thread :thread:"))
     return blocks[:MAX_MESSAGE_BLOCKS]
 
@@ -154,7 +165,7 @@ def digest_thread_messages(digest: Digest) -> list[Message]:
     if digest.spotlight:
         spotlight = _bullets(flag_line(flag, SLACK) for flag in digest.spotlight)
         messages += _messages(SPOTLIGHT_DETAIL_TITLE, _chunks(spotlight))
-    if digest.support:
+    if _support_cut(digest):  # the list is in the main message; the thread has it only when cut
         support = _bullets(flag_line(flag, SLACK) for flag in digest.support)
         messages += _messages(SUPPORT_DETAIL_TITLE, _chunks(support))
     messages += _messages(EVERY_TEAM_TITLE, _chunks(_team_table(digest)))

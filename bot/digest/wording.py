@@ -14,8 +14,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.digest.rules import Digest, MeasureLine, TeamFlag, TeamRow, UpcomingCall
-from bot.format import escape, measure_value
+from bot.digest.rules import NOT_TRACKED, Digest, MeasureLine, TeamFlag, TeamRow, UpcomingCall
+from bot.format import escape, measure_value, rule_name, short_month
 from storage.enums import MeasureType
 
 
@@ -62,7 +62,7 @@ SIGNAL_WORDS = {
 }
 FINDINGS_TITLE = "Run-chart findings, all teams together"
 SPOTLIGHT_DETAIL_TITLE = "Spotlight candidates in detail"
-SUPPORT_DETAIL_TITLE = "Teams that may need support"
+SUPPORT_DETAIL_TITLE = "Teams that may need support (the full list)"
 EVERY_TEAM_TITLE = "Every team"
 
 
@@ -74,38 +74,69 @@ def format_value(value: float | None, measure_type: str, multiplier: float | Non
 
 
 def format_change(line: MeasureLine) -> str:
-    """E.g. "up 1.2 pts from last month, better"."""
+    """The change from last month as a number only (``+1.2 pts from last month``): one month's
+    move is mostly noise, so it carries no "better" or "worse"; the run-chart finding judges."""
     if line.change is None:
         return "no change to show"
-    size = abs(line.change)
     if line.percent:
-        amount = f"{size * 100:.1f} pts"
+        amount = f"{line.change * 100:+.1f} pts"
     else:
-        amount = f"{size:.2f}" if line.type == MeasureType.RATE else f"{size:.1f}"
-    if amount in ("0.0 pts", "0.00", "0.0"):
-        return "about the same as last month"
-    better = (line.change > 0) == (line.direction == "up")
-    way = "up" if line.change > 0 else "down"
-    return f"{way} {amount} from last month, {'better' if better else 'worse'}"
+        amount = f"{line.change:+.2f}" if line.type == MeasureType.RATE else f"{line.change:+.1f}"
+    if amount.lstrip("+-") in ("0.0 pts", "0.00", "0.0"):
+        return "no change from last month"
+    return f"{amount.replace('-', '−')} from last month"
+
+
+def teams_change(line: MeasureLine) -> str | None:
+    """``reporting teams changed: Lakeview did not report, Harbor did`` (None when the same)."""
+    parts = []
+    if line.teams_left:
+        parts.append(", ".join(line.teams_left) + " did not report this month")
+    if line.teams_joined:
+        parts.append(", ".join(line.teams_joined) + " reported, not last month")
+    return "reporting teams changed: " + "; ".join(parts) if parts else None
+
+
+def baseline_text(line: MeasureLine) -> str:
+    """Where the baseline (the chart's centre line) comes from, with its value."""
+    if line.center is None or math.isnan(line.center):
+        return "no baseline yet"
+    value = format_value(line.center, line.type, line.multiplier)
+    if line.center_source == "file":
+        return f"baseline {value} (from the collaborative file)"
+    if line.center_source == "baseline":
+        return f"baseline {value} (median of the baseline months)"
+    return f"baseline {value} (median so far; not yet frozen)"
 
 
 def _goal(line: MeasureLine) -> str:
     if line.goal is None:
         return "no goal set"
+    goal = f"goal {format_value(line.goal, line.type, line.multiplier)}"
+    if line.goal_met_at_baseline:
+        return f"{goal}, already met at the baseline"
     if line.progress is None:
-        progress = ""
-    elif line.progress >= 1:
-        progress = ", reached"
-    else:
-        progress = f", {max(line.progress, 0):.0%} of the way there"
-    return f"goal {format_value(line.goal, line.type, line.multiplier)}{progress}"
+        return goal
+    if line.progress >= 1:
+        return f"{goal}, reached"
+    if line.progress <= 0:
+        return f"{goal}, no closer than at the baseline"
+    return f"{goal}, {line.progress:.0%} of the way from the baseline"
 
 
 def _signal(line: MeasureLine, m: Markup) -> str:
+    """The run-chart verdict in a few words: which signal, by which rule, since when."""
     if line.signal in SIGNAL_WORDS:
         emoji, words = SIGNAL_WORDS[line.signal]
-        return m.emoji(emoji) + words
-    return "no signal" if not line.has_signal else "signal, mixed directions"
+        detail = rule_name(line.rule) if line.rule else ""
+        if line.since:
+            detail += f", since {short_month(line.since)}"
+        return m.emoji(emoji) + words + (f" ({detail})" if detail else "")
+    if line.has_signal:
+        return "signal, mixed directions"
+    if line.ended:
+        return f"no current signal (an earlier {line.ended} signal ended)"
+    return "no signal (no non-random variation found)"
 
 
 def title(digest: Digest, m: Markup | None) -> str:
@@ -145,15 +176,23 @@ def measures_title(m: Markup) -> str:
 
 
 def share_text(digest: Digest) -> str | None:
-    if digest.improvement_share is None:
+    """``5 of 8 teams that reported …``: only teams that reported count, numerator and denominator named."""
+    if not digest.n_reported:
         return None
-    return f"{digest.improvement_share:.0%} of teams show an improvement signal on at least one measure."
+    improving = digest.improving_teams
+    return (
+        f"{improving} of {digest.n_reported} teams that reported {digest.period_label} "
+        f"{'shows' if improving == 1 else 'show'} an improvement signal on at least one measure."
+    )
 
 
 def measure_text(line: MeasureLine, m: Markup) -> str:
+    teams = f"{line.n_teams} team" if line.n_teams == 1 else f"{line.n_teams} teams"
+    changed = teams_change(line)
     return (
         f"{m.bold(m.text(line.name))}: {format_value(line.value, line.type, line.multiplier)} "
-        f"({format_change(line)}; {line.n_teams} teams) · {_goal(line)} · {_signal(line, m)}"
+        f"({format_change(line)}; {teams}{'; ' + m.text(changed) if changed else ''}) · "
+        f"{baseline_text(line)} · {_goal(line)} · {_signal(line, m)}"
     )
 
 
@@ -206,11 +245,14 @@ def call_line(call: UpcomingCall, m: Markup) -> str:
     )
 
 
-def engagement_text(digest: Digest, m: Markup) -> str:
-    return (
-        f"Peer-channel engagement: {m.text(digest.peer_engagement)} · "
-        f"Participant feedback: {m.text(digest.feedback)}"
-    )
+def engagement_text(digest: Digest, m: Markup) -> str | None:
+    """Peer-channel engagement and participant feedback, each only once it is tracked (else None)."""
+    parts = []
+    if digest.peer_engagement != NOT_TRACKED:
+        parts.append(f"Peer-channel engagement: {m.text(digest.peer_engagement)}")
+    if digest.feedback != NOT_TRACKED:
+        parts.append(f"Participant feedback: {m.text(digest.feedback)}")
+    return " · ".join(parts) or None
 
 
 def finding_line(line: MeasureLine, m: Markup) -> str:
@@ -223,18 +265,19 @@ def _key_measure(digest: Digest) -> MeasureLine | None:
 
 
 def team_table_header(digest: Digest, m: Markup) -> str:
-    key = _key_measure(digest)
-    name = m.text(key.name) if key else "key measure"
-    return f"Team · reported {digest.period.strftime('%b')} · {name} · last PDSA"
+    names = " · ".join(m.text(line.name) for line in digest.measures) or "measures"
+    return f"Team · reported {digest.period.strftime('%b')} · {names} · last PDSA"
 
 
 def team_row_line(digest: Digest, row: TeamRow, m: Markup) -> str:
-    """One team in the table: reported, key measure value, last PDSA activity."""
-    key = _key_measure(digest)
-    value = format_value(row.key_value, key.type, key.multiplier) if key else "-"
+    """One team in the table: reported, every measure's value (the header's order), last PDSA activity."""
+    values = [
+        measure_value(value, line.type, line.multiplier) if value is not None else "-"
+        for line, value in zip(digest.measures, row.values or (None,) * len(digest.measures), strict=False)
+    ]
     pdsa = row.last_pdsa.strftime("%-d %b") if row.last_pdsa else "none"
     reported = "yes" if row.reported else m.bold("no")
-    return f"{m.bold(m.text(row.name))} · {reported} · {value} · {pdsa}"
+    return " · ".join([m.bold(m.text(row.name)), reported, *values, pdsa])
 
 
 def team_row_signals(row: TeamRow, m: Markup) -> str | None:
