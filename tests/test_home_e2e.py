@@ -18,9 +18,10 @@ from bot.pdsa.views import ACTION_OPEN, UPDATE_CALLBACK, cycle_value
 from storage.enums import RsvpAnswer
 from storage.models import Measure, MeasureReport, Rsvp, Team
 from storage.pdsa import NewCycle, create_cycle
+from storage.peer_activity import count_message
 from tests.conftest import NOW, RunningBot
 from tests.constants import ALICE, FACULTY, NOBODY
-from tests.helpers import team_id_by_key, wait_for_calls, wait_until
+from tests.helpers import collaborative_named, team_id_by_key, wait_for_calls, wait_until
 from tests.signing import block_actions_payload
 from tests.slack_standin import validate_view
 
@@ -87,7 +88,7 @@ def test_member_sees_next_call_with_rsvp_and_open_cycles_with_update(loaded_bot:
     assert "*Your team's open PDSA cycles*" in text
     assert "&lt;!channel&gt; &amp; &lt;https://evil.example|click&gt;" in text and "<!channel>" not in text
     actions = {b["action_id"]: b for b in buttons(home)}
-    assert {"rsvp_going", "rsvp_not_going", ACTION_OPEN} <= set(actions)
+    assert {"rsvp_going", "rsvp_not_going", ACTION_OPEN, "peer_share_open", "peer_ask_open"} <= set(actions)
     assert actions[ACTION_OPEN]["value"] == cycle_value(cycle_id)
     assert text.index("*This month*") < text.index("*Next call*") < text.index("Here's what you can do")
     assert "All teams of" not in text  # the faculty grid is faculty's
@@ -122,6 +123,21 @@ def test_member_sees_next_call_with_rsvp_and_open_cycles_with_update(loaded_bot:
     wait_until(lambda: bot.slack.views[modal_id]["callback_id"] == UPDATE_CALLBACK)
     assert bot.slack.home_views[ALICE]["type"] == "home"
 
+    # "Share a win" on the Home tab opens the peer-post form.
+    opened_before = len(bot.slack.calls_to("views.open"))
+    bot.requests.interact(
+        block_actions_payload(
+            "peer_share_open",
+            ALICE,
+            block_id="peer_posts",
+            view=home,
+            trigger_id=bot.slack.issue_trigger_id(),
+        )
+    )
+    [*_, opened] = wait_for_calls(bot.slack, "views.open", opened_before + 1)
+    share_id = opened.response["view"]["id"]  # type: ignore[index]
+    wait_until(lambda: bot.slack.views[share_id]["callback_id"] == "peer_share_submit")
+
 
 def test_logging_a_cycle_refreshes_the_home_tab(loaded_bot: RunningBot) -> None:
     from tests.test_pdsa_e2e import start_cycle
@@ -140,6 +156,11 @@ def test_faculty_see_every_team_and_who_needs_support(loaded_bot: RunningBot) ->
     bot = loaded_bot
     report(bot, "riverside")
     plan(bot, "eastside", "Pre-visit planning huddle", start=date(2026, 4, 6))
+    collab_id = collaborative_named(bot.db).id
+    riverside = team_id_by_key(bot.db, "riverside")
+    count_message(bot.db, collab_id, riverside, "2026-W14", "person-a", reply=False)  # April 1 is in W14
+    count_message(bot.db, collab_id, riverside, "2026-W16", "person-b", reply=True)
+    count_message(bot.db, collab_id, riverside, "2026-W13", "person-a", reply=False)  # March: not counted
     home = open_home(bot, FACULTY)
     text = shown(home)
     assert "*All teams of Hypertension Control Learning Collaborative* (March 2026 reports)" in text
@@ -148,6 +169,7 @@ def test_faculty_see_every_team_and_who_needs_support(loaded_bot: RunningBot) ->
     assert "*Riverside Family Clinic* · :white_check_mark: reported" in text
     assert "*Eastside Community Health Center* · :hourglass: not yet" in text
     assert "last PDSA Apr 15" in text and "no PDSA yet" in text
+    assert "2 peer messages this month" in text and "0 peer messages this month" in text
     assert "*Teams needing support*" in text and "no PDSA activity in 6 weeks" in text
     assert "*Next call*" in text  # faculty join the calls too
 

@@ -2,10 +2,12 @@
 
 * Everyone on a team or faculty: this month's reporting status and the next call of each of their
   collaboratives, with their own RSVP and the counts.
-* Members: their teams' open PDSA cycles (newest first).
+* Members: their teams' open PDSA cycles (newest first), and Share a win / Ask for help when their
+  collaborative has a peer channel.
 * Faculty (``Action.COACH``): a grid of every team (reported this month, latest run-chart signal,
-  last PDSA activity) and the teams needing support, both from the weekly digest's rules
-  (:func:`bot.digest.rules.build_digest`), so the Home tab and the digest never disagree.
+  last PDSA activity, peer-channel posts and replies this month) and the teams needing support,
+  both by the weekly digest's rules (:func:`bot.digest.rules.build_digest`), so the Home tab and
+  the digest never disagree.
 * Teams: their latest faculty IHI score and its reason; faculty and admins: "Score a team".
 * Someone on no team: only who to ask.
 """
@@ -13,17 +15,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from bot.access import Action, collaboratives_where
 from bot.digest.delivery import compute_digest
 from bot.measures.status import Status, reporting_status
+from bot.months import iso_week
 from bot.scores.service import TeamScore, latest_team_scores
 from storage.calendar import answers_of, events_starting_between, rsvp_counts
 from storage.collaboratives import collaborative_by_id
 from storage.db import Database
 from storage.enums import CallKind, RsvpAnswer
 from storage.pdsa import open_cycles
+from storage.peer_activity import team_weeks
+from storage.peer_channels import peer_channel_of
 from storage.people import Person
 
 
@@ -63,6 +68,7 @@ class GridRow:
     improvements: tuple[str, ...]  # measure names with an improvement signal now
     deteriorations: tuple[str, ...]
     last_pdsa: date | None
+    peer_messages: int = 0  # posts and thread replies in the peer channel, in the weeks of this month
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,7 @@ class HomePage:
     calls: tuple[NextCall, ...] = ()
     cycles: tuple[OpenCycle, ...] = ()
     grids: tuple[FacultyGrid, ...] = field(default=())
+    may_post: bool = False  # on a team whose collaborative has a peer channel: Share a win / Ask for help
     scores: tuple[TeamScore, ...] = ()  # the latest faculty score of each of the person's teams
     may_score: bool = False  # faculty or admin: the "Score a team" button
 
@@ -150,6 +157,7 @@ def faculty_grids(db: Database, person: Person, now: datetime) -> tuple[FacultyG
     grids: list[FacultyGrid] = []
     for collaborative_id in collaboratives_where(person, Action.COACH):
         digest = compute_digest(db, collaborative_id, now)
+        engagement = peer_messages_this_month(db, collaborative_id, digest.as_of.date())
         grids.append(
             FacultyGrid(
                 collaborative_name=digest.collaborative_name,
@@ -161,6 +169,7 @@ def faculty_grids(db: Database, person: Person, now: datetime) -> tuple[FacultyG
                         improvements=tuple(row.improvements),
                         deteriorations=tuple(row.deteriorations),
                         last_pdsa=row.last_pdsa,
+                        peer_messages=engagement.get(row.team, 0),
                     )
                     for row in digest.teams
                 ),
@@ -168,6 +177,29 @@ def faculty_grids(db: Database, person: Person, now: datetime) -> tuple[FacultyG
             )
         )
     return tuple(grids)
+
+
+def peer_messages_this_month(db: Database, collaborative_id: int, today: date) -> dict[str, int]:
+    """Per team key: posts and thread replies in the peer channel in the ISO weeks of ``today``'s month
+    so far (engagement is counted per ISO week, so a week across two months counts in both)."""
+    first = today.replace(day=1)
+    weeks = {iso_week(first + timedelta(days=n)) for n in range((today - first).days + 1)}
+    counts: dict[str, int] = {}
+    with db.reader() as session:
+        for row in team_weeks(session, collaborative_id):
+            if row.week in weeks:
+                counts[row.team_key] = counts.get(row.team_key, 0) + row.posts + row.replies
+    return counts
+
+
+def may_post_to_peers(db: Database, person: Person) -> bool:
+    """On a team whose collaborative has a peer channel (given or named): the Share / Ask buttons."""
+    with db.reader() as session:
+        for collaborative_id in {s.collaborative_id for s in person.seats}:
+            peer = peer_channel_of(session, collaborative_id)
+            if peer is not None and (peer.channel_id or peer.name):
+                return True
+    return False
 
 
 def home_page(db: Database, person: Person, faculty: list[str], now: datetime) -> HomePage:
@@ -181,6 +213,7 @@ def home_page(db: Database, person: Person, faculty: list[str], now: datetime) -
         calls=next_calls(db, person, now),
         cycles=team_open_cycles(db, person),
         grids=faculty_grids(db, person, now),
+        may_post=may_post_to_peers(db, person),
         scores=latest_team_scores(db, person),
         may_score=bool(collaboratives_where(person, Action.SCORE)),
     )

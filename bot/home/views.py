@@ -22,6 +22,7 @@ from bot.home.service import FacultyGrid, GridRow, HomePage, NextCall, OpenCycle
 from bot.measures.status_views import status_blocks
 from bot.months import month_label, short_day_label
 from bot.pdsa.views import ACTION_OPEN, cycle_value
+from bot.peers.views import ASK, OPEN_ACTIONS, SHARE, TITLES
 from bot.scores.views import score_button, team_score_blocks
 from bot.slack.blocks import Message, context, mentions, message, section
 from storage.enums import Role, RsvpAnswer
@@ -198,6 +199,21 @@ def _cycles_blocks(page: HomePage) -> list[Block]:
     return blocks
 
 
+def _peer_buttons() -> list[Block]:
+    """Share a win / Ask for help: the peer-channel forms (``bot.peers``)."""
+    return [
+        ActionsBlock(
+            block_id="peer_posts",
+            elements=[
+                ButtonElement(text=TITLES[SHARE], action_id=OPEN_ACTIONS[SHARE], style="primary"),
+                ButtonElement(text=TITLES[ASK], action_id=OPEN_ACTIONS[ASK]),
+            ],
+        ),
+        context("Post for your team in the peer channel; other teams answer in the thread."),
+        DividerBlock(),
+    ]
+
+
 def _grid_line(row: GridRow) -> str:
     reported = ":white_check_mark: reported" if row.reported else ":hourglass: not yet"
     parts = [f"*{escape(row.team_name)}*", reported]
@@ -208,6 +224,7 @@ def _grid_line(row: GridRow) -> str:
     if not row.improvements and not row.deteriorations:
         parts.append("no signal")
     parts.append(f"last PDSA {short_day_label(row.last_pdsa)}" if row.last_pdsa else "no PDSA yet")
+    parts.append(f"{row.peer_messages} peer {'message' if row.peer_messages == 1 else 'messages'} this month")
     return " · ".join(parts)
 
 
@@ -264,6 +281,8 @@ def home_view(page: HomePage) -> dict[str, object]:
             parts.extend(_call_blocks(call))
         parts.append(DividerBlock())
     parts += _cycles_blocks(page)
+    if page.may_post:
+        parts += _peer_buttons()
     if page.scores:
         parts += [*team_score_blocks(page.scores), DividerBlock()]
     if page.may_score:
