@@ -1,19 +1,27 @@
-"""``/collab``: help and the small sub-commands (``/collab help``, ``/collab status``, ``/collab digest``)."""
+"""``/collab``: help and the small sub-commands (``/collab help``, ``/collab status``, ``/collab digest``).
+
+A sub-command that cannot reach the database answers "couldn't reach the database, nothing was
+saved, try again in a minute" (ephemeral) instead of failing the request.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.context import BotContext
 from bot.home.views import help_message, unknown_subcommand_message
 from bot.measures.status import reporting_status
 from bot.measures.status_views import status_message
+from bot.slack.modals import UNAVAILABLE
 from handlers.gate import faculty_of, person_of
 from storage.people import Person
 
+log = logging.getLogger(__name__)
 Subcommand = Callable[[BotContext, Person, str, Ack, dict[str, Any]], None]
 SUBCOMMANDS: dict[str, Subcommand] = {}
 
@@ -41,7 +49,12 @@ def register(app: App, ctx: BotContext) -> None:
         if handler is None:
             ack(**unknown_subcommand_message(word, person, faculty))
             return
-        handler(ctx, person, rest.strip(), ack, command)
+        try:
+            handler(ctx, person, rest.strip(), ack, command)
+        except SQLAlchemyError as exc:
+            log.warning("/collab %s: database unavailable: %s", word, type(exc).__name__)
+            if ack.response is None:
+                ack(text=UNAVAILABLE, response_type="ephemeral")
 
 
 @subcommand("status")

@@ -10,20 +10,30 @@ person go into Bolt's context, so listeners don't look them up again (:func:`per
 
 Lifecycle events (``app_uninstalled``, ``tokens_revoked``) pass: the app may be gone from a
 workspace that still has collaboratives, or never had any.
+
+The lookup waits at most :data:`LOOKUP_WAIT_S` for the database. When it fails or takes longer
+(the database is down, restarting, or accepts connections and never answers), the request is
+answered at once with "couldn't reach the database, nothing was saved" in the shape its kind needs
+(:func:`_unavailable`): never a hang past Slack's 3 seconds, never a 500 or a 404.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
+from slack_sdk import WebClient
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.access import Action, refused
 from bot.context import BotContext
-from bot.slack.modals import ModalFrame, notice_view
-from bot.workspaces import identify
+from bot.slack.modals import UNAVAILABLE, ModalFrame, notice_view, unavailable_view
+from bot.workspaces import Visitor, identify
 from storage.people import Person
 from storage.workspaces import Workspace
 
@@ -35,6 +45,12 @@ NOT_HERE = (
 )
 FRAME = ModalFrame(title="Learning collaborative", loading="")
 LIFECYCLE_EVENTS = frozenset({"app_uninstalled", "tokens_revoked"})
+
+#: Commands whose answer is a modal: with the database down they get the notice as a modal.
+MODAL_COMMANDS = frozenset({"/measures", "/pdsa"})
+#: Seconds the gate waits for the database before answering "couldn't reach the database"
+#: (leaves time for ``views.open`` inside Slack's 3 seconds).
+LOOKUP_WAIT_S = 1.5
 
 WORKSPACE = "collab_workspace"
 PERSON = "collab_person"
@@ -62,6 +78,35 @@ def _not_here(kind: str) -> BoltResponse:
     return BoltResponse(status=200, body="")
 
 
+def _show_unavailable(client: WebClient, body: dict[str, Any]) -> None:
+    """Open (or, over a modal, replace) a notice that the database could not be reached."""
+    view = unavailable_view(FRAME)
+    try:
+        if (body.get("view") or {}).get("id") and body.get("type") == "block_actions":
+            client.views_update(view_id=body["view"]["id"], view=view)
+        elif body.get("trigger_id"):
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+    except Exception as exc:  # noqa: BLE001 - nothing more to do; the person can try again
+        log.warning("could not show the database notice: %s", type(exc).__name__)
+
+
+def _unavailable(kind: str, body: dict[str, Any], client: WebClient | None) -> BoltResponse:
+    """The whole answer to a request when the database could not be reached; a modal that
+    needs a Web API call is opened just after the acknowledgement, on its own thread."""
+    if kind == "command" and body.get("command") not in MODAL_COMMANDS:
+        return BoltResponse(status=200, body={"response_type": "ephemeral", "text": UNAVAILABLE})
+    if kind == "view_submission":
+        view = unavailable_view(FRAME, submitted=True)
+        return BoltResponse(status=200, body={"response_action": "push", "view": view.to_dict()})
+    if kind == "block_suggestion":
+        return BoltResponse(status=200, body={"options": []})
+    if kind == "event":
+        return BoltResponse(status=503, body="")  # Slack retries the event later
+    if kind in ("command", "block_actions") and client is not None:
+        threading.Thread(target=_show_unavailable, args=(client, body), daemon=True).start()
+    return BoltResponse(status=200, body="")
+
+
 def person_of(context: BoltContext) -> Person:
     """The person the gate resolved for this request (in its workspace)."""
     person = context.get(PERSON)
@@ -76,6 +121,17 @@ def faculty_of(context: BoltContext) -> list[str]:
 
 
 def register(app: App, ctx: BotContext) -> None:
+    lookups = ThreadPoolExecutor(max_workers=8, thread_name_prefix="gate")
+
+    def lookup(workspace: Workspace, user_id: str | None) -> Visitor | None:
+        """``identify``, waiting at most LOOKUP_WAIT_S; raises SQLAlchemyError or TimeoutError."""
+        future = lookups.submit(identify, ctx, workspace, user_id)
+        try:
+            return future.result(timeout=LOOKUP_WAIT_S)
+        except FutureTimeout:
+            future.cancel()
+            raise
+
     @app.middleware
     def workspace_gate(
         context: BoltContext, body: dict[str, Any], next: Callable[[], BoltResponse]
@@ -83,7 +139,11 @@ def register(app: App, ctx: BotContext) -> None:
         if (body.get("event") or {}).get("type") in LIFECYCLE_EVENTS:
             return next()
         workspace = Workspace(context.team_id, context.enterprise_id)
-        visitor = identify(ctx, workspace, context.user_id)
+        try:
+            visitor = lookup(workspace, context.user_id)
+        except (SQLAlchemyError, FutureTimeout) as exc:
+            log.warning("database unavailable for a %s: %s", request_kind(body), type(exc).__name__)
+            return _unavailable(request_kind(body), body, context.client)
         if visitor is None:
             kind = request_kind(body)
             refused(Person(context.user_id or "-", workspace), Action.USE)

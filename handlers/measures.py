@@ -1,7 +1,9 @@
 """``/measures [YYYY-MM]``, the "Report now" button, and the report modal's actions and submission.
 
 Slack's 3-second rule: the command and the button ack, then open a small "loading" modal with the
-trigger id at once; the form is built afterwards and swapped in with ``views.update``.
+trigger id at once; the form is built afterwards and swapped in with ``views.update``. When the
+database cannot be reached after that, the loading modal says so (nothing was saved, try again);
+a submitted form gets the same notice pushed over it, so what was typed is kept.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from bot.context import BotContext
 from bot.format import escape
 from bot.home.publish import refresh_home
 from bot.measures.announce import announce_report
-from bot.measures.rules import MONTH, parse_period
+from bot.measures.rules import parse_period
 from bot.measures.service import NeedsConfirmation, open_form, submit_report
 from bot.measures.views import (
     CALLBACK_ID,
@@ -39,7 +41,7 @@ from bot.measures.views import (
 from bot.milestones.service import celebrate, report_celebrations
 from bot.results import Invalid, Refusal
 from bot.slack.client import slack_error_code
-from bot.slack.modals import loading_view, notice_view
+from bot.slack.modals import loading_view, notice_view, unavailable_view
 from bot.slack.payloads import parse, parse_id
 from handlers.gate import faculty_of, person_of
 from handlers.submissions import once
@@ -51,7 +53,6 @@ BAD_MONTH = (
     "“{text}” isn't a month I understand. Use the form YYYY-MM, for example `/measures 2026-03`, "
     "or just `/measures` for last month."
 )
-SAVE_FAILED = "Something went wrong while saving, so nothing was stored. Please press Submit again."
 
 
 def register(app: App, ctx: BotContext) -> None:
@@ -69,7 +70,12 @@ def register(app: App, ctx: BotContext) -> None:
         team_id: int | None,
         period: str | None,
     ) -> None:
-        form = open_form(ctx.db, person, ctx.now(), team_id=team_id, period=period)
+        try:
+            form = open_form(ctx.db, person, ctx.now(), team_id=team_id, period=period)
+        except SQLAlchemyError as exc:
+            log.warning("measures form not read: %s", type(exc).__name__)
+            update(client, view_id, view_hash, unavailable_view(FRAME))
+            return
         view = notice_view(FRAME, form.text) if isinstance(form, Refusal) else report_modal(form)
         update(client, view_id, view_hash, view)
 
@@ -144,10 +150,7 @@ def register(app: App, ctx: BotContext) -> None:
             outcome = submit_report(ctx.db, person_of(context), submitted, ctx.now())
         except SQLAlchemyError as exc:
             log.warning("measures not saved: %s", type(exc).__name__)
-            ack(
-                response_action="errors",
-                errors=error_blocks({MONTH: SAVE_FAILED}, submitted.team_id, submitted.period, view),
-            )
+            ack(response_action="push", view=unavailable_view(FRAME, submitted=True))
             return
         if isinstance(outcome, Invalid):
             ack(

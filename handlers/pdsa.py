@@ -4,17 +4,21 @@ and turn what it answers into a view.
 Every entry point acks at once and opens a modal straight away with the trigger id (a short
 "Loading" view), then fills it with ``views.update``; work that talks to the database comes after.
 Button values and modal metadata are parsed first (``bot.slack.payloads``); an unreadable one gets
-an "out of date" notice and nothing else happens.
+an "out of date" notice and nothing else happens. When the database cannot be reached, the modal
+says so (nothing was saved, try again in a minute); over a submitted form that notice is pushed,
+so closing it goes back to what was typed.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar, assert_never
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.models.views import View
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.context import BotContext
 from bot.home.publish import refresh_home
@@ -62,7 +66,7 @@ from bot.pdsa.views import (
     update_view,
 )
 from bot.results import Invalid, Refusal
-from bot.slack.modals import loading_view, notice_view
+from bot.slack.modals import loading_view, notice_view, unavailable_view
 from bot.slack.payloads import Payload, parse, parse_id
 from handlers.gate import faculty_of, person_of
 from handlers.submissions import once
@@ -70,6 +74,7 @@ from storage.people import Person
 
 Action = dict[str, Any]
 P = TypeVar("P", bound=Payload)
+log = logging.getLogger(__name__)
 
 
 def screen_view(screen: Screen) -> View:
@@ -123,15 +128,24 @@ def cycle_button(action: Action) -> int | None:
     return ref.cycle_id if ref is not None else None
 
 
+def _built(build: Callable[[], View]) -> View:
+    """``build()``, or the "couldn't reach the database" notice when it could not read."""
+    try:
+        return build()
+    except SQLAlchemyError as exc:
+        log.warning("PDSA screen not read: %s", type(exc).__name__)
+        return unavailable_view(FRAME)
+
+
 def _show(client: WebClient, body: dict[str, Any], build: Callable[[], View]) -> None:
     """Replace the modal the action came from; from a message or the Home tab, open one first (trigger
     ids expire fast)."""
     view = body.get("view")
     if view and view.get("type", "modal") == "modal":
-        client.views_update(view_id=view["id"], hash=view.get("hash"), view=build())
+        client.views_update(view_id=view["id"], hash=view.get("hash"), view=_built(build))
         return
     opened = client.views_open(trigger_id=body["trigger_id"], view=loading_view(FRAME))["view"]
-    client.views_update(view_id=opened["id"], hash=opened.get("hash"), view=build())
+    client.views_update(view_id=opened["id"], hash=opened.get("hash"), view=_built(build))
 
 
 def register(app: App, ctx: BotContext) -> None:
@@ -167,6 +181,16 @@ def register(app: App, ctx: BotContext) -> None:
     app.action(ACTION_NEXT)(on_button(cycle_button, next_cycle_screen))
     app.action(ACTION_DETAILS)(on_button(cycle_button, details_screen))
 
+    def submitted(ack: Ack, submit: Callable[[], Outcome], client: WebClient, context: BoltContext) -> None:
+        """Save, then answer; when the database could not be reached, push the notice over the form."""
+        try:
+            outcome = submit()
+        except SQLAlchemyError as exc:
+            log.warning("PDSA form not saved: %s", type(exc).__name__)
+            ack(response_action="push", view=unavailable_view(FRAME, submitted=True))
+            return
+        answer(ack, outcome, client, context)
+
     def answer(ack: Ack, outcome: Outcome, client: WebClient, context: BoltContext) -> None:
         """Errors in place, or the next view; then the channel cards and the person's Home tab (after
         the ack)."""
@@ -191,12 +215,14 @@ def register(app: App, ctx: BotContext) -> None:
     def plan_submitted(ack: Ack, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         if (team := metadata(ack, view, TeamRef)) is not None:
             form = read_plan_form(view["state"]["values"])
-            answer(ack, submit_plan(ctx, person_of(context), team.team_id, form), client, context)
+            submitted(ack, lambda: submit_plan(ctx, person_of(context), team.team_id, form), client, context)
 
     def update_submitted(ack: Ack, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         if (cycle := metadata(ack, view, CycleRef)) is not None:
             form = read_update_form(view["state"]["values"])
-            answer(ack, submit_update(ctx, person_of(context), cycle.cycle_id, form), client, context)
+            submitted(
+                ack, lambda: submit_update(ctx, person_of(context), cycle.cycle_id, form), client, context
+            )
 
     # A double click saves and posts once (``handlers.submissions``).
     app.view(NEW_CALLBACK)(once(ctx, plan_submitted))

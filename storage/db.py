@@ -1,7 +1,10 @@
 """Engine and transaction handling: the one door to the database.
 
 SQLite gets foreign keys, WAL and a busy timeout on every connection; PostgreSQL URLs are
-pointed at the psycopg 3 driver. Everything else in ``storage/`` works on a ``Session`` taken
+pointed at the psycopg 3 driver, with a connect timeout, a statement timeout and a TCP timeout so a
+database that is down or never answers fails a request within seconds instead of holding it.
+Connections are pooled and checked before use, so the service recovers by itself when the database
+returns. Everything else in ``storage/`` works on a ``Session`` taken
 from :meth:`Database.transaction`, which commits on success and rolls back on any error, so a
 change is applied fully or not at all.
 """
@@ -9,7 +12,10 @@ change is applied fully or not at all.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from typing import Any
 
@@ -18,6 +24,34 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+
+#: PostgreSQL: seconds to wait for a connection (libpq ``connect_timeout``).
+CONNECT_TIMEOUT_S = 5
+#: PostgreSQL: the longest one statement may run (server-side ``statement_timeout``).
+STATEMENT_TIMEOUT_MS = 10_000
+#: PostgreSQL: how long sent data may stay unacknowledged before the connection is dropped
+#: (``tcp_user_timeout``): a server that accepted the connection and then went silent.
+TCP_USER_TIMEOUT_MS = 10_000
+#: Seconds to wait for a pooled connection when every one is in use.
+POOL_TIMEOUT_S = 5
+#: SQLite: how long a writer waits for another writer's lock (``busy_timeout``).
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+#: PostgreSQL pool per process: kept connections and extra ones under bursts.
+POOL_SIZE = 5
+MAX_OVERFLOW = 10
+
+
+def postgres_connect_args() -> dict[str, Any]:
+    """libpq settings for every PostgreSQL connection (timeouts and TCP keepalives)."""
+    return {
+        "connect_timeout": CONNECT_TIMEOUT_S,
+        "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",
+        "tcp_user_timeout": TCP_USER_TIMEOUT_MS,
+        "keepalives": 1,
+        "keepalives_idle": 30,
+        "keepalives_interval": 5,
+        "keepalives_count": 3,
+    }
 
 
 def canonical_url(url: str) -> str:
@@ -41,7 +75,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
@@ -51,11 +85,21 @@ def make_engine(url: str) -> Engine:
     url = normalise_url(url)
     if backend_name(url) == "sqlite":
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 10}, hide_parameters=True
+            url,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            hide_parameters=True,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, hide_parameters=True)
+    return create_engine(
+        url,
+        connect_args=postgres_connect_args(),
+        pool_pre_ping=True,  # a connection the server dropped (restart) is replaced, not used
+        pool_size=POOL_SIZE,
+        max_overflow=MAX_OVERFLOW,
+        pool_timeout=POOL_TIMEOUT_S,
+        hide_parameters=True,
+    )
 
 
 def _refuse_writes(dbapi_connection: Any, _record: Any) -> None:
@@ -90,6 +134,9 @@ class Database:
         self.url = normalise_url(url)
         self.engine = make_engine(self.url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._ping_lock = threading.Lock()
+        self._ping: Future[bool] | None = None
+        self._pinger: ThreadPoolExecutor | None = None
 
     @property
     def backend(self) -> str:
@@ -114,5 +161,26 @@ class Database:
         except Exception:  # noqa: BLE001 - any failure means unhealthy
             return False
 
+    def ping_within(self, seconds: float) -> bool:
+        """:meth:`ping`, but answer False after ``seconds`` (a database that never answers).
+
+        One ping runs at a time: callers arriving while it runs share its answer, so a silent
+        database does not pile up waiting threads (each ping ends within the connect timeout).
+        """
+        with self._ping_lock:
+            if self._pinger is None:
+                self._pinger = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-ping")
+            if self._ping is None or self._ping.done():
+                self._ping = self._pinger.submit(self.ping)
+            running = self._ping
+        try:
+            return running.result(timeout=seconds)
+        except FutureTimeout:
+            return False
+
     def dispose(self) -> None:
+        with self._ping_lock:
+            if self._pinger is not None:
+                self._pinger.shutdown(wait=False)
+                self._pinger = None
         self.engine.dispose()

@@ -35,3 +35,19 @@ def notice_view(frame: ModalFrame, text: str, title: str | None = None) -> View:
 def loading_view(frame: ModalFrame) -> View:
     """The placeholder a handler opens straight away; the real view replaces it via ``views.update``."""
     return notice_view(frame, frame.loading)
+
+
+#: What a person sees when the database could not be reached (down, restarting, or too slow).
+UNAVAILABLE = "I couldn't reach the database just now, so nothing was saved. Please try again in a minute."
+#: The same, over a submitted form: closing the notice goes back to the form with what was typed.
+UNAVAILABLE_SUBMIT = (
+    "I couldn't reach the database just now, so nothing was saved. Close this and press Submit "
+    "again in a minute: what you typed is still in the form."
+)
+UNAVAILABLE_TITLE = "Please try again"
+
+
+def unavailable_view(frame: ModalFrame, submitted: bool = False) -> View:
+    """The notice that replaces a loading modal (or is pushed over a submitted form) when the
+    database could not be reached."""
+    return notice_view(frame, UNAVAILABLE_SUBMIT if submitted else UNAVAILABLE, title=UNAVAILABLE_TITLE)

@@ -17,6 +17,8 @@ StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 EVENTS_PATH = "/slack/events"
+#: ``/healthz`` answers 503 when the database has not answered within this many seconds.
+HEALTH_WAIT_S = 1.5
 
 
 def _json(start_response: StartResponse, status: str, body: dict[str, Any]) -> list[bytes]:
@@ -42,7 +44,7 @@ def create_wsgi_app(app: App, db: Database) -> WsgiApp:
                 return _json(start_response, "405 Method Not Allowed", {"error": "POST only"})
             return slack(environ, start_response)
         if path == "/healthz" and method in ("GET", "HEAD"):
-            if db.ping():
+            if db.ping_within(HEALTH_WAIT_S):
                 return _json(start_response, "200 OK", {"status": "ok", "database": "ok"})
             return _json(start_response, "503 Service Unavailable", {"status": "error", "database": "down"})
         return _json(start_response, "404 Not Found", {"error": "not found"})
