@@ -11,6 +11,7 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -20,6 +21,9 @@ from bot.months import Clock, utc_now
 from bot.settings import Settings
 from storage.db import Database
 from storage.workspaces import Workspace, sending_stopped, workspace_of
+
+if TYPE_CHECKING:
+    from bot.slack.background import Background
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +42,26 @@ class BotContext:
     _clients: dict[str, WebClient] = field(default_factory=dict, init=False, repr=False)
     _home: Workspace | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _background: Background | None = field(default=None, init=False, repr=False)
+
+    def later(self, task: Any, *args: Any) -> None:
+        """Run ``task(ctx, *args)`` after the acknowledgement, off the request's thread
+        (``bot.slack.background``: threads here, unless :meth:`use_background` set processes)."""
+        with self._lock:
+            if self._background is None:
+                from bot.slack.background import ThreadBackground
+
+                self._background = ThreadBackground(self)
+            background = self._background
+        background.submit(task, *args)
+
+    def use_background(self, background: Background) -> None:
+        with self._lock:
+            self._background = background
+
+    def client_with(self, token: str) -> WebClient:
+        """A client for a request's own bot token (as Bolt authorised it), like the base client."""
+        return self._client_with(token)
 
     def now(self) -> datetime:
         """The current moment, timezone-aware (UTC)."""

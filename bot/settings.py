@@ -32,6 +32,7 @@ HINTS: dict[str, str] = {
     "WEB_CONCURRENCY": "the number of gunicorn worker processes for serve, e.g. 2",
     "GUNICORN_THREADS": "the number of threads per gunicorn worker, e.g. 8",
     "FEEDBACK_SECRET": "a long random string (e.g. from `openssl rand -hex 32`) that keys feedback hashes",
+    "BACKGROUND_PROCESSES": "the number of background processes per serve worker, e.g. 1 (0: threads)",
 }
 
 
@@ -56,6 +57,7 @@ class Settings(BaseSettings):
     #: Keys the hash that keeps one anonymous feedback answer per person and event; defaults to the
     #: signing secret (then the client secret, then the app token).
     feedback_secret: str | None = None
+    background_processes: int = Field(default=1, ge=0)
 
     @field_validator(
         "slack_bot_token",

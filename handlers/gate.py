@@ -11,6 +11,11 @@ person go into Bolt's context, so listeners don't look them up again (:func:`per
 Lifecycle events (``app_uninstalled``, ``tokens_revoked``) pass: the app may be gone from a
 workspace that still has collaboratives, or never had any.
 
+Fast acknowledgements: ``/measures`` and ``/pdsa`` only need Slack's trigger id before they ack
+and open their loading modal, so for them the gate reads nothing when it saw the workspace hold a
+collaborative in the last :data:`KNOWN_FOR_S` seconds; the person is looked up on first use
+(:func:`person_of`), after the ack, on the listener's thread.
+
 The lookup waits at most :data:`LOOKUP_WAIT_S` for the database. When it fails or takes longer
 (the database is down, restarting, or accepts connections and never answers), the request is
 answered at once with "couldn't reach the database, nothing was saved" in the shape its kind needs
@@ -21,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -48,6 +54,10 @@ LIFECYCLE_EVENTS = frozenset({"app_uninstalled", "tokens_revoked"})
 
 #: Commands whose answer is a modal: with the database down they get the notice as a modal.
 MODAL_COMMANDS = frozenset({"/measures", "/pdsa"})
+#: Commands whose person is looked up after the ack (see the module docstring).
+DEFERRED_COMMANDS = MODAL_COMMANDS
+#: Seconds a workspace seen holding a collaborative is trusted to still hold one.
+KNOWN_FOR_S = 60.0
 #: Seconds the gate waits for the database before answering "couldn't reach the database"
 #: (leaves time for ``views.open`` inside Slack's 3 seconds).
 LOOKUP_WAIT_S = 1.5
@@ -55,6 +65,7 @@ LOOKUP_WAIT_S = 1.5
 WORKSPACE = "collab_workspace"
 PERSON = "collab_person"
 FACULTY = "collab_faculty"
+LATER = "collab_visitor_later"
 
 
 def request_kind(body: dict[str, Any]) -> str:
@@ -82,7 +93,8 @@ def _show_unavailable(client: WebClient, body: dict[str, Any]) -> None:
     """Open (or, over a modal, replace) a notice that the database could not be reached."""
     view = unavailable_view(FRAME)
     try:
-        if (body.get("view") or {}).get("id") and body.get("type") == "block_actions":
+        modal = body.get("view") or {}
+        if modal.get("id") and modal.get("type", "modal") == "modal" and body.get("type") == "block_actions":
             client.views_update(view_id=body["view"]["id"], view=view)
         elif body.get("trigger_id"):
             client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -107,9 +119,40 @@ def _unavailable(kind: str, body: dict[str, Any], client: WebClient | None) -> B
     return BoltResponse(status=200, body="")
 
 
-def person_of(context: BoltContext) -> Person:
-    """The person the gate resolved for this request (in its workspace)."""
+def look_up_person(ctx: BotContext, workspace: Workspace, user_id: str | None) -> Person:
+    """Who is asking, read now; someone the workspace no longer knows is a stranger there."""
+    visitor = identify(ctx, workspace, user_id)
+    return visitor.person if visitor else Person(user_id or "-", workspace)
+
+
+def asker_of(context: BoltContext) -> Person | tuple[Workspace, str | None]:
+    """The person the gate resolved, or (for a deferred command) the workspace and user id to look
+    up later with :func:`look_up_person`; plain data a background process can take."""
     person = context.get(PERSON)
+    if isinstance(person, Person):
+        return person
+    return context[WORKSPACE], context.user_id
+
+
+def _later(context: BoltContext) -> Visitor | None:
+    """The deferred lookup, run (once) on first use; someone the workspace no longer knows is a
+    stranger there."""
+    lookup = context.get(LATER)
+    if not callable(lookup):
+        raise RuntimeError("the workspace gate did not run for this request")
+    visitor: Visitor | None = lookup()
+    context[PERSON] = visitor.person if visitor else Person(context.user_id or "-", context[WORKSPACE])
+    context[FACULTY] = visitor.faculty if visitor else []
+    return visitor
+
+
+def person_of(context: BoltContext) -> Person:
+    """The person the gate resolved for this request (in its workspace); for a deferred command it
+    is read now (raises SQLAlchemyError when the database cannot be reached)."""
+    person = context.get(PERSON)
+    if person is None and LATER in context:
+        _later(context)
+        person = context.get(PERSON)
     if not isinstance(person, Person):
         raise RuntimeError("the workspace gate did not run for this request")
     return person
@@ -117,11 +160,14 @@ def person_of(context: BoltContext) -> Person:
 
 def faculty_of(context: BoltContext) -> list[str]:
     """The faculty to ask, for someone on no team (empty otherwise)."""
+    if FACULTY not in context and LATER in context:
+        _later(context)
     return list(context.get(FACULTY) or [])
 
 
 def register(app: App, ctx: BotContext) -> None:
     lookups = ThreadPoolExecutor(max_workers=8, thread_name_prefix="gate")
+    known: dict[Workspace, float] = {}  # workspace -> when it was last seen holding a collaborative
 
     def lookup(workspace: Workspace, user_id: str | None) -> Visitor | None:
         """``identify``, waiting at most LOOKUP_WAIT_S; raises SQLAlchemyError or TimeoutError."""
@@ -139,6 +185,14 @@ def register(app: App, ctx: BotContext) -> None:
         if (body.get("event") or {}).get("type") in LIFECYCLE_EVENTS:
             return next()
         workspace = Workspace(context.team_id, context.enterprise_id)
+        if (
+            body.get("command") in DEFERRED_COMMANDS
+            and time.monotonic() - known.get(workspace, -KNOWN_FOR_S) < KNOWN_FOR_S
+        ):
+            user_id = context.user_id
+            context[WORKSPACE] = workspace
+            context[LATER] = lambda: identify(ctx, workspace, user_id)
+            return next()
         try:
             visitor = lookup(workspace, context.user_id)
         except (SQLAlchemyError, FutureTimeout) as exc:
@@ -148,6 +202,7 @@ def register(app: App, ctx: BotContext) -> None:
             kind = request_kind(body)
             refused(Person(context.user_id or "-", workspace), Action.USE)
             return _not_here(kind)
+        known[workspace] = time.monotonic()
         context[WORKSPACE] = workspace
         context[PERSON] = visitor.person
         context[FACULTY] = visitor.faculty

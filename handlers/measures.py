@@ -43,9 +43,10 @@ from bot.results import Invalid, Refusal
 from bot.slack.client import slack_error_code
 from bot.slack.modals import loading_view, notice_view, unavailable_view
 from bot.slack.payloads import parse, parse_id
-from handlers.gate import faculty_of, person_of
+from handlers.gate import asker_of, faculty_of, look_up_person, person_of
 from handlers.submissions import once
 from storage.people import Person
+from storage.workspaces import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -55,34 +56,53 @@ BAD_MONTH = (
 )
 
 
+def _update(client: WebClient, view_id: str, view_hash: str | None, view: View) -> None:
+    try:
+        client.views_update(view_id=view_id, hash=view_hash, view=view)
+    except SlackApiError as exc:  # e.g. hash_conflict: a newer choice already updated the modal
+        log.info("measures modal not updated: %s", slack_error_code(exc))
+
+
+def fill_form(
+    ctx: BotContext,
+    token: str | None,
+    modal: tuple[str, str | None],
+    asker: Person | tuple[Workspace, str | None],
+    team_id: int | None,
+    period: str | None,
+) -> None:
+    """After the ack (``bot.slack.background``): read the form for ``asker`` (a person, or the
+    workspace and user id still to look up) and put it in ``modal`` (view id, hash)."""
+    client = ctx.client_with(token) if token else ctx.client
+    try:
+        person = asker if isinstance(asker, Person) else look_up_person(ctx, *asker)
+        form = open_form(ctx.db, person, ctx.now(), team_id=team_id, period=period)
+    except SQLAlchemyError as exc:
+        log.warning("measures form not read: %s", type(exc).__name__)
+        _update(client, *modal, unavailable_view(FRAME))
+        return
+    view = notice_view(FRAME, form.text) if isinstance(form, Refusal) else report_modal(form)
+    _update(client, *modal, view)
+
+
 def register(app: App, ctx: BotContext) -> None:
-    def update(client: WebClient, view_id: str, view_hash: str | None, view: View) -> None:
-        try:
-            client.views_update(view_id=view_id, hash=view_hash, view=view)
-        except SlackApiError as exc:  # e.g. hash_conflict: a newer choice already updated the modal
-            log.info("measures modal not updated: %s", slack_error_code(exc))
+    update = _update
 
     def show_form(
         client: WebClient,
         view_id: str,
         view_hash: str | None,
-        person: Person,
+        context: BoltContext,
         team_id: int | None,
         period: str | None,
     ) -> None:
-        try:
-            form = open_form(ctx.db, person, ctx.now(), team_id=team_id, period=period)
-        except SQLAlchemyError as exc:
-            log.warning("measures form not read: %s", type(exc).__name__)
-            update(client, view_id, view_hash, unavailable_view(FRAME))
-            return
-        view = notice_view(FRAME, form.text) if isinstance(form, Refusal) else report_modal(form)
-        update(client, view_id, view_hash, view)
+        """Fill the modal off this thread; who is asking may still be to look up (``handlers.gate``)."""
+        ctx.later(fill_form, context.bot_token, (view_id, view_hash), asker_of(context), team_id, period)
 
     def open_then_fill(
         client: WebClient,
         trigger_id: str,
-        person: Person,
+        context: BoltContext,
         target: tuple[int | None, str | None] | None,
     ) -> None:
         """Open the loading modal, then the form for ``target`` (team, month), or say it is stale."""
@@ -91,7 +111,7 @@ def register(app: App, ctx: BotContext) -> None:
         if target is None:
             update(client, view["id"], view.get("hash"), notice_view(FRAME, STALE))
             return
-        show_form(client, view["id"], view.get("hash"), person, *target)
+        show_form(client, view["id"], view.get("hash"), context, *target)
 
     def modal_of(client: WebClient, body: dict[str, Any]) -> ModalRef | None:
         """The modal an action came from; when its metadata is unreadable it says so instead."""
@@ -108,7 +128,7 @@ def register(app: App, ctx: BotContext) -> None:
             ack(text=BAD_MONTH.format(text=escape(text[:40])), response_type="ephemeral")
             return
         ack()
-        open_then_fill(client, command["trigger_id"], person_of(context), (None, period))
+        open_then_fill(client, command["trigger_id"], context, (None, period))
 
     @app.action(OPEN_ACTION)
     def report_now(
@@ -117,7 +137,7 @@ def register(app: App, ctx: BotContext) -> None:
         ack()
         target = parse(ReportTarget, action.get("value"))
         found = (target.team_id, target.period) if target is not None else None
-        open_then_fill(client, body["trigger_id"], person_of(context), found)
+        open_then_fill(client, body["trigger_id"], context, found)
 
     @app.action(TEAM_ACTION)
     def team_chosen(
@@ -128,7 +148,7 @@ def register(app: App, ctx: BotContext) -> None:
         if ref is None:
             return
         team_id = parse_id(selected_value(action)) or ref.team_id
-        show_form(client, ref.view_id, ref.view_hash, person_of(context), team_id, ref.period)
+        show_form(client, ref.view_id, ref.view_hash, context, team_id, ref.period)
 
     @app.action(MONTH_ACTION)
     def month_chosen(
@@ -139,7 +159,7 @@ def register(app: App, ctx: BotContext) -> None:
         if ref is None:
             return
         period = parse_period(selected_value(action) or "") or ref.period
-        show_form(client, ref.view_id, ref.view_hash, person_of(context), ref.team_id, period)
+        show_form(client, ref.view_id, ref.view_hash, context, ref.team_id, period)
 
     def report_submitted(ack: Ack, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         submitted = read_submission(view)

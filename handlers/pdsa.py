@@ -68,9 +68,10 @@ from bot.pdsa.views import (
 from bot.results import Invalid, Refusal
 from bot.slack.modals import loading_view, notice_view, unavailable_view
 from bot.slack.payloads import Payload, parse, parse_id
-from handlers.gate import faculty_of, person_of
+from handlers.gate import asker_of, faculty_of, look_up_person, person_of
 from handlers.submissions import once
 from storage.people import Person
+from storage.workspaces import Workspace
 
 Action = dict[str, Any]
 P = TypeVar("P", bound=Payload)
@@ -148,12 +149,30 @@ def _show(client: WebClient, body: dict[str, Any], build: Callable[[], View]) ->
     client.views_update(view_id=opened["id"], hash=opened.get("hash"), view=_built(build))
 
 
+def fill_start(
+    ctx: BotContext,
+    token: str | None,
+    modal: tuple[str, str | None],
+    asker: Person | tuple[Workspace, str | None],
+) -> None:
+    """After the ack (``bot.slack.background``): the start screen for ``asker`` (a person, or the
+    workspace and user id still to look up) in ``modal`` (view id, hash)."""
+    client = ctx.client_with(token) if token else ctx.client
+
+    def build() -> View:
+        person = asker if isinstance(asker, Person) else look_up_person(ctx, *asker)
+        return screen_view(start_screen(ctx, person))
+
+    view_id, view_hash = modal
+    client.views_update(view_id=view_id, hash=view_hash, view=_built(build))
+
+
 def register(app: App, ctx: BotContext) -> None:
     @app.command("/pdsa")
     def pdsa_command(ack: Ack, command: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         ack()
-        person = person_of(context)
-        _show(client, {"trigger_id": command["trigger_id"]}, lambda: screen_view(start_screen(ctx, person)))
+        opened = client.views_open(trigger_id=command["trigger_id"], view=loading_view(FRAME))["view"]
+        ctx.later(fill_start, context.bot_token, (opened["id"], opened.get("hash")), asker_of(context))
 
     def on_button(
         read: Callable[[Action], int | None], build: Callable[[BotContext, Person, int], Screen]

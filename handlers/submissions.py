@@ -7,7 +7,9 @@ that same answer and runs nothing, so it writes and posts nothing. A duplicate t
 the first is still working waits for its answer (within Slack's 3 seconds). When the answer is
 field errors, or the listener fails, nothing was stored and the claim is released: the corrected
 form, whose hash has not changed, can be sent again. A form replaced by ``response_action: update``
-gets a new hash from Slack, so "Submit anyway" is a new submission.
+gets a new hash from Slack, so "Submit anyway" is a new submission. The "couldn't reach the
+database" notice pushed over a form stored nothing either: its claim is released too, and when the
+claim itself cannot be taken (the database is down) that notice is the answer.
 """
 
 from __future__ import annotations
@@ -21,13 +23,21 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext, BoltResponse
 from slack_sdk import WebClient
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.context import BotContext
+from bot.slack.modals import ModalFrame, unavailable_view
 from storage import submissions
 
 log = logging.getLogger(__name__)
 
 ViewListener = Callable[..., None]  # a Bolt view listener taking some of: ack, view, client, context
+
+#: Answers after which nothing was stored: field errors, and a notice pushed over the form (the
+#: database could not be reached); the same form may be sent again.
+NOTHING_STORED = frozenset({"errors", "push"})
+UNAVAILABLE_FRAME = ModalFrame(title="Learning collaborative", loading="")
+UNREACHABLE = object()  # the claim could not be taken: the database is down
 
 #: How long a duplicate waits for the first submission's answer before closing its modal.
 WAIT_SECONDS = 2.0
@@ -66,6 +76,19 @@ def once(ctx: BotContext, listener: ViewListener) -> ViewListener:
     """
     wanted = set(inspect.signature(listener).parameters)
 
+    def _claim(view_id: str, view_hash: str) -> Any:
+        try:
+            return submissions.claim(ctx.db, view_id, view_hash, ctx.now())
+        except SQLAlchemyError as exc:
+            log.warning("submission not claimed: %s", type(exc).__name__)
+            return UNREACHABLE
+
+    def _release(view_id: str, view_hash: str) -> None:
+        try:
+            submissions.release(ctx.db, view_id, view_hash)
+        except SQLAlchemyError as exc:  # its claim expires; the form can be sent again then
+            log.warning("submission claim not released: %s", type(exc).__name__)
+
     def run(ack: Ack, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         given = {"ack": ack, "view": view, "client": client, "context": context}
         listener(**{name: value for name, value in given.items() if name in wanted})
@@ -76,7 +99,10 @@ def once(ctx: BotContext, listener: ViewListener) -> ViewListener:
             run(ack, view, client, context)
             return
         deadline = time.monotonic() + WAIT_SECONDS
-        while (seen := submissions.claim(ctx.db, view_id, view_hash, ctx.now())) is not None:
+        while (seen := _claim(view_id, view_hash)) is not None:
+            if seen is UNREACHABLE:
+                ack(response_action="push", view=unavailable_view(UNAVAILABLE_FRAME, submitted=True))
+                return
             if seen.response is not None:
                 log.info("duplicate submission of view %s answered as the first", view_id)
                 ack(**json.loads(seen.response))
@@ -88,8 +114,8 @@ def once(ctx: BotContext, listener: ViewListener) -> ViewListener:
             time.sleep(POLL_SECONDS)
 
         def on_answer(given: dict[str, Any]) -> None:
-            if given.get("response_action") == "errors":
-                submissions.release(ctx.db, view_id, view_hash)  # nothing stored: may be sent again
+            if given.get("response_action") in NOTHING_STORED:
+                _release(view_id, view_hash)  # nothing stored: may be sent again
             else:
                 submissions.answer(ctx.db, view_id, view_hash, json.dumps(given))
 
@@ -98,9 +124,9 @@ def once(ctx: BotContext, listener: ViewListener) -> ViewListener:
             run(recording, view, client, context)
         except Exception:
             if not recording.answered:
-                submissions.release(ctx.db, view_id, view_hash)
+                _release(view_id, view_hash)
             raise
         if not recording.answered:
-            submissions.release(ctx.db, view_id, view_hash)
+            _release(view_id, view_hash)
 
     return handle

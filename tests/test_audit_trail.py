@@ -62,7 +62,14 @@ def test_a_corrected_narrative_keeps_who_when_old_and_new_and_is_exported(
     write_export(export_frames(bot.db), "csv", tmp_path, NOW)
     exported = pd.read_csv(tmp_path / "narrative_revisions.csv", keep_default_na=False, dtype=str)
     assert list(exported.columns) == [
-        "collaborative", "team", "period", "field", "changed_by", "changed_at", "old_value", "new_value"
+        "collaborative",
+        "team",
+        "period",
+        "field",
+        "changed_by",
+        "changed_at",
+        "old_value",
+        "new_value",
     ]
     assert exported[["team", "period", "field", "changed_by", "old_value", "new_value"]].values.tolist() == [
         ["riverside", month, "wins", ARJUN, first["wins"], again["wins"]],
@@ -114,7 +121,10 @@ def test_pdsa_updates_keep_every_change_and_who_made_it(loaded_bot: RunningBot, 
     assert len(exported) == len(revs)
     assert set(exported["change_idea"]) == {"Repeat BP when the first reading is high"}
     assert exported.iloc[-1][["cycle_number", "field", "changed_by", "new_value"]].tolist() == [
-        "1", "end_date", ARJUN, "2026-03-09"
+        "1",
+        "end_date",
+        ARJUN,
+        "2026-03-09",
     ]
     pdsa = pd.read_csv(tmp_path / "pdsa.csv", keep_default_na=False, dtype=str)
     assert pdsa.columns[-1] == "updated_by" and pdsa["updated_by"].tolist() == [ARJUN]

@@ -28,7 +28,7 @@ from storage.db import Database
 from tests.conftest import RunningBot, load_example, make_context, running_bot
 from tests.constants import ALICE
 from tests.db_faults import FaultyProxy, closed_port
-from tests.helpers import wait_for_calls, wait_until
+from tests.helpers import team_id_by_key, wait_for_calls, wait_until
 from tests.signing import block_actions_payload, view_submission_payload
 from tests.slack_standin import SlackStandIn
 from tests.test_pdsa_e2e import plan_values
@@ -57,19 +57,19 @@ def modal_text(view: dict[str, Any]) -> str:
 
 
 def shown_modal(bot: RunningBot, before_open: int, before_update: int) -> dict[str, Any]:
-    """The modal the person sees after a command: the newest views.update, else the views.open."""
-    wait_until(
-        lambda: (
-            len(bot.slack.calls_to("views.open")) > before_open
-            or len(bot.slack.calls_to("views.update")) > before_update
-        ),
-        timeout=10,
-    )
-    time.sleep(0.3)  # a views.update may follow the views.open
-    updates = bot.slack.calls_to("views.update")[before_update:]
-    if updates:
-        return dict(updates[-1].args["view"])
-    return dict(bot.slack.calls_to("views.open")[-1].args["view"])
+    """The modal the person ends up seeing after a command: the loading modal opened with the
+    trigger, then the view that replaced it (the form, or a notice), or the notice opened at once."""
+
+    def settled() -> dict[str, Any] | None:
+        updates = bot.slack.calls_to("views.update")[before_update:]
+        if updates:
+            return dict(updates[-1].args["view"])
+        opens = bot.slack.calls_to("views.open")[before_open:]
+        if opens and UNAVAILABLE in modal_text(opens[-1].args["view"]):
+            return dict(opens[-1].args["view"])
+        return None
+
+    return wait_until(settled, timeout=15)
 
 
 def command_shows(bot: RunningBot, command: str, text: str = "") -> dict[str, Any]:
@@ -212,3 +212,26 @@ def test_a_failure_while_saving_keeps_the_form(
     assert status == 200
     answer = json.loads(body)
     assert answer["response_action"] == "push" and UNAVAILABLE_SUBMIT in modal_text(answer["view"])
+
+
+def test_the_same_form_sent_again_after_the_database_returns_is_saved(
+    loaded_bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The notice stored nothing, so the same submission (same view id and hash) is not a
+    duplicate: pressing Submit again once the database is back saves it."""
+    from handlers import pdsa
+
+    real = pdsa.submit_plan
+    monkeypatch.setattr("handlers.pdsa.submit_plan", _unreachable)
+    team_id = team_id_by_key(loaded_bot.db, "riverside")
+    meta = TeamRef(team_id=team_id).model_dump_json()
+    view = {"callback_id": NEW_CALLBACK, "private_metadata": meta, "blocks": []}
+    payload = view_submission_payload(view, plan_values(), ALICE)
+    status, _, body = loaded_bot.requests.interact(payload)
+    assert status == 200 and json.loads(body)["response_action"] == "push"
+
+    monkeypatch.setattr("handlers.pdsa.submit_plan", real)
+    status, _, body = loaded_bot.requests.interact(payload)
+    assert status == 200
+    answer = json.loads(body)
+    assert answer["response_action"] == "update" and UNAVAILABLE_SUBMIT not in modal_text(answer["view"])

@@ -41,8 +41,22 @@ from tests.test_pdsa_e2e import (
 )
 from tests.test_pdsa_e2e import submit as submit_pdsa
 
-LOGGERS = ("", "slack_sdk", "slack_bolt", "sqlalchemy", "sqlalchemy.engine", "urllib", "urllib3",
-           "apscheduler", "alembic", "bot", "handlers", "jobs", "storage", "slack_bolt.App")
+LOGGERS = (
+    "",
+    "slack_sdk",
+    "slack_bolt",
+    "sqlalchemy",
+    "sqlalchemy.engine",
+    "urllib",
+    "urllib3",
+    "apscheduler",
+    "alembic",
+    "bot",
+    "handlers",
+    "jobs",
+    "storage",
+    "slack_bolt.App",
+)
 
 NARRATIVE = {
     "wins": "Mrs Quimby and her grandson helped with the kiosk",
@@ -140,9 +154,7 @@ def _scenario(bot: RunningBot, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     for _ in range(2):  # the first creates the idea, the second collides with it
         view_id = open_pdsa(bot, ALICE)
         click_in_view(bot, view_id, ACTION_NEW, ALICE, value=riverside, block_id="new")
-        bot.requests.interact(
-            _submission(bot, view_id, plan_values(change_idea_new=text(RACE_TITLE)))
-        )
+        bot.requests.interact(_submission(bot, view_id, plan_values(change_idea_new=text(RACE_TITLE))))
     return [*NARRATIVE.values(), *PLAN.values(), *NOTES.values(), RACE_TITLE]
 
 
@@ -164,8 +176,13 @@ def test_debug_logs_carry_no_secret_and_no_free_text(
     load_example(ctx.db)
     with running_bot(ctx, slack) as bot:
         typed = _scenario(bot, monkeypatch)
-        assert eventually(lambda: any("IntegrityError" in r.getMessage() or r.exc_info for r in
-                                      everything_at_debug.records if r.levelno >= logging.ERROR))
+        assert eventually(
+            lambda: any(
+                "IntegrityError" in r.getMessage() or r.exc_info
+                for r in everything_at_debug.records
+                if r.levelno >= logging.ERROR
+            )
+        )
     logs = _captured(everything_at_debug)
     lowered = logs.lower()
     assert len(everything_at_debug.records) > 100  # DEBUG really was on

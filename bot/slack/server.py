@@ -24,8 +24,16 @@ def prepare_database(settings: Settings) -> None:
         upgrade(settings.database_url)
 
 
-def build_wsgi(settings: Settings, on_start: Callable[[Any], None] | None = None) -> WsgiApp:
+def build_wsgi(
+    settings: Settings, on_start: Callable[[Any], None] | None = None, background_processes: int = 0
+) -> WsgiApp:
     ctx = build_context(settings)
+    if background_processes:
+        from bot.slack.background import ProcessBackground, ThreadBackground
+
+        background = ProcessBackground(background_processes, ThreadBackground(ctx))
+        background.start()
+        ctx.use_background(background)
     app = create_app(ctx)
     adopt_collaboratives(ctx)
     if on_start is not None:
@@ -67,7 +75,8 @@ def serve_http(settings: Settings, port: int, workers: int | None = None) -> int
     count = workers or settings.web_concurrency
     log.info("serving POST /slack/events and GET /healthz on port %s with %s workers", port, count)
     options = _gunicorn_options(port, count, settings.gunicorn_threads)
-    GunicornServer(lambda: build_wsgi(settings), options).run()
+    processes = settings.background_processes
+    GunicornServer(lambda: build_wsgi(settings, background_processes=processes), options).run()
     return 0
 
 
