@@ -37,13 +37,6 @@ def register(app: App, ctx: BotContext) -> None:
             return
         publish_home(ctx, client, person_of(context), faculty_of(context))
 
-    @app.event("message")
-    @app.event("member_joined_channel")
-    def no_longer_subscribed(event: dict[str, Any]) -> None:
-        """Apps created from an older manifest may still send these until it is updated: acknowledge
-        them (so Slack does not retry) and read nothing; no feature uses messages yet."""
-        return None
-
     revocations = TokenRevocationListeners(ctx.installations) if ctx.installations is not None else None
 
     def workspace_of(context: BoltContext) -> tuple[Workspace, bool]:

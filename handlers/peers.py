@@ -1,6 +1,7 @@
-"""Share a win / ask for help: ``/collab share``, ``/collab ask``, their global shortcuts and buttons
-(e.g. on the Home tab) open the modal; a submission is checked by ``bot.peers.service`` and posted
-to the peer channel through the ledger after the ack."""
+"""Peer learning's listeners. Share a win / ask for help: ``/collab share``, ``/collab ask``, their
+global shortcuts and buttons (e.g. on the Home tab) open the modal; a submission is checked by
+``bot.peers.service`` and posted to the peer channel through the ledger after the ack. Message
+events are counted in peer channels only (``bot.peers.engagement``); a joiner is welcomed once."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from slack_sdk import WebClient
 
 from bot.context import BotContext
 from bot.peers import views
+from bot.peers.engagement import count_peer_message, welcome_joiner
 from bot.peers.posts import post_to_peers
 from bot.peers.service import PostForm, open_post, submit_post
 from bot.results import Invalid, Refusal
@@ -47,6 +49,15 @@ subcommand(views.ASK)(_command(views.ASK))
 
 
 def register(app: App, ctx: BotContext) -> None:
+    @app.event("message")
+    def peer_message(event: dict[str, Any], context: BoltContext) -> None:
+        """Counted when in a peer channel (never read or logged); any other channel's is dropped."""
+        count_peer_message(ctx, person_of(context).workspace, event)
+
+    @app.event("member_joined_channel")
+    def joined(event: dict[str, Any], context: BoltContext) -> None:
+        welcome_joiner(ctx, person_of(context).workspace, event, context.bot_user_id)
+
     for kind in views.KINDS:
 
         def opener(kind: str = kind) -> Any:

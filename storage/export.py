@@ -30,6 +30,7 @@ from storage.models import (
     PdsaCycle,
     PdsaMeasure,
     PdsaRevision,
+    PeerActivity,
     Rsvp,
     Team,
     TeamReport,
@@ -430,6 +431,24 @@ def _pdsa_revisions() -> Selectable:
     )
 
 
+def _engagement() -> Selectable:
+    a = PeerActivity
+    return (
+        select(
+            Collaborative.key.label("collaborative"),
+            Team.key.label("team"),
+            a.week,
+            func.sum(a.posts).label("posts"),
+            func.sum(a.replies).label("replies"),
+            func.count(a.person).label("people"),
+        )
+        .join(Team, a.team_id == Team.id)
+        .join(Collaborative, a.collaborative_id == Collaborative.id)
+        .group_by(Collaborative.key, Team.key, a.week)
+        .order_by(Collaborative.key, a.week, Team.key)
+    )
+
+
 #: Frames ``bot.export`` reads to compute the ``evaluation`` table; they are not written themselves.
 EVALUATION_INPUTS: dict[str, Callable[[], Selectable]] = {
     "evaluation_usefulness": _team_usefulness,
@@ -453,6 +472,7 @@ TABLES: dict[str, Callable[[], Selectable]] = {
     "feedback": _feedback,
     "scores": _scores,
     "buddies": _buddies,
+    "engagement": _engagement,
 }
 
 

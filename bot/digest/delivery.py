@@ -27,6 +27,7 @@ from bot.digest.views import (
 )
 from bot.feedback.service import latest_summary_line
 from bot.months import local_date
+from bot.peers.engagement import engagement_line
 from bot.scores.rules import disagree
 from bot.slack.delivery import DeliverySummary, Outgoing, count_outcome, deliver_all, run_once
 from storage.db import Database
@@ -50,7 +51,8 @@ def compute_digest(db: Database, collaborative_id: int, as_of: datetime) -> Dige
         if p.faculty is not None and p.self_score is not None and disagree(p.faculty, p.self_score)
     ]
     feedback = latest_summary_line(db, collaborative_id, as_of)
-    return replace(digest, feedback=feedback or digest.feedback, score_gaps=gaps)
+    engagement = engagement_line(db, collaborative_id, as_of, data.collaborative.timezone)
+    return replace(digest, feedback=feedback or digest.feedback, score_gaps=gaps, peer_engagement=engagement)
 
 
 def render_chart(chart: ChartSeries) -> tuple[bytes, str]:

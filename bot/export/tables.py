@@ -384,6 +384,21 @@ SCORES = Table(
     raw("scores"),
 )
 
+ENGAGEMENT = Table(
+    "engagement",
+    "Peer-channel engagement, counted and never read: per team and ISO week, the team members' posts "
+    "and thread replies in the peer channel (no message text is stored).",
+    (
+        COLLAB,
+        TEAM,
+        C("week", T, "The ISO week, e.g. 2026-W16 (in the collaborative's timezone)."),
+        C("posts", INT, "Posts by the team's members."),
+        C("replies", INT, "Thread replies by the team's members."),
+        C("people", INT, "Distinct team members who posted or replied."),
+    ),
+    raw("engagement"),
+)
+
 #: Every table, in the order of the CSV files and the workbook's sheets.
 TABLES: tuple[Table, ...] = (
     COLLABORATIVES,
@@ -404,4 +419,5 @@ TABLES: tuple[Table, ...] = (
     FEEDBACK,
     SCORES,
     BUDDIES,
+    ENGAGEMENT,
 )

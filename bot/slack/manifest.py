@@ -38,8 +38,9 @@ SCOPE_REASONS: dict[str, str] = {
     "`conversations.setTopic`, `conversations.setPurpose`: create the private peer-sharing channel and "
     "keep its members in step with the file",
     "groups:read": "`conversations.info`, `conversations.members`: see the private peer channel and who "
-    "is in it",
-    "groups:history": "`conversations.replies`: whether a question in the private peer channel has a reply "
+    "is in it; the `member_joined_channel` event there (a welcome DM)",
+    "groups:history": "the `message.groups` event: posts and replies in the private peer channel are "
+    "counted (never stored or logged); `conversations.replies`: whether a question there has a reply "
     "(flagged to faculty after 48 hours without one); checking the channel before re-sending a message "
     "whose first attempt may have gone through",
     "channels:read": "`conversations.info`, `conversations.members`: the same for a public peer channel "
@@ -47,7 +48,8 @@ SCOPE_REASONS: dict[str, str] = {
     "channels:join": "`conversations.join`: join that public peer channel",
     "channels:manage": "`conversations.invite`, `conversations.kick`, `conversations.setTopic`, "
     "`conversations.setPurpose` in that public peer channel",
-    "channels:history": "`conversations.replies` in that public peer channel (as `groups:history`)",
+    "channels:history": "`message.channels` and `conversations.replies` in that public peer channel (as "
+    "`groups:history`); messages of any other public channel the bot is in are dropped on arrival",
     "mpim:write": "`conversations.open` with several users: the group direct message that introduces "
     "two buddy teams' leads (a message to one person needs no scope beyond `chat:write`; this one must "
     "reach both teams' leads together, so they can talk there)",
@@ -56,7 +58,17 @@ SCOPE_REASONS: dict[str, str] = {
 }
 BOT_SCOPES = list(SCOPE_REASONS)
 #: Events the bot listens to; none of them carries message text.
-BOT_EVENTS = ["app_home_opened", "app_uninstalled", "tokens_revoked"]
+#: ``message.groups`` / ``message.channels`` are counted in the peer channel only (others are
+#: dropped on arrival; no text is stored or logged); nothing from direct or group messages (no
+#: ``message.im`` / ``message.mpim``).
+BOT_EVENTS = [
+    "app_home_opened",
+    "app_uninstalled",
+    "tokens_revoked",
+    "message.groups",
+    "message.channels",
+    "member_joined_channel",
+]
 REDIRECT_PATH = "/slack/oauth_redirect"
 INSTALL_PATH = "/slack/install"
 
