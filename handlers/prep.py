@@ -31,7 +31,7 @@ def call_prep(ctx: BotContext, person: Person, rest: str, ack: Ack, command: dic
         if client is None:
             continue
         try:
-            draft = next_call_draft(ctx.db, collaborative_id, ctx.now())
+            draft = next_call_draft(ctx, collaborative_id, ctx.now())
             msg = prep_message(draft) if draft is not None else prep_refusal(NO_CALL)
             client.chat_postMessage(channel=person.user_id, unfurl_links=False, **msg)
         except Exception:  # noqa: BLE001 - the person must hear back, whatever went wrong

@@ -17,7 +17,7 @@ def _cron(collab: Collaborative) -> dict[str, Any]:
 
 
 def run(ctx: BotContext, collab: Collaborative, as_of: datetime) -> str:
-    outgoing = call_prep_due(ctx.db, collab, as_of)
+    outgoing = call_prep_due(ctx, collab, as_of)
     if not outgoing:
         return "no interim-call prep due"
     return f"{len(outgoing)} agenda drafts due: {deliver_all(ctx, outgoing).describe()}"

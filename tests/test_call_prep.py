@@ -17,6 +17,7 @@ from bot.context import BotContext
 from bot.prep.rules import prep_day, prep_due
 from bot.prep.views import PREPARING
 from jobs.registry import load_jobs
+from storage import ledger
 from storage.collaboratives import collaborative_by_key
 from storage.enums import CallKind
 from storage.models import CalendarEvent, Collaborative, Delivery
@@ -78,8 +79,33 @@ def demo(db_url: str, slack: SlackStandIn) -> Iterator[tuple[BotContext, Collabo
         date(2027, 2, 8),
         now=seeded.as_of,
     )
+    team_ids = {key: team_id_by_key(ctx.db, key) for key in ("eastside", "lakeview", "sierra-vista")}
+    sent_ask(ctx, slack, collab.id, team_ids["eastside"], datetime(2027, 2, 10, 9, 0, tzinfo=TZ))  # open
+    answered = sent_ask(ctx, slack, collab.id, team_ids["lakeview"], datetime(2027, 2, 11, 9, 0, tzinfo=TZ))
+    slack.posted[ASKS]["1800000000.000001"] = {
+        "ts": "1800000000.000001",
+        "thread_ts": answered,
+        "user": ALICE,
+    }
+    sent_ask(
+        ctx, slack, collab.id, team_ids["sierra-vista"], datetime(2026, 12, 1, 9, 0, tzinfo=TZ)
+    )  # too old
     yield ctx, collab
     ctx.db.dispose()
+
+
+ASKS = "C0PEERASK1"
+
+
+def sent_ask(ctx: BotContext, slack: SlackStandIn, collab_id: int, team_id: int, at: datetime) -> str:
+    """An ask for help as the peer-post feature leaves it: sent through the ledger, in the channel."""
+    ts = f"{at.timestamp():.6f}"
+    key = f"peer-ask:{collab_id}:{team_id}:V{int(at.timestamp())}"
+    ledger.record_intents(ctx.db, [ledger.Intent(key, "peer-posts", ASKS, "{}", collab_id)])
+    claim = ledger.claim(ctx.db, key)
+    assert claim is not None and ledger.mark_sent(ctx.db, claim, ts)
+    slack.posted.setdefault(ASKS, {})[ts] = {"ts": ts, "user": ALICE, "text": "How do you …?"}
+    return ts
 
 
 def run_prep(ctx: BotContext, collab: Collaborative, local: datetime) -> str:
@@ -104,15 +130,18 @@ def test_faculty_get_the_draft_once_two_days_before_with_the_right_teams(
     candidates, rest = text.split("Study notes worth sharing")
     assert "Valle Verde Health Center" in candidates  # the digest's new improvement signal
     assert "Adopted:" in candidates
-    notes, support = rest.split("Teams needing support")
+    notes, rest = rest.split("Open asks from the peer channel")
+    asks, support = rest.split("Teams needing support")
     assert "Riverside Family Clinic" in notes and "Rest 5 minutes before the repeat BP" in notes
     assert "&lt;!channel&gt; &amp; &lt;https://evil.example|this&gt;" in notes and "<!channel>" not in text
+    assert "Eastside Community Health Center* asked Feb 10, no reply yet" in asks
+    assert "Lakeview" not in asks and "Sierra Vista" not in asks  # answered; more than 30 days old
     assert "Mission Hills Family Health" in support and "missed the December 2026 and January 2027" in support
     with ctx.db.reader() as session:
         keys = set(session.scalars(select(Delivery.key).where(Delivery.job == "call-prep")))
     assert len(keys) == 3 and all(k.startswith("call-prep:htn:event") for k in keys)
 
-    assert "0 sent, 3 already sent" in run_prep(ctx, collab, datetime(2027, 2, 15, 8, 0))
+    assert run_prep(ctx, collab, datetime(2027, 2, 15, 8, 0)) == "no interim-call prep due"  # sent already
     run_prep(ctx, collab, datetime(2027, 2, 16, 8, 0))
     assert len(slack.calls_to("chat.postMessage")) == 3
     assert run_prep(ctx, collab, datetime(2027, 2, 17, 13, 0)) == "no interim-call prep due"

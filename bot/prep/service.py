@@ -14,27 +14,37 @@ adopted; teams needing support are the digest's. Study notes come from :mod:`bot
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.orm import Session
 
 from bot.access import Action, collaboratives_where, refused
+from bot.context import BotContext
 from bot.digest.delivery import compute_digest
 from bot.months import local_date
+from bot.peers.views import ASK
 from bot.prep import rules
 from bot.prep.views import prep_message
 from bot.results import Refusal
 from bot.slack.delivery import Outgoing
+from bot.slack.payloads import parse_id
+from storage import ledger
 from storage.calendar import events_starting_between
 from storage.collaboratives import active_teams, collaborative_by_id
 from storage.db import Database
 from storage.enums import CallKind, Decision
-from storage.models import CalendarEvent, Collaborative
+from storage.models import CalendarEvent, Collaborative, Team
 from storage.pdsa import adopted_changes, completed_cycles
 from storage.people import Person, faculty_ids
 
+log = logging.getLogger(__name__)
+
 JOB = "call-prep"
+#: How far back an unanswered ask for help still belongs on the agenda.
+ASKS_WINDOW = timedelta(days=30)
 #: How far ahead ``/collab prep`` looks for the next interim call.
 LOOKAHEAD = timedelta(days=62)
 NOT_FACULTY = "Only faculty can see the interim-call prep draft."
@@ -62,11 +72,12 @@ class StudyNote:
 
 @dataclass(frozen=True)
 class OpenAsk:
-    """An ask for help in the peer channel with no reply yet (none until asks are recorded)."""
+    """An ask for help in the peer channel with no reply in its thread yet."""
 
     team_name: str
-    text: str  # typed by people: escape
-    asked: date
+    asked: date  # local date it was posted
+    channel: str
+    ts: str
 
 
 @dataclass(frozen=True)
@@ -97,8 +108,45 @@ def _interim_calls(
     return [e for e in events if e.kind == CallKind.INTERIM_CALL]
 
 
-def build_draft(db: Database, collab: Collaborative, event: CalendarEvent, as_of: datetime) -> PrepDraft:
-    """The agenda draft for ``event`` as things stand at ``as_of``."""
+def open_asks(ctx: BotContext, collab: Collaborative, as_of: datetime) -> tuple[OpenAsk, ...] | None:
+    """Asks for help posted in the peer channel in the :data:`ASKS_WINDOW` before ``as_of`` whose
+    thread has no reply (Slack is asked for each; one it cannot read is left out), oldest first.
+    None when the app cannot speak in the collaborative's workspace (asks are then not shown)."""
+    client = ctx.client_for(collab.id)
+    if client is None:
+        return None
+    found: list[OpenAsk] = []
+    for sent in ledger.sent_with_prefix(ctx.db, f"peer-{ASK}:{collab.id}:"):
+        posted = datetime.fromtimestamp(float(sent.ts), tz=UTC)
+        if not as_of - ASKS_WINDOW <= posted <= as_of:
+            continue
+        try:
+            thread = client.conversations_replies(channel=sent.channel, ts=sent.ts, limit=2)
+        except (SlackApiError, SlackClientError, OSError) as exc:
+            log.info("ask thread not read for the prep draft: %s", type(exc).__name__)
+            continue
+        if len(thread.get("messages") or []) > 1:
+            continue  # somebody replied
+        team_id = parse_id(sent.key.split(":")[2]) if sent.key.count(":") >= 2 else None
+        with ctx.db.reader() as session:
+            team = session.get(Team, team_id) if team_id is not None else None
+        found.append(
+            OpenAsk(
+                team.name if team else "A team", local_date(posted, collab.timezone), sent.channel, sent.ts
+            )
+        )
+    return tuple(found)
+
+
+def build_draft(
+    db: Database,
+    collab: Collaborative,
+    event: CalendarEvent,
+    as_of: datetime,
+    asks: tuple[OpenAsk, ...] | None = None,
+) -> PrepDraft:
+    """The agenda draft for ``event`` as things stand at ``as_of`` (``asks``: the open asks, None
+    when they could not be read)."""
     digest = compute_digest(db, collab.id, as_of)
     today = local_date(as_of, collab.timezone)
     with db.reader() as session:
@@ -134,8 +182,9 @@ def build_draft(db: Database, collab: Collaborative, event: CalendarEvent, as_of
         timezone=collab.timezone,
         candidates=candidates,
         notes=notes,
-        asks=(),
+        asks=asks or (),
         support=tuple(SupportNeed(f.name, tuple(f.reasons)) for f in digest.support),
+        asks_tracked=asks is not None,
     )
 
 
@@ -143,8 +192,9 @@ def prep_key(collab: Collaborative, event_id: int, user_id: str) -> str:
     return f"{JOB}:{collab.key}:event{event_id}:{user_id}"
 
 
-def call_prep_due(db: Database, collab: Collaborative, as_of: datetime) -> list[Outgoing]:
+def call_prep_due(ctx: BotContext, collab: Collaborative, as_of: datetime) -> list[Outgoing]:
     """The drafts due at ``as_of``: one direct message per faculty member per interim call."""
+    db = ctx.db
     with db.reader() as session:
         calls = [
             e
@@ -158,7 +208,10 @@ def call_prep_due(db: Database, collab: Collaborative, as_of: datetime) -> list[
     for event in calls:
         if not faculty:
             continue
-        msg = prep_message(build_draft(db, collab, event, as_of))
+        keys = [prep_key(collab, event.id, user) for user in faculty]
+        if not ledger.would_send(db, keys):
+            continue  # every faculty member has this call's draft already: nothing to build
+        msg = prep_message(build_draft(db, collab, event, as_of, open_asks(ctx, collab, as_of)))
         out.extend(
             Outgoing(
                 key=prep_key(collab, event.id, user),
@@ -181,11 +234,11 @@ def coached_by(person: Person) -> list[int] | Refusal:
     return coached
 
 
-def next_call_draft(db: Database, collaborative_id: int, now: datetime) -> PrepDraft | None:
+def next_call_draft(ctx: BotContext, collaborative_id: int, now: datetime) -> PrepDraft | None:
     """``/collab prep``: the draft for the collaborative's next interim call, as it stands ``now``."""
-    with db.reader() as session:
+    with ctx.db.reader() as session:
         collab = collaborative_by_id(session, collaborative_id)
         calls = _interim_calls(session, collaborative_id, now, now + LOOKAHEAD)[:1]
     if collab is None or not calls:
         return None
-    return build_draft(db, collab, calls[0], now)
+    return build_draft(ctx.db, collab, calls[0], now, open_asks(ctx, collab, now))

@@ -57,7 +57,8 @@ def prep_message(draft: PrepDraft) -> Message:
         for n in draft.notes
     ]
     asks = [
-        f"• *{escape(a.team_name)}* ({short_day_label(a.asked)}): {escape(clip(a.text, 300))}"
+        f"• *{escape(a.team_name)}* asked {short_day_label(a.asked)}, no reply yet: "
+        f"<https://slack.com/archives/{a.channel}/p{a.ts.replace('.', '')}|open the question>"
         for a in draft.asks
     ]
     support = [f"• *{escape(s.team_name)}*: {escape('; '.join(s.reasons))}" for s in draft.support]
@@ -71,7 +72,11 @@ def prep_message(draft: PrepDraft) -> Message:
         *_sections(
             "Study notes worth sharing", notes, "No shared cycle with Study notes in the last 60 days."
         ),
-        *(_sections("Open asks from the peer channel", asks, "No open ask.") if draft.asks_tracked else []),
+        *(
+            _sections("Open asks from the peer channel", asks, "No unanswered ask in the last 30 days.")
+            if draft.asks_tracked
+            else []
+        ),
         *_sections("Teams needing support", support, "No team needs support right now."),
         context("A draft from the bot: reshape it as you see fit. `/collab prep` shows it as it stands now."),
     ]
