@@ -261,8 +261,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--as-of",
         default=None,
         type=iso_datetime,
-        help="ISO date or date-time the evaluation table counts to, in each collaborative's timezone "
-        "(default: now)",
+        help="ISO date or date-time the evaluation table counts to and the signals table is judged at "
+        "(its last complete month), in each collaborative's timezone (default: now)",
     )
 
     purge = add(

@@ -11,7 +11,7 @@ from bot.analytics.runchart import analyse
 
 FIELDS = [
     "frozen", "n_points", "n_useful", "longest_run", "crossings", "runs_signal", "shift", "trend",
-    "has_signal", "signal_direction", "rule", "since",
+    "has_signal", "signal_direction", "rule", "since", "baseline_n",
 ]  # fmt: skip
 
 

@@ -43,6 +43,7 @@ PANEL_COLUMNS = [
     "signal_direction",
     "rule",
     "since",
+    "baseline_n",
 ]
 
 
@@ -61,6 +62,7 @@ def _row(result: RunChartResult) -> list[object]:
         result.signal_direction,
         result.rule,
         result.since,
+        result.baseline_n,
     ]
 
 
@@ -96,23 +98,16 @@ def _run_counts(
 
 
 def _quiet_row(
-    center: float, frozen: bool, n_points: int, n_useful: int, longest: int, crossings: int
+    center: float,
+    frozen: bool,
+    n_points: int,
+    n_useful: int,
+    longest: int,
+    crossings: int,
+    baseline_n: int = 0,
 ) -> list[object]:
-    return [
-        center,
-        frozen,
-        n_points,
-        n_useful,
-        longest,
-        crossings,
-        False,
-        False,
-        False,
-        False,
-        None,
-        None,
-        None,
-    ]
+    quiet = [False, False, False, False, None, None, None]
+    return [center, frozen, n_points, n_useful, longest, crossings, *quiet, baseline_n]
 
 
 def analyse_panel(
@@ -169,7 +164,7 @@ def analyse_panel(
             rows.append(
                 _quiet_row(
                     float(center[i]), bool(frozen[i]), int(n_points[i]), int(n_useful[i]), int(longest[i]),
-                    int(crossings[i]),
+                    int(crossings[i]), needed if frozen[i] else 0,
                 )
             )  # fmt: skip
     frame = pd.DataFrame(rows, columns=PANEL_COLUMNS, index=panel.index, dtype=object)
@@ -177,5 +172,6 @@ def analyse_panel(
         {
             "center": float, "frozen": bool, "n_points": int, "n_useful": int, "longest_run": int,
             "crossings": int, "runs_signal": bool, "shift": bool, "trend": bool, "has_signal": bool,
+            "baseline_n": int,
         }
     )  # fmt: skip

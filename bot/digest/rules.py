@@ -27,7 +27,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -130,6 +130,21 @@ class TeamRow:
 
 
 @dataclass(frozen=True)
+class SignalRow:
+    """One run-chart verdict as of the reporting period: a team's measure, or the collaborative's
+    (``team`` None). What the digest decided, for the signals export."""
+
+    team: str | None
+    measure: str
+    points: int  # months reported up to the period
+    baseline_months: int | None  # reported months in the frozen baseline (None: not frozen, or the file's)
+    center: float | None
+    signal: str  # improvement | deterioration | none
+    rule: str | None
+    since: str | None  # YYYY-MM: first month of the current signal
+
+
+@dataclass(frozen=True)
 class ChartSeries:
     """One measure's collaborative run chart: what it shows (:class:`RunChart`) and its measure key."""
 
@@ -170,6 +185,7 @@ class Digest:
     peer_engagement: str = NOT_TRACKED
     feedback: str = NOT_TRACKED
     improving_teams: int = 0  # reporting teams with an improvement signal on at least one measure
+    signals: tuple[SignalRow, ...] = ()  # every verdict the digest used: collaborative rows, then teams
     notes: list[str] = field(default_factory=list)
     #: Teams whose faculty score and self-score for the period are 1.5 points or more apart:
     #: (team name, faculty score, self-score).
@@ -597,7 +613,49 @@ def build_digest(data: DigestData, as_of: datetime) -> Digest:
         improvement_share=improving_teams / len(reporting) if reporting else None,
         key_measure=key_measure,
         improving_teams=improving_teams,
+        signals=_signal_rows(data, charts, now, months),
     )
+
+
+def _signal_rows(
+    data: DigestData, charts: list[ChartSeries], now: pd.DataFrame, months: pd.PeriodIndex
+) -> tuple[SignalRow, ...]:
+    """The collaborative's verdict per measure, then every team's (every active team and measure,
+    in the file's order; no data is 0 points and no signal), as the digest judged them."""
+    rows = [
+        SignalRow(
+            team=None,
+            measure=chart.measure,
+            points=chart.result.n_points,
+            baseline_months=chart.result.baseline_n if chart.result.center_source == "baseline" else None,
+            center=_optional(chart.result.center),
+            signal=chart.result.signal,
+            rule=chart.result.rule,
+            since=str(months[chart.result.since]) if chart.result.since is not None else None,
+        )
+        for chart in charts
+    ]
+    verdicts = {cast(tuple[str, str], key): verdict for key, verdict in now.iterrows()}
+    for team in data.teams["team"]:
+        for measure in data.measures["key"]:
+            verdict = verdicts.get((team, measure))
+            if verdict is None:
+                rows.append(SignalRow(str(team), str(measure), 0, None, None, "none", None, None))
+                continue
+            since = verdict["since"]
+            rows.append(
+                SignalRow(
+                    team=str(team),
+                    measure=str(measure),
+                    points=int(verdict["n_points"]),
+                    baseline_months=int(verdict["baseline_n"]) if verdict["frozen"] else None,
+                    center=_optional(verdict["center"]),
+                    signal=verdict["signal_direction"] or "none",
+                    rule=verdict["rule"],
+                    since=str(months[int(since)]) if since is not None and not pd.isna(since) else None,
+                )
+            )
+    return tuple(rows)
 
 
 def _to_date(value: object) -> date | None:

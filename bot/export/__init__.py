@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from bot.export.registry import ExportData, Sheet, Table
+from bot.export.signals import signal_frame
 from bot.export.tables import TABLES
 from bot.export.values import build
 from bot.export.write import write_all_or_nothing
@@ -58,8 +59,10 @@ def export_all(
 ) -> list[Path]:
     """Read every table from the database and write it (``as_of``: see ``ExportData.as_of``)."""
     db = Database(settings.database_url)
+    moment = now or utc_now()
     try:
         frames = export_frames(db)
+        frames["signals"] = signal_frame(db, moment, as_of)
     finally:
         db.dispose()
-    return write_export(frames, fmt, out, now, as_of)
+    return write_export(frames, fmt, out, moment, as_of)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from bot.export import derived
 from bot.export.registry import Column, Kind, Table, raw
+from bot.export.signals import signals
 
 C = Column
 T, INT, N, B, D, DT, M = (
@@ -399,6 +400,46 @@ ENGAGEMENT = Table(
     raw("engagement"),
 )
 
+SIGNALS = Table(
+    "signals",
+    "Run-chart signals as the weekly digest judges them, as of the last complete month before the "
+    "export's date: one row per collaborative, team and measure, and one per collaborative and "
+    "measure (team empty: the collaborative-wide series). Computed by the digest's own code.",
+    (
+        COLLAB,
+        C("team", T, "The team's key; empty for the collaborative-wide row."),
+        MEASURE,
+        C("period", M, "The month analysed up to (the digest's reporting period), YYYY-MM."),
+        C("points", INT, "Months with a value up to period."),
+        C(
+            "baseline_months",
+            INT,
+            "Reported months whose median is the frozen centre line; empty while the baseline is not "
+            "yet frozen (the centre is then the median of every month) or when the collaborative "
+            "file gives the measure's baseline.",
+        ),
+        C(
+            "center",
+            N,
+            "The centre line: the baseline median, or the file's baseline (fractions for proportions).",
+        ),
+        C(
+            "signal",
+            T,
+            "improvement, deterioration or none: the current run-chart signal in the measure's better "
+            "or worse direction (a signal that ended, or a trend alone, is none).",
+        ),
+        C(
+            "rule",
+            T,
+            "The rule that found it: run (unusually long run), crossings (too few crossings), shift, "
+            "astronomical (beyond the p-chart limits); empty without a signal.",
+        ),
+        C("since", M, "The first month of the current signal, YYYY-MM; empty without one."),
+    ),
+    signals,
+)
+
 #: Every table, in the order of the CSV files and the workbook's sheets.
 TABLES: tuple[Table, ...] = (
     COLLABORATIVES,
@@ -420,4 +461,5 @@ TABLES: tuple[Table, ...] = (
     SCORES,
     BUDDIES,
     ENGAGEMENT,
+    SIGNALS,
 )
