@@ -218,3 +218,35 @@ def test_plans_invite_in_batches_and_remove_only_people_dropped_from_the_file() 
     assert len(plan.invite) == 2500 and plan.remove == ("U0GONE0001",)
     assert [len(b) for b in batches(plan.invite)] == [1000, 1000, 500]
     assert plan_members(["U1"], ["U1"], ["U1"], None).remove == ()  # back in the file: kept
+
+
+def test_a_big_collaborative_is_invited_in_batches_of_1000(
+    db_url: str,
+    slack: SlackStandIn,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    set_cli_environment(monkeypatch, db_url, slack)
+    data = yaml.safe_load(EXAMPLE.read_text())
+    data["teams"][0]["members"] += [f"U{i:09d}" for i in range(1500)]
+    code = main(["load", str(variant(tmp_path, teams=data["teams"]))])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    people = len(example_people()) + 1500
+    assert out.splitlines()[-1] == f"htn: created #htn-peer-sharing, invited {people}, set topic and purpose"
+    invites = slack.calls_to("conversations.invite")
+    assert [len(c.args["users"].split(",")) for c in invites] == [1000, people - 1000]
+    assert all(c.ok for c in invites)
+
+
+def test_one_peer_channel_per_collaborative(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'c.db'}")
+    path = variant(tmp_path, peer_channels=[{"name": "htn-peers"}, {"name": "htn-more"}])
+    assert main(["load", str(path)]) == 1
+    assert (
+        "peer_channels: a collaborative has one peer channel: keep one `name` or `id`"
+        in capsys.readouterr().err
+    )

@@ -436,7 +436,7 @@ class CollaborativeSpec(_Model):
     rules: Literal["anhoej", "ihi"] = "anhoej"
     measures: Annotated[list[Measure], Field(min_length=1)]
     teams: Annotated[list[Team], Field(min_length=1)]
-    peer_channels: Annotated[list[PeerChannel], Field(max_length=1)] = Field(default_factory=list)
+    peer_channels: list[PeerChannel] = Field(default_factory=list)
     #: Weekly peer prompts of the collaborative's own, used before the bot's library.
     prompts: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]] = (
         Field(default_factory=list)
@@ -462,6 +462,10 @@ class CollaborativeSpec(_Model):
             calls=list(enumerate(self.calls)),
         )
         problems = _cross_problems(parts)
+        if len(self.peer_channels) > 1:
+            problems.append(
+                (("peer_channels",), "a collaborative has one peer channel: keep one `name` or `id`")
+            )
         if problems:
             raise _Problems(problems)
         self.key = self.key or slugify(self.name)
