@@ -8,11 +8,14 @@ faculty only.
 
 from __future__ import annotations
 
+import logging
+from datetime import date
 from typing import Any, assert_never
 from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.calls.views import FEEDBACK_ACTION
 from bot.context import BotContext
@@ -20,6 +23,7 @@ from bot.feedback.service import (
     FeedbackSaved,
     FeedbackScreen,
     SummaryShown,
+    WindowClosed,
     open_feedback,
     submit_feedback,
     summary_for,
@@ -30,6 +34,7 @@ from bot.feedback.views import (
     STALE_BUTTON,
     STALE_FORM,
     EventRef,
+    closed_request,
     feedback_modal,
     read_form,
     refusal_reply,
@@ -43,6 +48,8 @@ from handlers.collab_command import subcommand
 from handlers.gate import person_of
 from handlers.submissions import once
 from storage.people import Person
+
+log = logging.getLogger(__name__)
 
 
 @subcommand("feedback")
@@ -58,6 +65,18 @@ def feedback_summary(ctx: BotContext, person: Person, rest: str, ack: Ack, comma
             assert_never(shown)
 
 
+def close_request(client: WebClient, body: dict[str, Any], title: str, closed_on: date) -> None:
+    """The button was pressed on the request after its window closed: the request says so now."""
+    container = body.get("container") or {}
+    channel, ts = container.get("channel_id"), container.get("message_ts")
+    if container.get("type") != "message" or not channel or not ts:
+        return
+    try:
+        client.chat_update(channel=channel, ts=ts, **closed_request(title, closed_on))
+    except (SlackApiError, SlackClientError, OSError) as exc:
+        log.warning("feedback request not marked closed: %s", type(exc).__name__)
+
+
 def register(app: App, ctx: BotContext) -> None:
     @app.action(FEEDBACK_ACTION)
     def feedback_open(
@@ -68,6 +87,8 @@ def register(app: App, ctx: BotContext) -> None:
         screen: FeedbackScreen | Refusal = (
             Refusal(STALE_BUTTON) if event_id is None else open_feedback(ctx, person_of(context), event_id)
         )
+        if isinstance(screen, WindowClosed) and screen.closed_on is not None:
+            close_request(client, body, screen.title, screen.closed_on)
         match screen:
             case Refusal(text):
                 view = notice_view(FRAME, text)

@@ -68,11 +68,14 @@ def request_button(bot: RunningBot) -> tuple[str, dict[str, Any]]:
     return str(request["channel"]), button
 
 
-def press(bot: RunningBot, button: dict[str, Any], user: str) -> dict[str, Any]:
-    """Press "Give feedback" as ``user``; the view it opened."""
+def press(
+    bot: RunningBot, button: dict[str, Any], user: str, on: tuple[str, dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """Press "Give feedback" as ``user`` (on the request ``on``: channel, message); the view it opened."""
     before = len(bot.slack.calls_to("views.open"))
+    where: dict[str, Any] = {"channel_id": on[0], "message": on[1]} if on else {}
     payload = block_actions_payload(
-        FEEDBACK_ACTION, user, value=button["value"], trigger_id=bot.slack.issue_trigger_id()
+        FEEDBACK_ACTION, user, value=button["value"], trigger_id=bot.slack.issue_trigger_id(), **where
     )
     assert bot.requests.interact(payload)[0] == 200
     opened = wait_for_calls(bot.slack, "views.open", before + 1)[-1]
@@ -167,13 +170,24 @@ def test_an_outsider_is_refused_politely_and_logged(
 def test_the_window_closes_14_days_after_the_call(loaded_bot: RunningBot) -> None:
     bot = loaded_bot
     bot.ctx.clock = fixed_clock(AFTER_CALL)
-    _, button = request_button(bot)
+    channel, button = request_button(bot)
     open_form = press(bot, button, ALICE)
     bot.ctx.clock = fixed_clock(datetime(2026, 11, 26, 20, 59, tzinfo=UTC))  # 13 days 23:59 after the end
     assert press(bot, button, ALICE)["callback_id"] == CALLBACK
     bot.ctx.clock = fixed_clock(datetime(2026, 11, 26, 21, 0, tzinfo=UTC))  # 14 days after 13:00 PST
-    closed = json.dumps(press(bot, button, ALICE))
+    [posted] = [
+        c.response["message"]
+        for c in bot.slack.calls_to("chat.postMessage")
+        if c.ok and c.response and c.args["text"].startswith("How was")
+    ]
+    closed = json.dumps(press(bot, button, ALICE, on=(channel, posted)))
     assert "feedback window" in closed and "has closed" in closed and "November 26" in closed
+    # the request itself now says so, without its button
+    [update] = wait_for_calls(bot.slack, "chat.update")
+    assert update.args["ts"] == posted["ts"] and "closed on November 26" in update.args["text"]
+    now = bot.slack.posted[channel][posted["ts"]]
+    assert "Thank you to everyone who answered" in json.dumps(now["blocks"])
+    assert FEEDBACK_ACTION not in json.dumps(now["blocks"])
     reply = send(bot, open_form, answers("4"), ALICE)  # a form left open past the window
     assert "has closed" in json.dumps(reply["view"])
     assert stored(bot) == []

@@ -56,6 +56,14 @@ class FeedbackScreen:
 
 
 @dataclass(frozen=True)
+class WindowClosed(Refusal):
+    """The 14 days are over: the form is not shown, and the request's button can say so."""
+
+    title: str = ""
+    closed_on: date | None = None
+
+
+@dataclass(frozen=True)
 class FeedbackSaved:
     title: str
     replaced: bool
@@ -88,8 +96,8 @@ def _may_answer(
     if state == "not-yet":
         return Refusal(views.not_yet_text(event.title))
     if state == "closed":
-        closes = rules.window_closes(event.starts_at, event.duration_minutes)
-        return Refusal(views.closed_text(event.title, local_date(closes, collab.timezone)))
+        closes = local_date(rules.window_closes(event.starts_at, event.duration_minutes), collab.timezone)
+        return WindowClosed(views.closed_text(event.title, closes), event.title, closes)
     return event, collab
 
 

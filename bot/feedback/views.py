@@ -66,6 +66,14 @@ def closed_text(title: str, closed_on: date) -> str:
     )
 
 
+def closed_request(title: str, closed_on: date) -> Message:
+    """The feedback request once its window has closed: the button gives way to a note."""
+    text = (
+        f"Feedback on “{escape(title)}” closed on {day_label(closed_on)}. Thank you to everyone who answered!"
+    )
+    return message(text, [section(f":speech_balloon: *How was “{escape(title)}”?*"), context(text)])
+
+
 def no_such_event_text(wanted: str) -> str:
     return (
         f"I couldn't find a call or session matching “{escape(clip(wanted, 80))}”. "
