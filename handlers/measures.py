@@ -22,7 +22,7 @@ from bot.format import escape
 from bot.home.publish import refresh_home
 from bot.measures.announce import announce_report
 from bot.measures.rules import parse_period
-from bot.measures.service import NeedsConfirmation, open_form, submit_report
+from bot.measures.service import NeedsConfirmation, Saved, open_form, submit_report
 from bot.measures.views import (
     CALLBACK_ID,
     FRAME,
@@ -83,6 +83,16 @@ def fill_form(
         return
     view = notice_view(FRAME, form.text) if isinstance(form, Refusal) else report_modal(form)
     _update(client, *modal, view)
+
+
+def after_report(
+    ctx: BotContext, token: str | None, saved: Saved, person: Person, faculty: list[str]
+) -> None:
+    """After a saved report's ack (``bot.slack.background``): the channel note, the confirmation
+    and the chart (through the ledger), any milestone, and the person's Home tab."""
+    announce_report(ctx, saved)
+    celebrate(ctx, report_celebrations(ctx.db, saved.team_id))
+    refresh_home(ctx, ctx.client_with(token) if token else ctx.client, person, faculty)
 
 
 def register(app: App, ctx: BotContext) -> None:
@@ -183,8 +193,7 @@ def register(app: App, ctx: BotContext) -> None:
             ack(response_action="update", view=notice_view(FRAME, outcome.text))
         else:
             ack()
-            announce_report(ctx, outcome)
-            celebrate(ctx, report_celebrations(ctx.db, outcome.team_id))
-            refresh_home(ctx, client, person_of(context), faculty_of(context))
+            person, faculty = person_of(context), faculty_of(context)
+            ctx.later(after_report, context.bot_token, outcome, person, faculty)
 
     app.view(CALLBACK_ID)(once(ctx, report_submitted))  # a double click saves and posts once

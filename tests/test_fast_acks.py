@@ -5,6 +5,7 @@ person who asked gets the same form as before. Timing itself is ``python -m benc
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -17,10 +18,11 @@ from bot.measures.views import CALLBACK_ID
 from bot.slack.background import ProcessBackground, ThreadBackground
 from storage.db import Database
 from tests.conftest import ROOT, free_port, load_example, make_context
-from tests.constants import ALICE, BOT_TOKEN, SIGNING_SECRET
-from tests.helpers import wait_for_calls, wait_healthy
-from tests.signing import SlackRequests
+from tests.constants import ALICE, BOT_TOKEN, RIVER, SIGNING_SECRET
+from tests.helpers import wait_for_calls, wait_for_messages, wait_healthy
+from tests.signing import SlackRequests, view_submission_payload
 from tests.slack_standin import SlackStandIn
+from tests.test_measures_e2e import state_for
 
 
 def _forms(slack: SlackStandIn) -> list[Any]:
@@ -59,6 +61,15 @@ def test_serve_acks_then_fills_the_form_from_a_background_process(db_url: str, s
         assert len(_forms(slack)) == 3
         opened = {c.response["view"]["id"] for c in slack.calls_to("views.open") if c.ok and c.response}
         assert {c.args["view_id"] for c in _forms(slack)} == opened
+
+        form = slack.views[_forms(slack)[-1].args["view_id"]]
+        payload = view_submission_payload(
+            form, state_for(form), ALICE, view_id=form["id"], view_hash=form["hash"]
+        )
+        status, _, body = requests.interact(payload)
+        assert status == 200 and body == ""  # saved: the modal closes
+        notes = wait_for_messages(slack, RIVER, timeout=60)  # posted by the background process
+        assert "Riverside" in json.dumps(notes)
     finally:
         proc.send_signal(signal.SIGTERM)
         _, stderr = proc.communicate(timeout=60)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import pickle
 import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -124,6 +125,12 @@ class ProcessBackground:
     def submit(self, task: Task, *args: Any) -> None:
         ready = self._ready
         if ready is not None and not ready.done():  # still starting (a deploy): don't wait for it
+            self._fallback.submit(task, *args)
+            return
+        try:
+            pickle.dumps((task, args))
+        except (pickle.PicklingError, TypeError, AttributeError) as exc:  # never lose the work
+            log.error("background task %s cannot go to another process: %s", task.__name__, exc)
             self._fallback.submit(task, *args)
             return
         try:
