@@ -131,3 +131,25 @@ def test_a_signal_that_held_three_months_is_celebrated_once(loaded_bot: RunningB
     [card] = milestone_posts(bot, RIVER)
     text = json.dumps(card["blocks"])
     assert "First sustained improvement" in text and "3 months running" in text
+
+
+def test_a_report_through_the_form_celebrates_a_sustained_signal_and_refreshes_home(
+    loaded_bot: RunningBot,
+) -> None:
+    """Months to February 2026 show the improvement in two analyses; March's report makes it three."""
+    from tests.test_measures_e2e import VALID, open_modal
+    from tests.test_measures_e2e import submit as submit_report
+
+    bot = loaded_bot
+    high = [0.68, 0.70, 0.69, 0.71, 0.70, 0.69, 0.72, 0.70, 0.71]
+    add_bp_reports(bot, BASELINE + high, first="2024-06")  # to February 2026: a run of 9, then 8 held
+    assert streaks(bot).at[("riverside", "bp_control"), "streak"] == 2
+    publishes = len(bot.slack.calls_to("views.publish"))
+    view = open_modal(bot, ALICE)
+    values = {**VALID, "bp_control:numerator": "144"}  # 72% for March
+    assert submit_report(bot, view, ALICE, values=values) is None
+    [card] = posts_when(bot, RIVER, 1)
+    assert "First sustained improvement" in json.dumps(card["blocks"])
+    assert "Controlling high blood pressure" in json.dumps(card["blocks"])
+    wait_until(lambda: len(bot.slack.calls_to("views.publish")) > publishes)
+    assert "*This month*" in json.dumps(bot.slack.home_views[ALICE]["blocks"])
