@@ -526,6 +526,8 @@ class SlackStandIn:
         self._ids = itertools.count(1)
         self._ts_micros = 1_700_000_000_000_000
         self._history_denied: dict[str | None, str] = {}  # channel (None: every channel) -> error
+        #: user id -> the error ``conversations.invite`` gives for them (e.g. a deactivated account)
+        self.uninvitable: dict[str, str] = {}
 
     def reset(self) -> None:
         """Forget calls, messages, views, channels, uploads, failures, rate limits; restore trigger_ttl.
@@ -1193,8 +1195,15 @@ class SlackStandIn:
             return {"ok": False, "error": "channel_not_found"}
         if self._caller["bot_user_id"] not in ch["members"] and ch.get("is_private"):
             return {"ok": False, "error": "not_in_channel"}
+        force = str(args.get("force", "")).lower() in ("1", "true")
+        refused = [u for u in ids if u in self.uninvitable]
+        if refused:
+            errors = [{"user": u, "ok": False, "error": self.uninvitable[u]} for u in refused]
+            if force:  # the valid ones are invited all the same
+                ch["members"].extend(u for u in ids if u not in ch["members"] and u not in refused)
+            return {"ok": False, "error": errors[0]["error"], "errors": errors}
         already = [u for u in ids if u in ch["members"]]
-        if already and str(args.get("force", "")).lower() not in ("1", "true"):
+        if already and not force:
             return {
                 "ok": False,
                 "error": "already_in_channel",
@@ -1246,7 +1255,9 @@ class SlackStandIn:
         if len(topic) > 250:
             return {"ok": False, "error": "too_long"}
         ch = self._channel(str(args["channel"]))
-        ch["topic"] = {"value": topic, "creator": self._caller["bot_user_id"], "last_set": int(time.time())}
+        # Slack keeps & < > as entities, and answers with them
+        value = topic.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        ch["topic"] = {"value": value, "creator": self._caller["bot_user_id"], "last_set": int(time.time())}
         return {"ok": True, "channel": self._public_channel(ch)}
 
     def _conversations_set_purpose(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -1256,8 +1267,9 @@ class SlackStandIn:
         if len(purpose) > 250:
             return {"ok": False, "error": "too_long"}
         ch = self._channel(str(args["channel"]))
+        value = purpose.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         ch["purpose"] = {
-            "value": purpose,
+            "value": value,
             "creator": self._caller["bot_user_id"],
             "last_set": int(time.time()),
         }

@@ -250,3 +250,36 @@ def test_one_peer_channel_per_collaborative(
         "peer_channels: a collaborative has one peer channel: keep one `name` or `id`"
         in capsys.readouterr().err
     )
+
+
+def test_someone_slack_will_not_invite_is_named_and_the_rest_are_invited(
+    cli_db: Database, slack: SlackStandIn, capsys: pytest.CaptureFixture[str]
+) -> None:
+    slack.uninvitable[ARJUN] = "user_is_restricted"
+    code, out, err = sync(capsys)
+    assert code == 0, err
+    people = example_people()
+    assert out == (
+        f"htn: created #htn-peer-sharing, invited {len(people) - 1}, set topic and purpose; "
+        f"could not invite 1 (user_is_restricted): {ARJUN}\n"
+    )
+    channel_id = stored_peer_channel(cli_db)
+    assert channel_id is not None
+    assert set(slack.channels[channel_id]["members"]) == (people - {ARJUN}) | {BOT_USER_ID}
+    cli_db.dispose()
+
+
+def test_a_topic_with_an_ampersand_is_set_once(
+    db_url: str,
+    slack: SlackStandIn,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    set_cli_environment(monkeypatch, db_url, slack)
+    peers = [{"name": "htn-peer-sharing", "topic": "Wins & questions <all teams>", "purpose": "Q&A"}]
+    assert main(["load", str(variant(tmp_path, peer_channels=peers))]) == 0
+    assert capsys.readouterr().out.endswith("set topic and purpose\n")
+    slack.calls.clear()
+    assert sync(capsys)[1] == "htn: #htn-peer-sharing: in sync, nothing to change\n"
+    assert changing_calls(slack) == []

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -157,14 +158,9 @@ def _sync(
     topic = _set_text(client, channel, "topic", peer.topic)
     purpose = _set_text(client, channel, "purpose", peer.purpose)
     plan = rules.plan_members(wanted, dropped, _members(client, channel_id), bot_user)
+    refused: dict[str, str] = {}
     for batch in rules.batches(plan.invite):
-        _call(
-            "conversations.invite",
-            client.conversations_invite,
-            channel=channel_id,
-            users=",".join(batch),
-            force=True,
-        )
+        refused.update(_invite(client, channel_id, batch))
     for user in plan.remove:
         _call("conversations.kick", client.conversations_kick, channel=channel_id, user=user)
     held = release_held_posts(ctx.db, peer.collaborative_id, channel_id)
@@ -173,13 +169,33 @@ def _sync(
         name,
         created=created,
         joined=joined,
-        invited=len(plan.invite),
+        invited=len(plan.invite) - len(refused),
         removed=len(plan.remove),
         topic=topic,
         purpose=purpose,
         released=released,
     )
-    return SyncResult(True, line, channel_id, len(plan.invite), len(plan.remove))
+    if refused:
+        codes = ", ".join(sorted(set(refused.values())))
+        line += f"; could not invite {len(refused)} ({codes}): {', '.join(sorted(refused))}"
+    return SyncResult(True, line, channel_id, len(plan.invite) - len(refused), len(plan.remove))
+
+
+def _invite(client: WebClient, channel_id: str, users: list[str]) -> dict[str, str]:
+    """Invite ``users`` (one call; ``force``: the valid ones are invited even when some are not);
+    the users Slack refused, with its reason (e.g. a deactivated account)."""
+    try:
+        response: Any = client.conversations_invite(channel=channel_id, users=",".join(users), force=True)
+    except SlackApiError as exc:
+        response = exc.response
+        if response is None or not response.get("errors"):
+            log.warning("peer channel sync: conversations.invite failed: %s", slack_error_code(exc))
+            raise
+    return {
+        str(e["user"]): str(e.get("error") or "refused")
+        for e in response.get("errors") or []
+        if isinstance(e, dict) and e.get("user") and e.get("error") != "already_in_channel"
+    }
 
 
 def _create(client: WebClient, name: str) -> dict[str, Any]:
@@ -200,7 +216,7 @@ def _set_text(client: WebClient, channel: dict[str, Any], field: str, wanted: st
     if not wanted:
         return False
     current = (channel.get(field) or {}).get("value") or ""
-    if current == wanted:
+    if html.unescape(current) == wanted:  # Slack may answer with & < > as entities
         return False
     if field == "topic":
         _call("conversations.setTopic", client.conversations_setTopic, channel=channel["id"], topic=wanted)
