@@ -35,12 +35,12 @@ from handlers.gate import person_of
 from storage.people import Person
 
 
-def screen_view(screen: ScoreScreen | Refusal) -> View:
+def screen_view(screen: ScoreScreen | Refusal, draft: tuple[str | None, str | None] = (None, None)) -> View:
     match screen:
         case Refusal(text):
             return notice_view(FRAME, text)
         case ScoreScreen():
-            return score_modal(screen)
+            return score_modal(screen, draft)
         case _:
             assert_never(screen)
 
@@ -79,9 +79,11 @@ def register(app: App, ctx: BotContext) -> None:
         meta = parse(ScoreRef, view.get("private_metadata"))
         if meta is None or not view.get("id"):
             return
-        team_id, period = read_choice((view.get("state") or {}).get("values") or {}, meta)
+        values = (view.get("state") or {}).get("values") or {}
+        team_id, period = read_choice(values, meta)
         screen = score_screen(ctx, person_of(context), team_id, period)
-        client.views_update(view_id=view["id"], hash=view.get("hash"), view=screen_view(screen))
+        draft = read_score(values)  # what was already typed stays
+        client.views_update(view_id=view["id"], hash=view.get("hash"), view=screen_view(screen, draft))
 
     app.action(ACTION_TEAM)(redraw)
     app.action(ACTION_MONTH)(redraw)

@@ -125,13 +125,16 @@ def test_faculty_score_a_team_beside_its_self_score_and_the_team_sees_it(loaded_
             ACTION_MONTH,
             FACULTY,
             view=bot.slack.views[view["id"]]
-            | {"state": {"values": form_values(riverside, "2026-02", None, None)}},
+            | {"state": {"values": form_values(riverside, "2026-02", "2.5", "Typed before")}},
         )
     )
     redrawn = opened_modal(bot, before)
     assert "February 2026" in dumps(redrawn["blocks"]) and "Team's self-score: *none yet*" in dumps(
         redrawn["blocks"]
     )
+    kept = {b.get("block_id"): b for b in redrawn["blocks"]}
+    assert kept["score"]["element"]["initial_option"]["value"] == "2.5"  # what was typed stays
+    assert kept["reason"]["element"]["initial_value"] == "Typed before"
     submit(bot, view, form_values(riverside, "2026-03", "3.5", "Improving"), FACULTY)
     assert stored(bot) == [(riverside, "2026-03", 3.5, "Improving", FACULTY)]
 

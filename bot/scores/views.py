@@ -53,8 +53,10 @@ def _score_text(score: float | None) -> str:
     return level_label(score) if score is not None else "none yet"
 
 
-def score_modal(screen: ScoreScreen) -> View:
+def score_modal(screen: ScoreScreen, draft: tuple[str | None, str | None] = (None, None)) -> View:
+    """The form; ``draft`` (score, reason) is what was already typed when a team or month is picked."""
     team, period = screen.team, screen.period
+    draft_score, draft_reason = draft
     team_options = [_option(t.team_name, str(t.team_id)) for t in screen.teams[:MAX_OPTIONS]]
     month_options = [_option(month_label(m), m) for m in screen.months]
     score_options = [_option(level_label(s), f"{s:.1f}") for s in LEVELS]
@@ -95,7 +97,12 @@ def score_modal(screen: ScoreScreen) -> View:
                 placeholder="Choose a score",
                 options=score_options,
                 initial_option=next(
-                    (o for o in score_options if current and o.value == f"{current.score:.1f}"), None
+                    (
+                        o
+                        for o in score_options
+                        if o.value == (draft_score or (f"{current.score:.1f}" if current else None))
+                    ),
+                    None,
                 ),
             ),
         ),
@@ -106,7 +113,7 @@ def score_modal(screen: ScoreScreen) -> View:
                 action_id="value",
                 multiline=True,
                 max_length=MAX_REASON,
-                initial_value=(current.reason if current else None) or None,
+                initial_value=draft_reason or (current.reason if current else None) or None,
             ),
         ),
     ]
