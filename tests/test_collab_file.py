@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import textwrap
 from pathlib import Path
 
@@ -350,3 +351,39 @@ def test_the_fullest_measures_form_fits_slacks_limit() -> None:
         for i, m in enumerate(spec.measures)
     ]
     assert validate_view(report_modal(fullest_form(measures)).to_dict()) == []
+
+
+def _call_with(join_url: str) -> str:
+    return (
+        "calls:\n"
+        f'  - {{title: A, kind: interim_call, start: "2026-02-12T12:00", join_url: {json.dumps(join_url)}}}\n'
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("http://zoom.us/j/1", "'http://zoom.us/j/1' is not a web address starting with https://"),
+        ("zoom.us/j/1", "'zoom.us/j/1' is not a web address starting with https://"),
+        ("javascript:alert(1)", "'javascript:alert(1)' is not a web address starting with https://"),
+        ("https://zoom.us/j/1|Click here", "'https://zoom.us/j/1|Click here' has spaces or characters"),
+        ("https://zoom.us/j/1>x", "'https://zoom.us/j/1>x' has spaces or characters"),
+        ("https://zoom.us/j/1 2", "'https://zoom.us/j/1 2' has spaces or characters"),
+        ("https://zoom.us:99999/j/1", "'https://zoom.us:99999/j/1' is not a well-formed web address"),
+        ("https:///j/1", "'https:///j/1' does not name a web site"),
+        ("https://localhost/j/1", "'https://localhost/j/1' does not name a web site"),
+        ("https://me:secret@zoom.us/j/1", "'https://me:secret@zoom.us/j/1' does not name a web site"),
+        ("https://" + "a" * 500 + ".example", "that web address is longer than 500 characters"),
+    ],
+)
+def test_join_url_must_be_a_well_formed_https_address(url: str, expected: str) -> None:
+    (problem,) = problems_of(MINIMAL + _call_with(url))
+    assert problem.startswith(f"calls[0].join_url: {expected}"), problem
+
+
+@pytest.mark.parametrize(
+    "url", ["https://zoom.us/j/123?pwd=a&b=c", "https://meet.google.com/abc-defg-hij", "https://x.example:8443/a"]
+)
+def test_well_formed_https_join_urls_are_kept(url: str) -> None:
+    spec = parse_collaborative_text(MINIMAL + _call_with(url))
+    assert spec.calls[0].join_url == url

@@ -30,6 +30,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -223,10 +224,32 @@ def _local_datetime(value: Any) -> dt.datetime:
     return parsed
 
 
+_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$", re.IGNORECASE)
+#: Characters that break a Slack link (``<url|label>``) or are never in a well-formed URL.
+_URL_BREAKERS = re.compile(r"[\s<>|\"`{}\\^\x00-\x1f\x7f]")
+MAX_URL_LENGTH = 500  # calendar_events.join_url
+
+
 def _url(value: str) -> str:
-    if not re.match(r"^https?://\S+$", value.strip()):
-        raise ValueError(f"{value!r} is not a web address starting with https://")
-    return value.strip()
+    """A secure, well-formed web address: ``https://host.example/path?query``."""
+    url = value.strip()
+    problem = f"{url[:80]!r} is not a web address starting with https://"
+    if len(url) > MAX_URL_LENGTH:
+        raise ValueError(f"that web address is longer than {MAX_URL_LENGTH} characters")
+    if not url.lower().startswith("https://"):
+        raise ValueError(problem)
+    if _URL_BREAKERS.search(url):
+        raise ValueError(f"{url[:80]!r} has spaces or characters a web address can't have (< > | \" …)")
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises on a bad port
+    except ValueError:
+        raise ValueError(f"{url[:80]!r} is not a well-formed web address") from None
+    host = parts.hostname or ""
+    labels = host.split(".")
+    if parts.username is not None or port == 0 or len(labels) < 2 or not all(map(_HOST_LABEL.match, labels)):
+        raise ValueError(f"{url[:80]!r} does not name a web site (e.g. https://zoom.us/j/123)")
+    return url
 
 
 def _nqf(value: Any) -> Any:

@@ -36,8 +36,6 @@ TEAM, MEASURE, PERIOD, VALUE = "team", "measure", "period", "value"
 COLUMNS = (TEAM, MEASURE, PERIOD, NUMERATOR, DENOMINATOR, VALUE)
 #: The file column each part of a measure's figures comes from.
 PART_COLUMNS = {NUMERATOR: NUMERATOR, DENOMINATOR: DENOMINATOR, COUNT: VALUE}
-#: No clinic counts more than this in a month; a bigger figure is a typo or a wrong column.
-MAX_FIGURE = 10_000_000
 #: Who imported values and revisions are stored as (``submitted_by``, ``changed_by``).
 IMPORTED_BY = "import"
 HEADER_LINE = 1
@@ -183,14 +181,7 @@ def _figures(measure: MeasureInfo, cells: Mapping[str, Cell]) -> tuple[ReportedV
         error = parsed.errors.get(field_key(measure.key, part))
         if error is not None:
             problems.append(f"{PART_COLUMNS[part]}: {error}")
-    value = parsed.values.get(measure.id)
-    if value is not None:
-        for part in measure.parts:
-            figure = measure.figure(value, part)
-            if figure is not None and figure > MAX_FIGURE:
-                problems.append(
-                    f"{PART_COLUMNS[part]}: {whole(figure)} is more than {MAX_FIGURE:,}; check the number"
-                )
+    value = parsed.values.get(measure.id)  # figures over 10,000,000 are refused there
     return (value if not problems else None), problems
 
 

@@ -199,6 +199,11 @@ class ParsedValues:
     errors: dict[str, str]
 
 
+#: The largest figure a team reports for a month (a numerator, denominator or count): anything
+#: larger is a typing slip (or a 25-digit paste), refused with a plain error.
+MAX_FIGURE = 10_000_000
+
+
 def _parse_whole(text: str | None, what: str) -> tuple[int | None, str | None]:
     """(number, None) or (None, error) for one field."""
     raw = (text or "").strip()
@@ -213,6 +218,9 @@ def _parse_whole(text: str | None, what: str) -> tuple[int | None, str | None]:
         return None, "This can't be negative: enter how many there were (0 or more)."
     if not number.is_integer():
         return None, f"Use a whole number: the {what} counts people or visits, so it has no decimals."
+    if number > MAX_FIGURE:
+        shown = raw if len(raw) <= 20 else raw[:20] + "…"
+        return None, f"{shown} is more than {MAX_FIGURE:,}; check the number."
     return int(number), None
 
 

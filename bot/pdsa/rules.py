@@ -8,6 +8,7 @@ there is an error. :func:`next_cycle_draft` prefills the next cycle on a ramp af
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -108,11 +109,24 @@ def _text_error(text: str | None, today: date, limit: int = TEXT_LIMIT) -> str |
     return phi_error(text, today)
 
 
+UNKNOWN_MEASURE = (
+    "One of the measures you picked isn't a measure of your team's collaborative any more: "
+    "pick again from the list."
+)
+
+
 def validate_plan(
-    form: PlanForm, team_id: int, user_id: str, today: date
+    form: PlanForm,
+    team_id: int,
+    user_id: str,
+    today: date,
+    measures: Collection[int] | None = None,
 ) -> tuple[NewCycle | None, dict[str, str]]:
-    """A storable new cycle, or field errors (and no cycle). ``today`` is for the PHI guard."""
+    """A storable new cycle, or field errors (and no cycle). ``today`` is for the PHI guard;
+    ``measures`` are the ids of the team's collaborative's measures (the only ones it may link)."""
     errors: dict[str, str] = {}
+    if measures is not None and not set(form.measure_ids) <= set(measures):
+        errors["measures"] = UNKNOWN_MEASURE
     if form.change_idea_id is None and form.change_idea_title is None:
         errors[CHANGE_IDEA_NEW] = "Pick one of your change ideas above, or type a new one here."
     elif form.change_idea_id is not None and form.change_idea_title is not None:

@@ -207,9 +207,10 @@ def submit_plan(ctx: BotContext, person: Person, team_id: int, form: PlanForm) -
     """Validate and store a new cycle (one transaction); nothing is stored when there are errors."""
     with ctx.db.reader() as session:
         team = acting_for(session, person, Action.LOG_PDSA, team_id)
-    if isinstance(team, Refusal):
-        return Refusal(f"{team.text} The cycle wasn't saved.")
-    new, errors = validate_plan(form, team.team_id, person.user_id, ctx.now().date())
+        if isinstance(team, Refusal):
+            return Refusal(f"{team.text} The cycle wasn't saved.")
+        measures = [m.id for m in active_measures(session, team.collaborative_id)]
+    new, errors = validate_plan(form, team.team_id, person.user_id, ctx.now().date(), measures)
     if new is None:
         return Invalid(errors)
     try:
