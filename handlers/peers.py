@@ -20,6 +20,7 @@ from bot.slack.modals import loading_view, notice_view
 from bot.slack.payloads import parse
 from handlers.collab_command import subcommand
 from handlers.gate import person_of
+from handlers.submissions import once
 from storage.people import Person
 
 
@@ -89,4 +90,4 @@ def register(app: App, ctx: BotContext) -> None:
 
             return listener
 
-        app.view(views.CALLBACKS[kind])(submitted())
+        app.view(views.CALLBACKS[kind])(once(ctx, submitted()))  # a double click is one post

@@ -32,6 +32,7 @@ from bot.slack.modals import loading_view, notice_view
 from bot.slack.payloads import parse, parse_id
 from handlers.collab_command import subcommand
 from handlers.gate import person_of
+from handlers.submissions import once
 from storage.people import Person
 
 
@@ -88,7 +89,6 @@ def register(app: App, ctx: BotContext) -> None:
     app.action(ACTION_TEAM)(redraw)
     app.action(ACTION_MONTH)(redraw)
 
-    @app.view(CALLBACK)
     def score_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         meta = parse(ScoreRef, view.get("private_metadata"))
         if meta is None:
@@ -107,3 +107,5 @@ def register(app: App, ctx: BotContext) -> None:
                 ack(response_action="update", view=saved_view(outcome))
             case _:
                 assert_never(outcome)
+
+    app.view(CALLBACK)(once(ctx, score_submitted))  # a double click saves once

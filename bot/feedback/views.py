@@ -33,6 +33,7 @@ from bot.feedback.rules import (
 )
 from bot.format import clean, clip, escape
 from bot.months import day_label
+from bot.phi import SAFETY_NET_NOTE
 from bot.slack.blocks import Message, context, mention, message, section
 from bot.slack.modals import ModalFrame, notice_view
 from bot.slack.payloads import Payload, RowId
@@ -92,8 +93,7 @@ def feedback_modal(screen: FeedbackScreen) -> View:
     blocks: list[Block] = [
         section(f"*{escape(event.title)}*, {local_fallback(event.starts_at, tz)}"),
         context(
-            "Your answers are anonymous unless you tick *Add my name*. Please leave out anything "
-            "about patients."
+            f"Your answers are anonymous unless you tick *Add my name*. {SAFETY_NET_NOTE}"
         ),
     ]
     if previous is not None:

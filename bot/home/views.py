@@ -23,6 +23,7 @@ from bot.measures.status_views import status_blocks
 from bot.months import month_label, short_day_label
 from bot.pdsa.views import ACTION_OPEN, cycle_value
 from bot.peers.views import ASK, OPEN_ACTIONS, SHARE, TITLES
+from bot.phi import SAFETY_NET_NOTE
 from bot.scores.views import score_button, team_score_blocks
 from bot.slack.blocks import Message, context, mentions, message, section
 from storage.enums import Role, RsvpAnswer
@@ -107,7 +108,7 @@ def help_message(person: Person, faculty: Sequence[str]) -> Message:
         blocks.append(section(_command_lines(commands)))
     if collaboratives_where(person, Action.ADMIN):
         blocks.append(context(ADMIN_NOTES))
-    blocks.append(context("Never type patient names, record numbers or dates of birth into the bot."))
+    blocks.append(context(SAFETY_NET_NOTE))
     return message("Here's what you can do with the learning collaborative bot.", blocks)
 
 

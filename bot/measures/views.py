@@ -34,6 +34,7 @@ from bot import months
 from bot.format import clip
 from bot.measures import rules
 from bot.measures.rules import MeasureInfo, ReportForm, ReportLine, Saved, SubmittedForm
+from bot.phi import SAFETY_NET_NOTE
 from bot.slack.blocks import Message, context, escape, message, section
 from bot.slack.modals import ModalFrame
 from bot.slack.payloads import Payload, RowId, parse
@@ -46,7 +47,7 @@ OPEN_ACTION = "measures_open"  # the "Report now" button in reminders
 VALUE_ACTION = "value"
 TITLE = "Monthly measures"
 MAX_BLOCKS = 100
-PHI_REMINDER = "Never include patient names, record numbers, dates of birth or contact details."
+PHI_REMINDER = SAFETY_NET_NOTE
 
 
 def block_id(name: str, team_id: int, period: str) -> str:

@@ -43,6 +43,7 @@ from bot.pdsa.rules import (
     PlanForm,
     UpdateForm,
 )
+from bot.phi import SAFETY_NET_NOTE
 from bot.slack.blocks import Message, context, escape, message, section
 from bot.slack.modals import ModalFrame, notice_view
 from bot.slack.payloads import Payload, RowId
@@ -350,7 +351,7 @@ def new_cycle_view(
             ),
         )
     )
-    blocks.append(context("Never type patient names, record numbers or dates of birth here."))
+    blocks.append(context(SAFETY_NET_NOTE))
     return View(
         type="modal",
         callback_id=NEW_CALLBACK,
@@ -456,7 +457,7 @@ def update_view(cycle: CycleRecord) -> View:
             hint="When the test finished. Left empty, completing the cycle uses today.",
         )
     )
-    blocks.append(context("Never type patient names, record numbers or dates of birth here."))
+    blocks.append(context(SAFETY_NET_NOTE))
     return View(
         type="modal",
         callback_id=UPDATE_CALLBACK,

@@ -20,6 +20,7 @@ from slack_sdk.models.blocks.block_elements import FileInputElement
 from slack_sdk.models.views import View
 
 from bot.format import clean, clip, escape
+from bot.phi import SAFETY_NET_NOTE
 from bot.slack.blocks import Message, context, mention, message, section
 from bot.slack.modals import ModalFrame, notice_view
 from bot.slack.payloads import Payload
@@ -110,7 +111,7 @@ def post_modal(screen: PostScreen) -> View:
             element=FileInputElement(action_id="value", filetypes=PICTURE_TYPES, max_files=1),
         )
     )
-    blocks.append(context("Never type patient names, record numbers or dates of birth here."))
+    blocks.append(context(SAFETY_NET_NOTE))
     team_id = screen.teams[0].team_id if len(screen.teams) == 1 else None
     return View(
         type="modal",

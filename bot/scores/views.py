@@ -21,6 +21,7 @@ from slack_sdk.models.views import View
 
 from bot.format import clip, escape
 from bot.months import month_label
+from bot.phi import SAFETY_NET_NOTE
 from bot.scores.rules import LEVELS, MAX_REASON, hint_text, level_label
 from bot.slack.blocks import context, section
 from bot.slack.modals import ModalFrame, notice_view
@@ -109,6 +110,7 @@ def score_modal(screen: ScoreScreen, draft: tuple[str | None, str | None] = (Non
         InputBlock(
             block_id="reason",
             label="Reason (the team sees it)",
+            hint=SAFETY_NET_NOTE,
             element=PlainTextInputElement(
                 action_id="value",
                 multiline=True,
