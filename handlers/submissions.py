@@ -59,14 +59,13 @@ class _Recording(Ack):
         self.answered = False
 
     def __call__(self, *args: Any, **kwargs: Any) -> BoltResponse:
-        response = self.real(*args, **kwargs)
-        if not self.answered:
+        if not self.answered:  # recorded before Slack gets the answer, so a duplicate finds it
             self.answered = True
             given = {k: _plain(v) for k, v in kwargs.items() if v is not None}
             if args:
                 given["text"] = _plain(args[0])
             self.on_answer(given)
-        return response
+        return self.real(*args, **kwargs)
 
 
 def once(ctx: BotContext, listener: ViewListener) -> ViewListener:

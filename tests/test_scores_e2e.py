@@ -85,7 +85,10 @@ def form_values(team_id: int, period: str, score: str | None, reason: str | None
 
 
 def submit(bot: RunningBot, view: dict[str, Any], values: dict[str, Any], user: str) -> dict[str, Any]:
-    status, _, body = bot.requests.interact(view_submission_payload(view, values, user, view_id=view["id"]))
+    """Submit ``view`` under the hash Slack shows it with now (each views.update gives a new one)."""
+    shown = bot.slack.views[view["id"]]["hash"]
+    payload = view_submission_payload(view, values, user, view_id=view["id"], view_hash=shown)
+    status, _, body = bot.requests.interact(payload)
     assert status == 200
     return json.loads(body) if body else {}
 
@@ -214,7 +217,9 @@ def test_scores_are_exported_faculty_and_self_side_by_side(loaded_bot: RunningBo
         form_values(team_id_by_key(bot.db, "riverside"), "2026-03", "4.0", "Sustained gains"),
         FACULTY,
     )
-    submit(bot, view, form_values(team_id_by_key(bot.db, "lakeview"), "2026-01", "1.5", "Planning"), FACULTY)
+    again, _ = score_command(bot, FACULTY, "lakeview")  # the saved form closed: score from a new one
+    assert again is not None
+    submit(bot, again, form_values(team_id_by_key(bot.db, "lakeview"), "2026-01", "1.5", "Planning"), FACULTY)
     export_csv(bot.db.url, tmp_path)
     with (tmp_path / "scores.csv").open(newline="", encoding="utf-8") as handle:
         rows = [
