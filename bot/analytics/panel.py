@@ -158,7 +158,7 @@ def analyse_panel(
         if not reported[i].any():
             rows.append(_quiet_row(math.nan, False, 0, 0, 0, 0))
         elif candidate[i]:
-            rows.append(_row(analyse(matrix[i], ups[i], baseline_n, rules=rule_set)))
+            rows.append(_row(analyse(matrix[i], ups[i], baseline_n, rules=rule_set, describe=False)))
         else:
             n_useful, longest, crossings = stats[1] if split[i] else stats[0]
             rows.append(

@@ -433,6 +433,7 @@ def analyse(
     center: float | None = None,
     limits: tuple[Sequence[float] | FloatArray, Sequence[float] | FloatArray] | None = None,
     months: Sequence[pd.Period | date | str] | None = None,
+    describe: bool = True,
 ) -> RunChartResult:
     """Analyse a monthly series (NaN = not reported) against its centre line.
 
@@ -440,7 +441,8 @@ def analyse(
     ``center``: a given baseline (the file's per-measure ``baseline``) used as the centre line.
     ``rules``: ``anhoej`` or ``ihi``. ``limits``: (lower, upper) control limits aligned with
     ``values``; a point beyond them is an astronomical point. ``percent`` and ``months`` only
-    affect the words of ``finding`` (values are fractions, 0.58 -> "58%"; month names).
+    affect the words of ``finding`` (values are fractions, 0.58 -> "58%"; month names);
+    ``describe=False`` leaves ``finding`` empty (many series at once, where no one reads it).
     """
     better = normalise_direction(direction)
     rule_set = normalise_rules(rules)
@@ -456,15 +458,14 @@ def analyse(
     split = rule_set == "anhoej" and source == "baseline" and reported.size >= frozen_n + MIN_USEFUL_POINTS
     parts = [reported[:frozen_n], reported[frozen_n:]] if split else [reported]
     signals: list[Signal] = []
-    phase = _phase(array, parts[-1], centre)
+    phases = [_phase(array, part, centre) for part in parts]
+    phase = phases[-1]
     if rule_set == "anhoej":
-        for part in parts:
-            after = split and part is parts[-1]
-            found = _anhoej_signals(_phase(array, part, centre), better, after)
-            signals += found if part is parts[-1] else [replace(x, current=False) for x in found]
+        for each in phases:
+            found = _anhoej_signals(each, better, split and each is phase)
+            signals += found if each is phase else [replace(x, current=False) for x in found]
     else:
-        whole = _phase(array, reported, centre)
-        signals += _run_signals(whole.runs, reported, "shift", SHIFT_LENGTH, SHIFT_LENGTH, better)
+        signals += _run_signals(phase.runs, reported, "shift", SHIFT_LENGTH, SHIFT_LENGTH, better)
         signals += _trend_signals(array, reported, better)
     if limits is not None:
         signals += _astronomical_signals(
@@ -485,7 +486,7 @@ def analyse(
         phase_start=int(parts[-1][0]) if split else 0,
         signals=tuple(sorted(signals, key=lambda s: (s.first, s.last, RULE_ORDER.index(s.rule)))),
     )
-    return _with_finding(result, run_chart_finding(result, months, percent))
+    return _with_finding(result, run_chart_finding(result, months, percent)) if describe else result
 
 
 def _with_finding(result: RunChartResult, finding: str) -> RunChartResult:

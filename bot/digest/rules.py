@@ -27,7 +27,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -288,6 +288,7 @@ def _collaborative_lines(
     period = months[-1]
     sessions = learning_sessions(data)
     pdsa_counts = pdsa_starts_per_month(data.pdsa, months)
+    reporting = _reporting_teams(reports, period)
     for measure in data.measures.to_dict("records"):
         if pooled is not None and measure["key"] in pooled.index.get_level_values("measure"):
             series = pooled.xs(measure["key"], level="measure")
@@ -323,7 +324,7 @@ def _collaborative_lines(
         previous = _optional(values[-2]) if values.size > 1 else None
         goal = _optional(measure["goal"])
         start = _optional(result.center)
-        joined, left = _reporting_change(data, reports, measure["key"], period)
+        joined, left = _reporting_change(data, reporting, measure["key"], period)
         lead = result.lead
         lines.append(
             MeasureLine(
@@ -373,22 +374,29 @@ def _collaborative_lines(
     return lines, charts
 
 
+def _reporting_teams(reports: pd.DataFrame, period: pd.Period) -> dict[tuple[str, pd.Period], set[str]]:
+    """(measure, month) -> teams with a value, for ``period`` and the month before."""
+    rows = reports[reports["period"].isin([period, period - 1])]
+    rows = rows[rows[["numerator", "value"]].notna().any(axis=1)]
+    return {
+        (str(measure), pd.Period(str(month), freq="M")): set(group)
+        for (measure, month), group in rows.groupby(["measure", "period"])["team"]
+    }
+
+
 def _reporting_change(
-    data: DigestData, reports: pd.DataFrame, measure: str, period: pd.Period
+    data: DigestData, teams: dict[tuple[str, pd.Period], set[str]], measure: str, period: pd.Period
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Names of the teams that reported ``measure`` this month but not last month, and the reverse."""
-    rows = reports[reports["measure"] == measure]
-    has_value = rows[["numerator", "value"]].notna().any(axis=1)
-    rows = rows[has_value]
-    now = set(rows.loc[rows["period"] == period, "team"])
-    before = set(rows.loc[rows["period"] == period - 1, "team"])
+    now = teams.get((measure, period), set())
+    before = teams.get((measure, period - 1), set())
     if not before:  # nothing last month: no change to speak of
         return (), ()
     names = _names(data)
     order = {team: i for i, team in enumerate(data.teams["team"])}
 
-    def named(teams: set[str]) -> tuple[str, ...]:
-        return tuple(names.get(t, t) for t in sorted(teams, key=lambda t: order.get(t, 0)))
+    def named(found: set[str]) -> tuple[str, ...]:
+        return tuple(names.get(t, t) for t in sorted(found, key=lambda t: order.get(t, 0)))
 
     return named(now - before), named(before - now)
 
@@ -403,14 +411,16 @@ def team_panel(data: DigestData, reports: pd.DataFrame, months: pd.PeriodIndex) 
 
 
 def team_signals(data: DigestData, panel: pd.DataFrame, span: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Run-chart verdicts per (team, measure): as of the period, and as of a month earlier."""
+    """Run-chart verdicts per (team, measure): as of the period, and as of a month earlier for the
+    series that show an improvement now (the only ones whose past verdict the digest asks for)."""
     directions = data.measures.set_index("key")["direction"]
     row_directions = pd.Series(
         directions.reindex(panel.index.get_level_values("measure")).to_numpy(), index=panel.index
     )
     rules = run_chart_rules(data)
     now = analyse_panel(panel, row_directions, span, rules)
-    before = analyse_panel(panel.iloc[:, :-1], row_directions, span, rules)
+    improving = now["signal_direction"].eq("improvement").to_numpy()
+    before = analyse_panel(panel.iloc[improving, :-1], row_directions[improving], span, rules)
     return now, before
 
 
@@ -635,23 +645,24 @@ def _signal_rows(
         )
         for chart in charts
     ]
-    verdicts = {cast(tuple[str, str], key): verdict for key, verdict in now.iterrows()}
+    columns = ["n_points", "baseline_n", "frozen", "center", "signal_direction", "rule", "since"]
+    verdicts = dict(zip(now.index, now[columns].itertuples(index=False, name=None), strict=True))
     for team in data.teams["team"]:
         for measure in data.measures["key"]:
             verdict = verdicts.get((team, measure))
             if verdict is None:
                 rows.append(SignalRow(str(team), str(measure), 0, None, None, "none", None, None))
                 continue
-            since = verdict["since"]
+            points, baseline_n, frozen, center, direction, rule, since = verdict
             rows.append(
                 SignalRow(
                     team=str(team),
                     measure=str(measure),
-                    points=int(verdict["n_points"]),
-                    baseline_months=int(verdict["baseline_n"]) if verdict["frozen"] else None,
-                    center=_optional(verdict["center"]),
-                    signal=verdict["signal_direction"] or "none",
-                    rule=verdict["rule"],
+                    points=int(points),
+                    baseline_months=int(baseline_n) if frozen else None,
+                    center=_optional(center),
+                    signal=direction or "none",
+                    rule=rule,
                     since=str(months[int(since)]) if since is not None and not pd.isna(since) else None,
                 )
             )
