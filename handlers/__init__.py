@@ -22,7 +22,9 @@ def register_all(app: App, ctx: BotContext) -> None:
         scores,
     )
 
-    # the workspace gate first: it runs before every other middleware and listener
+    # messages outside the peer channels are dropped before anything else looks at them; then the
+    # workspace gate, before every other middleware and listener
+    peers.register_drop_others(app, ctx)
     modules = (gate, events, collab_command, digest, prep, measures, pdsa, rsvp, feedback, peers, scores)
     for module in modules:
         module.register(app, ctx)

@@ -5,9 +5,10 @@ events are counted in peer channels only (``bot.peers.engagement``); a joiner is
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import Ack, App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 
 from bot.context import BotContext
@@ -21,6 +22,7 @@ from bot.slack.payloads import parse
 from handlers.collab_command import subcommand
 from handlers.gate import person_of
 from handlers.submissions import once
+from storage.peer_channels import is_peer_channel
 from storage.people import Person
 
 
@@ -47,6 +49,23 @@ def _command(kind: str) -> Any:
 
 subcommand(views.SHARE)(_command(views.SHARE))
 subcommand(views.ASK)(_command(views.ASK))
+
+
+#: Events that matter only in a peer channel.
+CHANNEL_EVENTS = frozenset({"message", "member_joined_channel"})
+
+
+def register_drop_others(app: App, ctx: BotContext) -> None:
+    """Before the workspace gate: a message (or join) outside every peer channel is acknowledged and
+    dropped on arrival: nothing is read, looked up beyond its channel id, recorded or logged."""
+
+    @app.middleware
+    def drop_other_channels(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse | None:
+        event = body.get("event") if body.get("type") == "event_callback" else None
+        if isinstance(event, dict) and event.get("type") in CHANNEL_EVENTS:
+            if not is_peer_channel(ctx.db, str(event.get("channel") or "")):
+                return BoltResponse(status=200, body="")
+        return next()
 
 
 def register(app: App, ctx: BotContext) -> None:

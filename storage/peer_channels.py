@@ -113,3 +113,16 @@ def first_learning_session(session: Session, collaborative_id: int) -> datetime 
             CalendarEvent.active.is_(True),
         )
     )
+
+
+def is_peer_channel(db: Database, channel_id: str) -> bool:
+    """Whether ``channel_id`` is an active collaborative's peer channel (the table is small)."""
+    if not channel_id:
+        return False
+    with db.reader() as session:
+        found = session.scalar(
+            select(Collaborative.id)
+            .where(Collaborative.peer_channel_id == channel_id, Collaborative.active.is_(True))
+            .limit(1)
+        )
+    return found is not None

@@ -79,6 +79,7 @@ def test_peer_messages_are_counted_per_team_once_and_never_stored(
     time.sleep(0.5)  # anything still in flight would change the counts now
     assert counts() == expected
     stored = everything_stored(bot)
+    assert "EvPOST0001" in stored and "EvTEAM0001" not in stored  # a team channel's: dropped on arrival
     assert "Zorblatt" not in stored  # no message text anywhere in the database
     assert not [r for r in caplog.records if "Zorblatt" in r.getMessage()]
 
