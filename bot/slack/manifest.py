@@ -19,7 +19,7 @@ SLASH_COMMANDS = [
     (
         "/collab",
         "Learning collaborative help, digest preview and more",
-        "help | status | share | ask | digest | score | feedback",
+        "help | status | share | ask | digest | prep | score | feedback",
     ),
 ]
 #: Global shortcuts (the lightning menu): (callback id, name, description).
