@@ -160,3 +160,32 @@ def test_call_reminders_and_feedback_requests_escape_the_title_and_keep_the_join
     request = feedback_request(event_id=1, title="Q&A <!here>", kind=CallKind.INTERIM_CALL)
     assert "<!here>" not in _raw(request)
     assert "<!here>" not in rsvp_confirmation(RsvpAnswer.GOING, "Q&A <!here>")
+
+
+def test_peer_posts_milestones_and_buddy_intros_escape_names_in_blocks_and_notification_text() -> None:
+    from bot.buddies.views import introduction
+    from bot.milestones.rules import Milestone
+    from bot.milestones.views import milestone_card
+    from bot.peers import views as peers
+
+    messages = [
+        peers.peer_post(peers.SHARE, ALICE, ODD_TEAM, INJECTION, "measure “A & <B>”", None),
+        peers.peer_post(peers.ASK, ALICE, ODD_TEAM, INJECTION, None, None),
+        peers.unanswered_ask(ODD_TEAM, "C0PEERS001", "1700000000.000100", 48),
+        peers.welcome(ODD_TEAM, ODD_TEAM),
+        peers.prompt(INJECTION),
+        peers.spotlight(ODD_TEAM, INJECTION, ()),
+        *(milestone_card(m, ODD_TEAM, INJECTION, for_peers=True) for m in Milestone),
+        introduction(
+            month="2026-03",
+            measure=ODD_TEAM,
+            improving_team=ODD_TEAM,
+            improving_leads=[ALICE],
+            flat_team=ODD_TEAM,
+            flat_leads=[ALICE],
+            adopted=[INJECTION],
+        ),
+    ]
+    for message in messages:
+        _no_live_markup(message)
+        assert "&lt;" in message["text"] + json.dumps(message["blocks"])

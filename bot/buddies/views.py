@@ -42,4 +42,5 @@ def introduction(
         section(behind),
         context("Buddy teams are paired each month from the run charts. Every team has something to teach."),
     ]
-    return message(f"Your buddy team for {month_label(month)}: {improving_team} and {flat_team}", blocks)
+    pair = f"{escape(improving_team)} and {escape(flat_team)}"
+    return message(f"Your buddy team for {month_label(month)}: {pair}", blocks)

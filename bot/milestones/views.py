@@ -15,7 +15,7 @@ def _idea(detail: str) -> str:
 
 def milestone_card(milestone: Milestone, team_name: str, detail: str, *, for_peers: bool) -> Message:
     """The card for ``milestone``: addressed to the team in its channel, or naming it for peer teams."""
-    team = f"*{clip(team_name, 200)}*"
+    team = f"*{escape(clip(team_name, 200))}*"
     match milestone:
         case Milestone.FIRST_CYCLE:
             head = ":tada: First completed PDSA cycle"
@@ -37,8 +37,8 @@ def milestone_card(milestone: Milestone, team_name: str, detail: str, *, for_pee
             head = ":chart_with_upwards_trend: First sustained improvement"
             where = f"{team}'s" if for_peers else "Your"
             body = (
-                f"{where} run chart for {clip(detail, 300)} has shown an improvement signal "
+                f"{where} run chart for {escape(clip(detail, 300))} has shown an improvement signal "
                 f"{SUSTAINED_MONTHS} months running: the change is holding."
             )
-    text = f"{head}: {clip(team_name, 200)}" if for_peers else head
+    text = f"{head}: {escape(clip(team_name, 200))}" if for_peers else head
     return message(text, [section(f"*{head}!*\n{body}"), context(NOT_A_RANKING)])

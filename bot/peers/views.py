@@ -170,10 +170,10 @@ def peer_post(
     """The post in the peer channel: attributed to the person and their team, text escaped."""
     if kind == SHARE:
         head = f":tada: *A win from {escape(team_name)}*"
-        fallback = f"A win from {team_name}"
+        fallback = f"A win from {escape(team_name)}"
     else:
         head = f":raising_hand: *{escape(team_name)} asks for help*"
-        fallback = f"{team_name} asks for help"
+        fallback = f"{escape(team_name)} asks for help"
     blocks: list[Block] = [section(f"{head}\n{escape(text)}")]
     if relates:
         blocks.append(context(f"Relates to: {escape(relates)}"))
@@ -193,7 +193,7 @@ def unanswered_ask(team_name: str, channel: str, ts: str, hours: int) -> Message
         f":wave: *{escape(team_name)}* asked for help in the peer channel {hours} hours ago and nobody "
         f"has replied yet. <{url}|Open the question> and reply, or ask a team that has done this to."
     )
-    return message(f"{team_name}'s question has no reply yet", [section(text)])
+    return message(f"{escape(team_name)}'s question has no reply yet", [section(text)])
 
 
 def welcome(team_name: str | None, collaborative_name: str) -> Message:
@@ -204,14 +204,14 @@ def welcome(team_name: str | None, collaborative_name: str) -> Message:
         "learn: `/collab share` posts a win, `/collab ask` asks the other teams for help. Please "
         "never post patient information."
     )
-    return message(f"Welcome to the peer channel of {collaborative_name}", [section(text)])
+    return message(f"Welcome to the peer channel of {escape(collaborative_name)}", [section(text)])
 
 
 def prompt(text: str) -> Message:
     """This week's prompt in the peer channel."""
     body = f":speech_balloon: *This week's question for every team*\n{escape(text)}"
     return message(
-        f"This week's question: {text}",
+        f"This week's question: {escape(text)}",
         [section(body), context("Answer in the thread: all teach, all learn.")],
     )
 
@@ -224,4 +224,4 @@ def spotlight(team_name: str, why: str, leads: tuple[str, ...]) -> Message:
         f"{who} would you tell the other teams how you did it, in this thread? What did you change, "
         "and what would you tell a team starting out?"
     )
-    return message(f"Spotlight: {team_name}", [section(body)])
+    return message(f"Spotlight: {escape(team_name)}", [section(body)])
