@@ -387,3 +387,12 @@ def test_join_url_must_be_a_well_formed_https_address(url: str, expected: str) -
 def test_well_formed_https_join_urls_are_kept(url: str) -> None:
     spec = parse_collaborative_text(MINIMAL + _call_with(url))
     assert spec.calls[0].join_url == url
+
+
+def test_run_chart_rules_and_baseline_default_to_anhoej_and_12_months() -> None:
+    spec = parse(MINIMAL)
+    assert (spec.rules, spec.baseline_months) == ("anhoej", 12)
+    ihi = parse(MINIMAL + "rules: ihi\nbaseline_months: 15\n")
+    assert (ihi.rules, ihi.baseline_months) == ("ihi", 15)
+    (problem,) = problems_of(MINIMAL + "rules: western-electric\n")
+    assert problem.startswith("rules:") and "anhoej" in problem and "ihi" in problem

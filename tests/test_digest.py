@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 import pandas as pd
 import pytest
 
+from bot.analytics.runchart import analyse
 from bot.digest.document import digest_html, digest_markdown
 from bot.digest.rules import build_digest
 from bot.digest.views import digest_message, digest_thread_messages
@@ -252,3 +253,42 @@ def test_teams_that_may_need_support_appear_once_and_the_html_has_no_backticks()
     assert slack.count("Teams that may need support") == 1
     assert "`" not in page
     assert MARKDOWN.text("a`b") == "a\\`b" and HTML.text("<b>") == "&lt;b&gt;"
+
+
+def _one_measure_data(values: dict[str, list[float | None]], rules: str = "anhoej") -> DigestData:
+    data = _data()
+    reports = [row for team, series in values.items() for row in _rows(team, series)]
+    return dataclasses.replace(
+        data,
+        collaborative=dataclasses.replace(_collab(), rules=rules),
+        measures=data.measures.iloc[:1],
+        reports=pd.DataFrame(reports),
+    )
+
+
+def test_an_astronomical_month_on_the_collaborative_p_chart_is_a_signal() -> None:
+    flat = BASE + [50, 52, 48, 51, 49, 50, 52, 48, 51, 49, 50]
+    digest = build_digest(_one_measure_data({t: [*flat, 65] for t in ("a", "b", "c")}), AS_OF)
+    [bp] = digest.measures
+    assert (bp.signal, bp.rule, bp.since) == ("improvement", "astronomical", "2026-12")
+    assert "Improvement in Dec 2026: Dec 2026 is above the control limits" in bp.finding
+    [chart] = digest.charts
+    assert chart.result.points_by_rule()["astronomical"] == [23]
+    assert digest.spotlight == []  # team series have no control limits: the month alone flags no team
+    assert not any("deterioration" in reason for flag in digest.support for reason in flag.reasons)
+
+
+def test_with_ihi_rules_a_trend_alone_flags_no_team() -> None:
+    # five rising at the end (48 to 53), no shift
+    rising: list[float | None] = [*BASE, 50, 49, 50, 51, 50, 49, 50, 48, 50, 51, 52, 53]  # fmt: skip
+    data = _one_measure_data({"a": rising}, rules="ihi")
+    data = dataclasses.replace(data, measures=data.measures.assign(direction=["down"]))  # rising is worse
+    assert analyse([float(v or 0) / 100 for v in rising], "down", 12, rules="ihi").trend  # it has one
+    digest = build_digest(data, AS_OF)
+    [row] = [r for r in digest.teams if r.team == "a"]
+    assert row.deteriorations == [] and row.improvements == []
+    assert not any("deterioration" in reason for flag in digest.support for reason in flag.reasons)
+    [signal] = [s for s in digest.signals if s.team == "a"]
+    assert signal.signal == "none"
+    anhoej = build_digest(dataclasses.replace(data, collaborative=_collab()), AS_OF)
+    assert [s.signal for s in anhoej.signals if s.team == "a"] == ["none"]
