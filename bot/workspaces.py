@@ -39,12 +39,11 @@ class Visitor:
 
 def identify(ctx: BotContext, workspace: Workspace, user_id: str | None) -> Visitor | None:
     """The visitor, or None when ``workspace`` holds no collaborative (nothing else is read or written)."""
+    if _unassigned_exist(ctx) and ctx.home_workspace() == workspace:
+        # loaded since the bot started (also beside one that names this workspace)
+        adopt_collaboratives(ctx)
     with ctx.db.reader() as session:
         ids = collaborative_ids_in(session, workspace)
-    if not ids and _unassigned_exist(ctx) and ctx.home_workspace() == workspace:
-        adopt_collaboratives(ctx)  # loaded since the bot started
-        with ctx.db.reader() as session:
-            ids = collaborative_ids_in(session, workspace)
     if not ids:
         return None
     with ctx.db.reader() as session:

@@ -198,6 +198,20 @@ def test_someone_on_no_team_is_shown_only_their_own_workspaces_faculty(loaded_bo
     assert f"<@{OTHER_FACULTY}>" in there and FACULTY not in there
 
 
+def test_a_file_without_workspace_loaded_beside_one_naming_it_is_adopted(bot: RunningBot) -> None:
+    """Loaded after the start: one file names the token's workspace, the other leaves it out."""
+    naming = OTHER_FILE.replace(OTHER, TEAM_ID).replace(ALICE, "U0HILLT001")
+    apply_spec(bot.db, parse_collaborative_text(naming))
+    load_example(bot.db)  # names no workspace: the token's, once a request from it comes in
+    help_text = command_text(bot, "/collab", "help", ALICE, TEAM_ID)
+    assert "Riverside Family Clinic" in json.dumps(help_text)
+    with bot.db.reader() as session:
+        assert session.scalars(select(Collaborative.workspace).order_by(Collaborative.id)).all() == [
+            TEAM_ID,
+            TEAM_ID,
+        ]
+
+
 def test_jobs_of_a_collaborative_in_a_workspace_the_token_does_not_serve_send_nothing(
     loaded_bot: RunningBot,
 ) -> None:
