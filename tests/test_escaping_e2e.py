@@ -8,8 +8,11 @@ called ``Smith & <Jones>``, must not ping the collaborative or post a link: Slac
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select, update
 
 from bot.format import escape, link
@@ -47,6 +50,21 @@ def test_escape_follows_slacks_three_rules_and_nothing_else() -> None:
     assert escape("a & b <c> *bold* _it_ :tada:") == "a &amp; b &lt;c&gt; *bold* _it_ :tada:"
     assert escape("&amp;") == "&amp;amp;"  # typed text is shown as typed, entity names included
     assert escape(None) == ""
+
+
+@given(st.text())
+def test_escaped_text_has_no_control_sequence_and_reads_back_as_typed(typed: str) -> None:
+    shown = escape(typed)
+    assert "<" not in shown and ">" not in shown
+    assert re.sub(r"&(?!amp;|lt;|gt;)", "", shown) == shown  # every & starts an entity
+    assert shown.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&") == typed
+
+
+@given(st.text(alphabet=st.sampled_from("a&<>;x"), max_size=40), st.integers(min_value=1, max_value=45))
+def test_a_cut_never_leaves_half_an_entity(typed: str, limit: int) -> None:
+    shown = cut(escape(typed), limit)
+    assert len(shown) <= limit
+    assert re.search(r"&[a-z]*$", shown) is None
 
 
 def test_links_the_bot_makes_stay_links_with_their_label_escaped() -> None:
