@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 
 from bot.pdsa.views import ACTION_NEW
+from storage import submissions
+from storage.db import Database
 from storage.models import MeasureRevision, PdsaCycle, ViewSubmission
 from tests.conftest import RunningBot
 from tests.constants import ALICE, RIVER
@@ -136,3 +139,18 @@ def test_submit_anyway_in_the_updated_view_is_a_new_submission(loaded_bot: Runni
     )
     assert _send(bot, payload) == (200, "")
     assert riverside(bot.db, month)[1]["bp_control"].denominator == 2000
+
+
+def test_claims_answers_releases_expiry_and_housekeeping(db: Database) -> None:
+    now = datetime(2026, 4, 15, 12, tzinfo=UTC)
+    assert submissions.claim(db, "V1", "h1", now) is None  # first: claimed
+    assert submissions.claim(db, "V1", "h1", now) == submissions.Seen(None)  # still being handled
+    assert submissions.claim(db, "V1", "h2", now) is None  # a new hash is a new submission
+    submissions.answer(db, "V1", "h1", '{"response_action": "clear"}')
+    assert submissions.claim(db, "V1", "h1", now) == submissions.Seen('{"response_action": "clear"}')
+    submissions.release(db, "V1", "h2")
+    assert submissions.claim(db, "V1", "h2", now) is None  # released: may be sent again
+    later = now + submissions.CLAIM_EXPIRES + timedelta(seconds=1)
+    assert submissions.claim(db, "V1", "h2", later) is None  # never answered: taken over
+    assert submissions.forget_submissions_before(db, later) == 1  # h1 (h2 was re-stamped)
+    assert submissions.claim(db, "V1", "h1", later) is None
