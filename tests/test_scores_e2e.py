@@ -17,16 +17,20 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.collaborative.demo import seed_demo
 from bot.digest.delivery import compute_digest
 from bot.digest.views import digest_thread_messages
 from bot.scores.rules import Progress, hint_text, suggest
-from bot.scores.service import NOT_ALLOWED
+from bot.scores.service import NOT_ALLOWED, ScoreScreen, score_screen
 from bot.scores.views import ACTION_MONTH, ACTION_OPEN, CALLBACK
+from bot.workspaces import identify
 from storage.models import FacultyScore, TeamReport
-from tests.conftest import ROOT, RunningBot
+from storage.workspaces import Workspace
+from tests.conftest import ROOT, RunningBot, make_context
 from tests.constants import ALICE, FACULTY, TEAM_ID
 from tests.helpers import collaborative_named, team_id_by_key, wait_for_calls
 from tests.signing import block_actions_payload, view_submission_payload
+from tests.slack_standin import SlackStandIn
 from tests.test_home_e2e import buttons, open_home, shown
 
 
@@ -243,3 +247,20 @@ def export_csv(db_url: str, out: Path) -> None:
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_the_hint_reads_the_digest_data_of_the_demo(db_url: str, slack: SlackStandIn) -> None:
+    """On the demo collaborative: a team with no PDSA activity in two months gets "at most 2.0"."""
+    seeded = seed_demo(db_url)
+    seeded.db.dispose()
+    ctx = make_context(db_url, slack, now=seeded.as_of)
+    try:
+        visitor = identify(ctx, Workspace(TEAM_ID, None), FACULTY)
+        assert visitor is not None
+        quiet = score_screen(ctx, visitor.person, "mission-hills")
+        busy = score_screen(ctx, visitor.person, "riverside")
+        assert isinstance(quiet, ScoreScreen) and isinstance(busy, ScoreScreen)
+        assert quiet.hint is not None and (quiet.hint.at_most, quiet.hint.at_least) == (2.0, None)
+        assert busy.hint is None or busy.hint.at_most is None
+    finally:
+        ctx.db.dispose()
