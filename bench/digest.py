@@ -1,6 +1,12 @@
 """Benchmark: the weekly digest for 200 teams x 10 measures x 24 months plus 5,000 PDSA cycles.
 
     python -m bench.digest [--db sqlite|postgresql] [--url URL] [--repeat N]
+                           [--teams N[,N...]] [--months M]
+
+With several ``--teams`` (e.g. ``--teams 200,1000,2000 --months 36``) each size is seeded in its
+own scratch database and a table compares them: report rows, the bare read, the digest, their
+ratio, and the digest's time per 1,000 rows (it should stay flat: the cost grows no faster than
+the rows). PDSA cycles scale with the teams (25 a team, 5,000 for 200).
 
 Seeds a scratch database (a temporary SQLite file, or a fresh PostgreSQL database created on
 the server at ``--url`` / ``TEST_DATABASE_URL`` and dropped afterwards), then times:
@@ -52,6 +58,7 @@ from storage.migrate import upgrade
 from storage.models import MeasureReport
 
 TEAMS = 200
+LAST_MONTH = "2026-12"
 MEASURES = 10
 MONTHS = pd.period_range("2025-01", "2026-12", freq="M")
 PDSA_CYCLES = 5_000
@@ -68,7 +75,12 @@ BARE_COLUMNS = (
 KINDS = [("proportion", 0.58, 0.70, "up"), ("rate", 3.1, 2.5, "down"), ("count", 48.0, 40.0, "down")]
 
 
-def _state() -> CollaborativeState:
+def months_ending(count: int) -> pd.PeriodIndex:
+    """``count`` months up to December 2026 (the digest is taken in January 2027)."""
+    return pd.period_range(end=LAST_MONTH, periods=count, freq="M")
+
+
+def _state(teams_count: int = TEAMS, months: pd.PeriodIndex = MONTHS) -> CollaborativeState:
     measures = []
     for i in range(MEASURES):
         kind, baseline, goal, direction = KINDS[i % len(KINDS)]
@@ -90,7 +102,8 @@ def _state() -> CollaborativeState:
             )
         )
     teams = [
-        TeamState(f"t{i:03d}", f"Clinic {i}", f"C{i:09d}", [f"U{i:09d}"], [f"U{i:09d}"]) for i in range(TEAMS)
+        TeamState(f"t{i:04d}", f"Clinic {i}", f"C{i:09d}", [f"U{i:09d}"], [f"U{i:09d}"])
+        for i in range(teams_count)
     ]
     calls = [
         EventState(
@@ -107,7 +120,7 @@ def _state() -> CollaborativeState:
         key="bench",
         name="Benchmark collaborative",
         timezone="America/New_York",
-        start=date(2025, 7, 1),
+        start=months[min(6, len(months) - 1)].start_time.date(),  # the first months are baseline
         end=date(2027, 6, 30),
         due_day=10,
         baseline_months=6,
@@ -125,31 +138,34 @@ def _state() -> CollaborativeState:
     )
 
 
-def _profiles(rng: np.random.Generator) -> dict[str, Profile]:
+def _profiles(rng: np.random.Generator, teams: int, months: pd.PeriodIndex) -> dict[str, Profile]:
     profiles = {}
-    for i in range(TEAMS):
+    last = len(months) - 1
+    for i in range(teams):
         kind = ("improving", "flat", "flat", "deteriorating", "improving")[i % 5]
-        start = MONTHS[int(rng.integers(6, 18))]
-        missing = (MONTHS[-1],) if i % 7 == 0 else ()
-        profiles[f"t{i:03d}"] = Profile(kind, start, 0.6, missing=missing, pdsa_tracks=3)
+        start = months[int(rng.integers(min(6, last), max(min(6, last) + 1, last - 5)))]
+        missing = (months[-1],) if i % 7 == 0 else ()
+        profiles[f"t{i:04d}"] = Profile(kind, start, 0.6, missing=missing, pdsa_tracks=3)
     return profiles
 
 
-def seed(url: str) -> int:
+def seed(url: str, teams_count: int = TEAMS, months: pd.PeriodIndex = MONTHS) -> int:
     upgrade(url)
     db = Database(url)
     rng = np.random.default_rng(7)
-    profiles = _profiles(rng)
+    profiles = _profiles(rng, teams_count, months)
+    state = _state(teams_count, months)
     with db.transaction() as session:
-        sync_collaborative(session, _state())
+        sync_collaborative(session, state)
     with db.transaction() as session:
         collab_id = 1
         measures = measures_frame(session, collab_id)
         teams = sorted(profiles)
-        reports = synthetic_reports(teams, measures, MONTHS, profiles, rng)
+        reports = synthetic_reports(teams, measures, months, profiles, rng)
         insert_reports(session, collab_id, reports, 10, {})
-        cycles = synthetic_pdsa(teams, profiles, date(2025, 7, 1), AS_OF.date(), rng)
-        cycles = cycles.sample(n=min(PDSA_CYCLES, len(cycles)), random_state=1).sort_values(["team", "idea"])
+        cycles = synthetic_pdsa(teams, profiles, state.start, AS_OF.date(), rng)
+        wanted = PDSA_CYCLES * teams_count // TEAMS
+        cycles = cycles.sample(n=min(wanted, len(cycles)), random_state=1).sort_values(["team", "idea"])
         cycles = _renumber(cycles)
         insert_pdsa(session, collab_id, cycles)
     counts = (len(reports), len(cycles))
@@ -192,9 +208,15 @@ def _timed(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
     return statistics.median(times), result
 
 
-def run(kind: str, server_url: str, repeat: int) -> None:
+def measure(
+    kind: str, server_url: str, repeat: int, teams: int, months: pd.PeriodIndex, full: bool
+) -> dict[str, float]:
+    """Seed one size, time the bare read and the digest (and with ``full`` the charts and memory)."""
+    figures: dict[str, float] = {"teams": teams, "months": len(months)}
     with scratch_database(kind, server_url) as url:
-        collab_id = seed(url)
+        started = time.perf_counter()
+        collab_id = seed(url, teams, months)
+        figures["seed_s"] = time.perf_counter() - started
         db = Database(url)
 
         def digest() -> object:
@@ -207,31 +229,59 @@ def run(kind: str, server_url: str, repeat: int) -> None:
                 return pd.read_sql(select(*BARE_COLUMNS), conn)
 
         digest()  # warm caches and imports
-        bare_time, rows = _timed(bare, repeat)
-        digest_time, result = _timed(digest, repeat)
-        charts = result.charts  # type: ignore[attr-defined]
-        render_chart(charts[0])  # warm fonts and caches
-        cpu_start = time.process_time()
-        charts_time, _ = _timed(lambda: [render_chart(c) for c in charts], 1)
-        charts_cpu = time.process_time() - cpu_start
-        tracemalloc.start()
-        digest()
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
+        figures["bare_s"], rows = _timed(bare, repeat)
+        figures["digest_s"], result = _timed(digest, repeat)
+        figures["rows"] = len(rows)  # type: ignore[arg-type]
+        if full:
+            charts = result.charts  # type: ignore[attr-defined]
+            render_chart(charts[0])  # warm fonts and caches
+            cpu_start = time.process_time()
+            figures["charts_s"], _ = _timed(lambda: [render_chart(c) for c in charts], 1)
+            figures["charts_cpu_s"] = time.process_time() - cpu_start
+            figures["charts"] = len(charts)
+            tracemalloc.start()
+            digest()
+            _, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+            figures["peak_mib"] = peak / 2**20
         db.dispose()
+    return figures
+
+
+def run(kind: str, server_url: str, repeat: int, teams: int = TEAMS, months: int = len(MONTHS)) -> None:
+    f = measure(kind, server_url, repeat, teams, months_ending(months), full=True)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    ratio = digest_time / bare_time
-    print(f"backend: {kind}")
-    print(f"bare pandas.read_sql of {len(rows):,} report rows: {bare_time * 1000:.0f} ms")  # type: ignore[arg-type]
-    print(f"digest (queries + build_digest, no Slack): {digest_time * 1000:.0f} ms  (median of {repeat})")
+    ratio = f["digest_s"] / f["bare_s"]
+    print(f"backend: {kind}; {teams:,} teams x 10 measures x {months} months")
+    print(f"bare pandas.read_sql of {int(f['rows']):,} report rows: {f['bare_s'] * 1000:.0f} ms")
+    print(f"digest (queries + build_digest, no Slack): {f['digest_s'] * 1000:.0f} ms  (median of {repeat})")
     print(f"ratio digest / bare read: {ratio:.2f}x  (target <= 3x)")
-    print(f"under 2 s: {'yes' if digest_time < 2 else 'NO'}; within 3x: {'yes' if ratio <= 3 else 'NO'}")
-    each, each_cpu = charts_time / len(charts) * 1000, charts_cpu / len(charts) * 1000
+    print(f"under 2 s: {'yes' if f['digest_s'] < 2 else 'NO'}; within 3x: {'yes' if ratio <= 3 else 'NO'}")
+    count = int(f["charts"])
+    each, each_cpu = f["charts_s"] / count * 1000, f["charts_cpu_s"] / count * 1000
     print(
-        f"rendering the {len(charts)} run charts (PNG, separate): {charts_time * 1000:.0f} ms, "
+        f"rendering the {count} run charts (PNG, separate): {f['charts_s'] * 1000:.0f} ms, "
         f"{each:.0f} ms a chart (CPU {each_cpu:.0f} ms a chart)"
     )
-    print(f"peak traced Python memory of one digest: {peak / 2**20:.1f} MiB; process max RSS: {rss:.0f} MiB")
+    print(f"peak traced Python memory of one digest: {f['peak_mib']:.1f} MiB; process max RSS: {rss:.0f} MiB")
+
+
+def table(kind: str, server_url: str, repeat: int, sizes: list[int], months: int) -> None:
+    """One row per size: rows, bare read, digest, ratio and digest time per 1,000 rows."""
+    print(f"backend: {kind}; 10 measures x {months} months; median of {repeat}")
+    header = (
+        f"{'teams':>6} {'report rows':>12} {'bare read':>10} {'digest':>9} {'ratio':>6} {'ms / 1k rows':>13}"
+    )
+    print(header)
+    for teams in sizes:
+        f = measure(kind, server_url, repeat, teams, months_ending(months), full=False)
+        per_k = f["digest_s"] * 1000 / (f["rows"] / 1000)
+        print(
+            f"{teams:>6,} {int(f['rows']):>12,} {f['bare_s'] * 1000:>8.0f}ms {f['digest_s'] * 1000:>7.0f}ms "
+            f"{f['digest_s'] / f['bare_s']:>5.2f}x {per_k:>12.2f}",
+            flush=True,
+        )
+    print("targets: ratio <= 3x at every size; ms / 1k rows not growing with the size")
 
 
 def main() -> None:
@@ -241,8 +291,14 @@ def main() -> None:
         "--url", default=os.environ.get("TEST_DATABASE_URL", DEFAULT_PG), help="PostgreSQL server"
     )
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--teams", default=str(TEAMS), help="a number, or several: 200,1000,2000")
+    parser.add_argument("--months", type=int, default=len(MONTHS))
     args = parser.parse_args()
-    run(args.db, args.url, args.repeat)
+    sizes = [int(n) for n in str(args.teams).split(",") if n.strip()]
+    if len(sizes) == 1:
+        run(args.db, args.url, args.repeat, sizes[0], args.months)
+    else:
+        table(args.db, args.url, args.repeat, sizes, args.months)
 
 
 if __name__ == "__main__":

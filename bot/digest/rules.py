@@ -583,7 +583,7 @@ def build_digest(data: DigestData, as_of: datetime) -> Digest:
 
     last_pdsa = _last_pdsa_activity(data.pdsa, tz)
     key_measure = str(data.measures["key"].iloc[0]) if not data.measures.empty else None
-    latest = panel[period] if not panel.empty else pd.Series(dtype=float)
+    latest = (panel[period] if not panel.empty else pd.Series(dtype=float)).to_dict()  # a dict: fast .get
     measure_keys = list(data.measures["key"])
     names = _names(data)
     n_teams = len(data.teams)
