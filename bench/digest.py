@@ -208,6 +208,17 @@ def _timed(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
     return statistics.median(times), result
 
 
+def _cpu(fn: Callable[[], object], repeat: int) -> float:
+    """Median CPU seconds of this process for ``fn`` (steadier than wall time on a shared machine;
+    a PostgreSQL server's own work is not in it)."""
+    times = []
+    for _ in range(repeat):
+        start = time.process_time()
+        fn()
+        times.append(time.process_time() - start)
+    return statistics.median(times)
+
+
 def measure(
     kind: str, server_url: str, repeat: int, teams: int, months: pd.PeriodIndex, full: bool
 ) -> dict[str, float]:
@@ -231,6 +242,8 @@ def measure(
         digest()  # warm caches and imports
         figures["bare_s"], rows = _timed(bare, repeat)
         figures["digest_s"], result = _timed(digest, repeat)
+        figures["bare_cpu_s"] = _cpu(bare, repeat)
+        figures["digest_cpu_s"] = _cpu(digest, repeat)
         figures["rows"] = len(rows)  # type: ignore[arg-type]
         if full:
             charts = result.charts  # type: ignore[attr-defined]
@@ -256,6 +269,11 @@ def run(kind: str, server_url: str, repeat: int, teams: int = TEAMS, months: int
     print(f"bare pandas.read_sql of {int(f['rows']):,} report rows: {f['bare_s'] * 1000:.0f} ms")
     print(f"digest (queries + build_digest, no Slack): {f['digest_s'] * 1000:.0f} ms  (median of {repeat})")
     print(f"ratio digest / bare read: {ratio:.2f}x  (target <= 3x)")
+    cpu_ratio = f["digest_cpu_s"] / f["bare_cpu_s"]
+    print(
+        f"CPU: bare read {f['bare_cpu_s'] * 1000:.0f} ms, digest {f['digest_cpu_s'] * 1000:.0f} ms, "
+        f"ratio {cpu_ratio:.2f}x"
+    )
     print(f"under 2 s: {'yes' if f['digest_s'] < 2 else 'NO'}; within 3x: {'yes' if ratio <= 3 else 'NO'}")
     count = int(f["charts"])
     each, each_cpu = f["charts_s"] / count * 1000, f["charts_cpu_s"] / count * 1000
@@ -276,9 +294,11 @@ def table(kind: str, server_url: str, repeat: int, sizes: list[int], months: int
     for teams in sizes:
         f = measure(kind, server_url, repeat, teams, months_ending(months), full=False)
         per_k = f["digest_s"] * 1000 / (f["rows"] / 1000)
+        cpu_per_k = f["digest_cpu_s"] * 1000 / (f["rows"] / 1000)
         print(
             f"{teams:>6,} {int(f['rows']):>12,} {f['bare_s'] * 1000:>8.0f}ms {f['digest_s'] * 1000:>7.0f}ms "
-            f"{f['digest_s'] / f['bare_s']:>5.2f}x {per_k:>12.2f}",
+            f"{f['digest_s'] / f['bare_s']:>5.2f}x {per_k:>12.2f} "
+            f"{f['digest_cpu_s'] / f['bare_cpu_s']:>9.2f}x {cpu_per_k:>16.2f}",
             flush=True,
         )
     print("targets: ratio <= 3x at every size; ms / 1k rows not growing with the size")
