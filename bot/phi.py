@@ -31,8 +31,24 @@ _PHONE = re.compile(
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 #: Words that say what a long number counts: "1234567 patients" is a count, not a record number.
 _COUNTED = "|".join(
-    (*DENOMINATOR_NOUNS, "patient", "visit", "encounter", "people", "screenings", "tests", "doses",
-     "calls", "records", "charts", "cases", "per", "in", "total", "of")
+    (
+        *DENOMINATOR_NOUNS,
+        "patient",
+        "visit",
+        "encounter",
+        "people",
+        "screenings",
+        "tests",
+        "doses",
+        "calls",
+        "records",
+        "charts",
+        "cases",
+        "per",
+        "in",
+        "total",
+        "of",
+    )
 )
 _MRN = re.compile(
     r"(?<![\d.,%])(?<!\bof )(?<!\bout of )(?<!/)"  # "84% of 1200000", "12/1500000" are counts

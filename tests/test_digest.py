@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 
 import pandas as pd
@@ -255,7 +255,7 @@ def test_teams_that_may_need_support_appear_once_and_the_html_has_no_backticks()
     assert MARKDOWN.text("a`b") == "a\\`b" and HTML.text("<b>") == "&lt;b&gt;"
 
 
-def _one_measure_data(values: dict[str, list[float | None]], rules: str = "anhoej") -> DigestData:
+def _one_measure_data(values: Mapping[str, Sequence[float | None]], rules: str = "anhoej") -> DigestData:
     data = _data()
     reports = [row for team, series in values.items() for row in _rows(team, series)]
     return dataclasses.replace(
@@ -292,3 +292,19 @@ def test_with_ihi_rules_a_trend_alone_flags_no_team() -> None:
     assert signal.signal == "none"
     anhoej = build_digest(dataclasses.replace(data, collaborative=_collab()), AS_OF)
     assert [s.signal for s in anhoej.signals if s.team == "a"] == ["none"]
+
+
+def test_with_ihi_rules_a_team_month_beyond_its_p_chart_limits_is_astronomical() -> None:
+    flat: list[float | None] = [*BASE, 50, 52, 48, 51, 49, 50, 52, 48, 51, 49, 50, 80]  # December far above
+    ihi = build_digest(_one_measure_data({"a": flat, "b": flat[:-1] + [50]}, rules="ihi"), AS_OF)
+    by_team = {s.team: s for s in ihi.signals if s.team in ("a", "b")}
+    assert (by_team["a"].signal, by_team["a"].rule, by_team["a"].since) == (
+        "improvement",
+        "astronomical",
+        "2026-12",
+    )
+    assert by_team["b"].signal == "none"
+    assert [flag.team for flag in ihi.spotlight] == ["a"]
+    assert "Dec 2026 is above the control limits" in ihi.spotlight[0].reasons[0]
+    anhoej = build_digest(_one_measure_data({"a": flat, "b": flat[:-1] + [50]}), AS_OF)
+    assert [s.signal for s in anhoej.signals if s.team == "a"] == ["none"]  # Anhøj: runs alone

@@ -57,3 +57,15 @@ def test_panel_keeps_the_index_and_accepts_one_direction() -> None:
 def test_empty_panel() -> None:
     panel = analyse_panel(pd.DataFrame(np.zeros((0, 5))), "up", 3)
     assert panel.empty
+
+
+def test_panel_with_control_limits_matches_analyse() -> None:
+    matrix, directions = _random_panel(5, rows=120)
+    limits = {i: (np.full(30, 0.5), np.full(30, 7.5)) for i in range(0, 120, 3)}  # wider than the panel
+    panel = analyse_panel(pd.DataFrame(matrix), directions, 12, "ihi", limits)
+    assert panel["rule"].eq("astronomical").any()
+    for i in range(matrix.shape[0]):
+        bounds = (limits[i][0][:24], limits[i][1][:24]) if i in limits else None
+        expected = analyse(matrix[i], directions[i], 12, rules="ihi", limits=bounds)
+        row = panel.iloc[i]
+        assert [row[f] for f in FIELDS] == [getattr(expected, f) for f in FIELDS], i

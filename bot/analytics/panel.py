@@ -11,6 +11,8 @@ of thousands of quiet series costs a few array operations.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -27,6 +29,7 @@ from bot.analytics.runchart import (
 )
 
 IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
 PANEL_COLUMNS = [
@@ -115,10 +118,13 @@ def analyse_panel(
     directions: pd.Series | str,
     baseline_n: int | None = None,
     rules: str | None = "anhoej",
+    limits: Mapping[Any, tuple[FloatArray, FloatArray]] | None = None,
 ) -> pd.DataFrame:
     """Run-chart verdicts for every row of ``panel`` (NaN = not reported), one row per series.
 
     ``directions`` is "up"/"down" for all rows, or a Series aligned with the panel's index.
+    ``limits``: control limits (lower, upper) by row key, at least as wide as the panel (cut to it):
+    a point beyond them is an astronomical point.
     ``since`` is the column position of the first month of the current signal (None without one).
     """
     matrix = panel.to_numpy(dtype=np.float64)
@@ -157,8 +163,12 @@ def analyse_panel(
     for i in range(size):
         if not reported[i].any():
             rows.append(_quiet_row(math.nan, False, 0, 0, 0, 0))
-        elif candidate[i]:
-            rows.append(_row(analyse(matrix[i], ups[i], baseline_n, rules=rule_set, describe=False)))
+        elif candidate[i] or (limits and panel.index[i] in limits):
+            bounds = limits.get(panel.index[i]) if limits else None
+            cut = (bounds[0][:width], bounds[1][:width]) if bounds is not None else None
+            rows.append(
+                _row(analyse(matrix[i], ups[i], baseline_n, rules=rule_set, limits=cut, describe=False))
+            )
         else:
             n_useful, longest, crossings = stats[1] if split[i] else stats[0]
             rows.append(

@@ -31,6 +31,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from bot.analytics.chart_spec import RunChart, Session
@@ -410,7 +411,31 @@ def team_panel(data: DigestData, reports: pd.DataFrame, months: pd.PeriodIndex) 
     return values.unstack("period").reindex(columns=months)
 
 
-def team_signals(data: DigestData, panel: pd.DataFrame, span: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+Limits = dict[tuple[str, str], tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]]
+
+
+def team_limits(data: DigestData, reports: pd.DataFrame, months: pd.PeriodIndex, span: int) -> Limits:
+    """p-chart limits per (team, proportion measure) when the collaborative uses the IHI rules (their
+    astronomical point); none under the Anhøj rules, which judge team charts by runs alone."""
+    if run_chart_rules(data) != "ihi" or reports.empty:
+        return {}
+    series = team_series(reports, data.measures)
+    proportions = set(data.measures.loc[data.measures["type"] == MeasureType.PROPORTION, "key"])
+    limits: Limits = {}
+    for key, group in series.groupby(level=["team", "measure"]):
+        team, measure = str(key[0]), str(key[1])  # type: ignore[index]
+        if measure in proportions:
+            parts = group.droplevel(["team", "measure"]).reindex(months)
+            chart = p_chart(
+                parts["numerator"].to_numpy(np.float64), parts["denominator"].to_numpy(np.float64), span
+            )
+            limits[(team, measure)] = chart.limits
+    return limits
+
+
+def team_signals(
+    data: DigestData, panel: pd.DataFrame, span: int, limits: Limits | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run-chart verdicts per (team, measure): as of the period, and as of a month earlier for the
     series that show an improvement now (the only ones whose past verdict the digest asks for)."""
     directions = data.measures.set_index("key")["direction"]
@@ -418,9 +443,9 @@ def team_signals(data: DigestData, panel: pd.DataFrame, span: int) -> tuple[pd.D
         directions.reindex(panel.index.get_level_values("measure")).to_numpy(), index=panel.index
     )
     rules = run_chart_rules(data)
-    now = analyse_panel(panel, row_directions, span, rules)
+    now = analyse_panel(panel, row_directions, span, rules, limits)
     improving = now["signal_direction"].eq("improvement").to_numpy()
-    before = analyse_panel(panel.iloc[improving, :-1], row_directions[improving], span, rules)
+    before = analyse_panel(panel.iloc[improving, :-1], row_directions[improving], span, rules, limits)
     return now, before
 
 
@@ -519,7 +544,12 @@ def _support(
 
 
 def _spotlight(
-    data: DigestData, panel: pd.DataFrame, new: pd.DataFrame, span: int, measure_names: dict[str, str]
+    data: DigestData,
+    panel: pd.DataFrame,
+    new: pd.DataFrame,
+    span: int,
+    measure_names: dict[str, str],
+    limits: Limits | None = None,
 ) -> list[TeamFlag]:
     """Teams with a new improvement signal, each with the finding in words."""
     types = data.measures.set_index("key")
@@ -534,6 +564,7 @@ def _spotlight(
             percent=row["type"] == MeasureType.PROPORTION,
             rules=run_chart_rules(data),
             months=list(panel.columns),
+            limits=(limits or {}).get((team, measure)),
         )
         reasons.setdefault(team, []).append(f"{measure_names[measure]}: {result.finding}")
     order = {team: i for i, team in enumerate(data.teams["team"])}
@@ -574,7 +605,8 @@ def build_digest(data: DigestData, as_of: datetime) -> Digest:
     lines, charts = _collaborative_lines(data, reports, months, span)
 
     panel = team_panel(data, reports, months)
-    now, before = team_signals(data, panel, span)
+    limits = team_limits(data, reports, months, span)
+    now, before = team_signals(data, panel, span, limits)
     improving = now[now["signal_direction"] == "improvement"]
     new = improving[before.loc[improving.index, "signal_direction"] != "improvement"]
     deteriorating = now[now["signal_direction"] == "deterioration"]
@@ -602,7 +634,7 @@ def build_digest(data: DigestData, as_of: datetime) -> Digest:
         n_reported=int(reported_now.sum()),
         missing=[names[t] for t in reported_now.index[~reported_now.to_numpy()]],
         measures=lines,
-        spotlight=_spotlight(data, panel, new, span, measure_names),
+        spotlight=_spotlight(data, panel, new, span, measure_names, limits),
         support=_support(data, reported, deteriorations, last_pdsa, local_day, period, local_day > due),
         pdsa=_pdsa_activity(data.pdsa, pd.Timestamp(local_day), tz, data.teams["team"]),
         calls=_calls(data, tz),

@@ -92,9 +92,7 @@ def feedback_modal(screen: FeedbackScreen) -> View:
     tz = ZoneInfo(event.timezone)
     blocks: list[Block] = [
         section(f"*{escape(event.title)}*, {local_fallback(event.starts_at, tz)}"),
-        context(
-            f"Your answers are anonymous unless you tick *Add my name*. {SAFETY_NET_NOTE}"
-        ),
+        context(f"Your answers are anonymous unless you tick *Add my name*. {SAFETY_NET_NOTE}"),
     ]
     if previous is not None:
         blocks.append(context(":pencil2: You answered before: sending this form replaces that answer."))

@@ -17,7 +17,14 @@ from bot.analytics.chart_spec import RunChart
 from bot.analytics.charts import render_run_chart
 from bot.analytics.runchart import RunChartResult, analyse
 from bot.context import BotContext
-from bot.digest.rules import baseline_months, chart_unit, learning_sessions, run_chart_rules, team_panel
+from bot.digest.rules import (
+    baseline_months,
+    chart_unit,
+    learning_sessions,
+    run_chart_rules,
+    team_limits,
+    team_panel,
+)
 from bot.measures.chart_views import team_chart_comment, team_chart_filename
 from storage.digest_queries import DigestData, load_team_data
 from storage.enums import MeasureType
@@ -55,10 +62,13 @@ def build_team_chart(data: DigestData, period: pd.Period) -> TeamChart | None:
     values = panel.loc[key].to_numpy(dtype=np.float64) if key in panel.index else np.full(len(months), np.nan)
     percent = bool(measure["type"] == MeasureType.PROPORTION)
     rules = run_chart_rules(data)
+    bounds = team_limits(data, reports, months, span).get(key)
+    direction = str(measure["direction"])
     result = analyse(
-        values, str(measure["direction"]), span, percent=percent, rules=rules, months=list(months)
+        values, direction, span, percent=percent, rules=rules, limits=bounds, months=list(months)
     )
-    before = analyse(values[:-1], str(measure["direction"]), span, percent=percent, rules=rules)
+    earlier = (bounds[0][:-1], bounds[1][:-1]) if bounds is not None else None
+    before = analyse(values[:-1], direction, span, percent=percent, rules=rules, limits=earlier)
     starts: list[pd.Period] = (
         list(pd.PeriodIndex(pd.to_datetime(data.pdsa["start_date"]), freq="M")) if not data.pdsa.empty else []
     )
