@@ -382,3 +382,27 @@ def test_png_bytes_come_from_the_same_figure() -> None:
     width, height = (fig.get_size_inches() * fig.dpi).round(6).astype(int)
     assert png.startswith(PNG_SIGNATURE)
     assert int.from_bytes(png[16:20], "big") == width and int.from_bytes(png[20:24], "big") == height
+
+
+def test_control_limits_and_the_centre_line_say_what_they_are() -> None:
+    values = [0.5, 0.52, 0.48, 0.51, 0.49, 0.5, 0.52, 0.48, 0.51, 0.49, 0.5, 0.51, 0.9]
+    lower, upper = [0.4] * len(values), [0.6] * len(values)
+    result = analyse(values, "up", 12, percent=True, limits=(lower, upper))
+    chart = proportion_chart(
+        values, result=result, limits=(lower, upper), limits_label="Control limits (p chart)"
+    )
+    fig = run_chart_figure(chart)
+    limit_lines = artists_with_gid(fig, "control-limits")
+    assert len(limit_lines) == 2 and "Control limits (p chart)" in legend_labels(fig)
+    [square] = artists_with_gid(fig, "signal:astronomical")
+    assert isinstance(square, PathCollection)
+    assert np.asarray(square.get_offsets(), dtype=np.float64)[:, 0].tolist() == [12.0]
+    assert "Baseline median (50%)" in legend_labels(fig)
+
+    early = proportion_chart(values[:8])
+    assert "Median (baseline not yet frozen) (50%)" in legend_labels(run_chart_figure(early))
+    assert "baseline not yet frozen" in render_run_chart(early)[1]
+    given = dataclasses.replace(chart, result=analyse(values, "up", 12, percent=True, center=0.45))
+    assert any(
+        label.startswith("Baseline (from the file) (45%)") for label in legend_labels(run_chart_figure(given))
+    )

@@ -37,7 +37,7 @@ class RunChart:
     ``pdsa_counts`` and ``n_teams`` (one per period) and ``per_team`` (counts are the mean per
     reporting team). ``baseline_n`` is the number of leading months under the solid centre
     line (default: up to the last month of a frozen baseline, else every month); it is dashed
-    where extended.
+    where extended. ``limits``, when given, are drawn with ``limits_label`` in the legend.
     """
 
     title: str
@@ -55,6 +55,12 @@ class RunChart:
     pdsa_counts: Sequence[int] | None = None
     n_teams: Sequence[int] | None = None
     sessions: Sequence[Session] = ()
+    #: Control limits (lower, upper), one per period, drawn as thin steps; a point beyond them is
+    #: an astronomical point (a collaborative proportion's p or Laney p′ chart).
+    limits: (
+        tuple[Sequence[float] | npt.NDArray[np.float64], Sequence[float] | npt.NDArray[np.float64]] | None
+    ) = None
+    limits_label: str = "Control limits"
 
     @property
     def percent(self) -> bool:

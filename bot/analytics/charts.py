@@ -83,6 +83,7 @@ MEDIAN_COLOUR = "#555555"
 GOAL_COLOUR = "#1a9850"
 PDSA_COLOUR = "#5e3c99"
 SESSION_COLOUR = "#8c6d1f"
+LIMITS_COLOUR = "#7a7a7a"
 
 
 class RuleStyle(NamedTuple):
@@ -96,7 +97,8 @@ RULE_STYLES: dict[Rule, RuleStyle] = {
     "run": RuleStyle("o", 120, "#e66100", "white"),
     "trend": RuleStyle("D", 80, "#fdb863", "#7f3b08"),
     "shift": RuleStyle("o", 120, "#e66100", "black"),
-    "astronomical": RuleStyle("s", 110, "#b2182b", "black"),
+    # hollow and drawn on top, so a run marker under the same point still shows
+    "astronomical": RuleStyle("s", 230, "none", "#b2182b"),
 }
 CROSSINGS_COLOUR = "#e66100"
 STRIP_COLOUR = "#999999"
@@ -210,9 +212,10 @@ def _draw_values(ax: Axes, p: _Prepared) -> None:
                 p.y[points],
                 marker=style.marker,
                 s=style.size,
-                color=style.colour,
+                facecolors=style.colour,
                 edgecolors=style.edge,
-                zorder=4,
+                linewidths=2.0 if style.colour == "none" else 1.0,
+                zorder=5 if style.colour == "none" else 4,
                 label=RULE_LABELS[rule],
                 gid=f"signal:{rule}",
             )
@@ -230,6 +233,25 @@ def _draw_median(ax: Axes, chart: RunChart, p: _Prepared) -> None:
     ax.plot([0, max(end, 0.4)], [center, center], color=colour, lw=2, label=label, zorder=2, gid=gid)
     if end < n - 1:
         ax.plot([end, n - 1], [center, center], color=colour, lw=2, ls="--", zorder=2, gid=f"{gid}-extended")
+
+
+def _draw_limits(ax: Axes, chart: RunChart, p: _Prepared) -> None:
+    """The control limits as thin dotted steps (one legend entry); gaps where a month has none."""
+    if chart.limits is None:
+        return
+    lower, upper = (np.asarray(bound, dtype=np.float64).ravel() for bound in chart.limits)
+    if lower.size != p.y.size or upper.size != p.y.size or np.isnan(upper).all():
+        return
+    style = {
+        "where": "mid",
+        "color": LIMITS_COLOUR,
+        "lw": 1.2,
+        "ls": ":",
+        "zorder": 1,
+        "gid": "control-limits",
+    }
+    ax.step(p.x, upper, label=chart.limits_label, **style)  # type: ignore[arg-type]
+    ax.step(p.x, lower, **style)  # type: ignore[arg-type]
 
 
 def centre_name(result: RunChartResult) -> str:
@@ -485,6 +507,7 @@ def run_chart_figure(chart: RunChart) -> Figure:
     ax = fig.add_axes((0.1, 0.1, 0.8, 0.8))
     _draw_values(ax, p)
     _draw_median(ax, chart, p)
+    _draw_limits(ax, chart, p)
     _draw_goal(ax, chart)
     _draw_pdsa_markers(ax, p)
     _draw_session_lines(ax, p)

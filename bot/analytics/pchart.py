@@ -44,8 +44,11 @@ def p_chart(
     numerators: Sequence[float] | FloatArray,
     denominators: Sequence[float] | FloatArray,
     baseline_n: int | None = None,
+    center: float | None = None,
 ) -> PChart:
-    """p (or Laney p′) chart limits for monthly ``numerators``/``denominators`` (NaN = not reported)."""
+    """p (or Laney p′) chart limits for monthly ``numerators``/``denominators`` (NaN = not reported).
+
+    ``center``: a given baseline proportion (the file's) used as p̄, as the run chart uses it."""
     x = np.asarray(numerators, dtype=np.float64).ravel()
     n = np.asarray(denominators, dtype=np.float64).ravel()
     ok = ~np.isnan(x) & ~np.isnan(n) & (n > 0)
@@ -55,7 +58,8 @@ def p_chart(
         return PChart(math.nan, nan, nan, math.nan, False)
     needed = freeze_points(baseline_n)
     base = where[:needed] if where.size >= needed else where
-    center = float(x[base].sum() / n[base].sum())
+    if center is None or math.isnan(center):
+        center = float(x[base].sum() / n[base].sum())
     if center <= 0.0 or center >= 1.0:
         return PChart(center, np.where(ok, center, math.nan), np.where(ok, center, math.nan), math.nan, False)
     sigma = np.full(x.size, math.nan)

@@ -304,13 +304,16 @@ def _collaborative_lines(
         percent = bool(measure["type"] == MeasureType.PROPORTION)
         given = _optional(measure["baseline"])
         limits = None
+        limits_label = "Control limits"
         if percent:
             chart_limits = p_chart(
                 series["numerator"].reindex(months).to_numpy(dtype=np.float64),
                 series["denominator"].reindex(months).to_numpy(dtype=np.float64),
                 span,
+                given,
             )
             limits = chart_limits.limits
+            limits_label = f"Control limits ({'Laney p′' if chart_limits.laney else 'p'} chart)"
         result = analyse(
             values,
             measure["direction"],
@@ -370,6 +373,8 @@ def _collaborative_lines(
             pdsa_counts=pdsa_counts,
             n_teams=[int(n) for n in n_teams],
             sessions=sessions,
+            limits=limits,
+            limits_label=limits_label,
         )
         charts.append(ChartSeries(measure=measure["key"], chart=chart))
     return lines, charts
