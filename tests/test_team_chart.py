@@ -33,7 +33,7 @@ def test_new_signal_is_named_with_the_chart(db_url: str, slack: SlackStandIn) ->
     [upload] = slack.completed_uploads
     assert upload["channel_id"] == VALLE
     assert "Controlling high blood pressure" in upload["initial_comment"]
-    assert "New signal of improvement: Improvement since " in upload["initial_comment"]
+    assert ":tada: New signal: Improvement since " in upload["initial_comment"]
     assert "baseline median" in upload["initial_comment"]
     assert slack.uploads[file_id].startswith(PNG)
     [url_call] = slack.calls_to("files.getUploadURLExternal")

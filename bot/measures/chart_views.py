@@ -14,7 +14,7 @@ def team_chart_comment(measure_name: str, period: pd.Period, result: RunChartRes
     month = month_label(str(period))
     text = f"Thanks for reporting {month}. Here is your run chart for *{escape(measure_name)}*."
     if new_signal and result.signal_direction == "improvement":
-        return f"{text}\n:tada: New signal of improvement: {escape(result.finding)}"
+        return f"{text}\n:tada: New signal: {escape(result.finding)}"
     if new_signal and result.signal_direction == "deterioration":
         return f"{text}\n:mag: New signal, in the wrong direction: {escape(result.finding)}"
     return text
