@@ -211,13 +211,10 @@ def run_chart_finding(
     centre_value = figure(result.center, as_percent)
     if result.center_source == "file":
         centre = f"the baseline of {centre_value} given in the collaborative file"
-        short = "the baseline"
     elif result.center_source == "baseline":
         centre = f"the baseline median of {centre_value}"
-        short = "the baseline median"
     else:
         centre = f"the median of {centre_value}"
-        short = "the median"
     not_frozen = (
         " Baseline not yet frozen: the centre line is the median of all "
         f"{_plural(result.n_points, unit)} so far."
@@ -234,14 +231,14 @@ def run_chart_finding(
         return (
             f"No signal: no non-random variation found in {_plural(result.n_points, unit)} around {centre}."
         )
-    described = _describe_signal(result, lead, unit, centre, short, when)
+    described = _describe_signal(result, lead, unit, centre, when)
     if lead.current:
         direction = result.signal_direction
         conflicting = {s.direction for s in result.current_signals if s.flags_teams and s.direction}
         if len(conflicting) > 1:
-            others = [s for s in result.current_signals if s is not lead and s.flags_teams]
-            extra = _describe_signal(result, others[0], unit, centre, short, when) if others else ""
-            return f"Non-random variation in mixed directions: {described[1]}; and {extra[1]}.{not_frozen}"
+            others = [s for s in result.current_signals if s.direction not in (None, lead.direction)]
+            extra = f"; and {_describe_signal(result, others[0], unit, centre, when)[1]}" if others else ""
+            return f"Non-random variation in mixed directions: {described[1]}{extra}.{not_frozen}"
         label = (lead.direction or direction or "").capitalize()
         if lead.rule == "trend":
             way = "Rising" if lead.sign > 0 else "Falling"
@@ -262,7 +259,7 @@ def run_chart_finding(
 
 
 def _describe_signal(
-    result: RunChartResult, s: Signal, unit: str, centre: str, short: str, when: Callable[[int], str]
+    result: RunChartResult, s: Signal, unit: str, centre: str, when: Callable[[int], str]
 ) -> tuple[str, str]:
     """(rule name, what it saw) for one signal."""
     side = "above" if s.sign > 0 else "below"

@@ -205,3 +205,13 @@ def test_anhoej_limits_for_every_n_from_10_to_60() -> None:
     assert sorted(table) == list(range(10, 61))
     assert {n: anhoej_limits(n) for n in table} == table
     assert all(table[n] == REFERENCE[n] for n in REFERENCE)
+
+
+def test_current_signals_in_opposite_directions_set_no_direction_and_say_both() -> None:
+    values = BASE + [7, 8, 9, 7, 8, 9, 8, 7, 9, 8, 7, 8]
+    lower, upper = [0.0] * 24, [100.0] * 24
+    lower[23] = 50.0  # the latest point is below its (made-up) lower limit
+    result = analyse(values, "up", limits=(lower, upper))
+    assert result.signal_direction is None and result.rule is None and result.since is None
+    assert result.finding.startswith("Non-random variation in mixed directions: 12 points in a row above")
+    assert result.finding.endswith("and point 24 is below the control limits (astronomical point).")

@@ -260,10 +260,6 @@ def finding_line(line: MeasureLine, m: Markup) -> str:
     return f"{m.bold(m.text(line.name))} ({line.kind}, {better} is better): {m.text(line.finding)}"
 
 
-def _key_measure(digest: Digest) -> MeasureLine | None:
-    return next((line for line in digest.measures if line.key == digest.key_measure), None)
-
-
 def team_table_header(digest: Digest, m: Markup) -> str:
     names = " · ".join(m.text(line.name) for line in digest.measures) or "measures"
     return f"Team · reported {digest.period.strftime('%b')} · {names} · last PDSA"
