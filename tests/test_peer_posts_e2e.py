@@ -50,6 +50,14 @@ def submit(bot: RunningBot, view: dict[str, Any], state: dict[str, Any], user: s
     return json.loads(body) if body else {}
 
 
+def wait_for_posts(bot: RunningBot, channel: str, count: int) -> list[dict[str, Any]]:
+    def enough() -> list[dict[str, Any]] | None:
+        posts = bot.slack.messages(channel)
+        return posts if len(posts) == count else None
+
+    return wait_until(enough)
+
+
 def block_ids(view: dict[str, Any]) -> list[str]:
     return [b.get("block_id", "") for b in view["blocks"]]
 
@@ -61,8 +69,8 @@ def test_share_posts_to_the_peer_channel_naming_the_team_escaped_and_once(loaded
     assert view["callback_id"] == CALLBACKS["share"] and view["title"]["text"] == "Share a win"
     assert "team" not in block_ids(view)  # Alice is on one team
     assert {"text", "relates", "picture"} <= set(block_ids(view))
-    picture = next(b for b in view["blocks"] if b.get("block_id") == "picture")
-    assert picture["optional"] is True and picture["element"]["type"] == "file_input"
+    field = next(b for b in view["blocks"] if b.get("block_id") == "picture")
+    assert field["optional"] is True and field["element"]["type"] == "file_input"
     relates = next(b for b in view["blocks"] if b.get("block_id") == "relates")
     measure = relates["element"]["option_groups"][0]["options"][0]
 
@@ -74,7 +82,7 @@ def test_share_posts_to_the_peer_channel_naming_the_team_escaped_and_once(loaded
     typed = "Repeat BP after 5 minutes rest: <!channel> *72%* controlled <https://evil.example|click>"
     reply = submit(bot, view, values(typed, measure["value"], "F0PICTURE1"), ALICE)
     assert reply["response_action"] == "update" and "Riverside Family Clinic" in json.dumps(reply["view"])
-    [post] = wait_until(lambda: bot.slack.messages(peer))
+    [post, picture] = wait_for_posts(bot, peer, 2)
     body = json.dumps(post["blocks"])
     assert "A win from Riverside Family Clinic" in body and f"<@{ALICE}>" in body
     assert (
@@ -83,29 +91,40 @@ def test_share_posts_to_the_peer_channel_naming_the_team_escaped_and_once(loaded
         and "&lt;https://evil.example|click&gt;" in body
     )
     assert f"Relates to: measure \\u201c{measure['text']['text']}\\u201d" in body
-    assert {
-        "type": "image",
-        "slack_file": {"id": "F0PICTURE1"},
-        "alt_text": "Picture from Riverside Family Clinic",
-    } in post["blocks"]
+    # the picture follows in the post's thread
+    assert picture["blocks"] == [
+        {
+            "type": "image",
+            "slack_file": {"id": "F0PICTURE1"},
+            "alt_text": "Picture from Riverside Family Clinic",
+        }
+    ]
+    assert picture["thread_ts"] == ledger.sent_ts(
+        bot.db, ledger.sent_with_prefix(bot.db, "peer-share:")[0].key
+    )
     # Slack retries the submission (or a double click): still one post
     submit(bot, view, values(typed, measure["value"], "F0PICTURE1"), ALICE)
-    assert len(bot.slack.messages(peer)) == 1
+    assert len(bot.slack.messages(peer)) == 2
 
 
 def test_ask_posts_and_an_unanswered_ask_reaches_faculty_once_after_48_hours(loaded_bot: RunningBot) -> None:
     bot = loaded_bot
     peer = synced_peer_channel(bot)
     view = open_modal(bot, BRUNO, "ask")
-    submit(bot, view, values("How do you get patients to bring home BP logs?"), BRUNO)
-    [ask] = wait_until(lambda: bot.slack.messages(peer))
+    # with a picture: the bot's picture reply in its thread is not an answer
+    submit(bot, view, values("How do you get patients to bring home BP logs?", picture="F0ASKPIC01"), BRUNO)
+    [ask, _] = wait_for_posts(bot, peer, 2)
     assert "Eastside Community Health Center asks for help" in json.dumps(ask["blocks"])
     # a second ask gets a reply in its thread: it is never flagged
     answered_view = open_modal(bot, ALICE, "ask")
     submit(bot, answered_view, values("Anyone using cuff loaner programs?"), ALICE)
+
     # (recorded as sent just after Slack answered)
-    wait_until(lambda: len(ledger.sent_with_prefix(bot.db, "peer-ask:")) == 2)
-    [asked, answered] = ledger.sent_with_prefix(bot.db, "peer-ask:")
+    def asks() -> list[ledger.SentMessage]:
+        return [a for a in ledger.sent_with_prefix(bot.db, "peer-ask:") if not a.key.endswith(":picture")]
+
+    wait_until(lambda: len(asks()) == 2)
+    [asked, answered] = asks()
     bot.slack.posted[peer]["9999999999.000001"] = {
         "ts": "9999999999.000001",
         "thread_ts": answered.ts,

@@ -15,7 +15,21 @@ from storage.models import Collaborative
 def post_to_peers(ctx: BotContext, sent: PostSent) -> Outcome:
     """Post ``sent`` (held in the ledger when the peer channel does not exist yet)."""
     post = views.peer_post(sent.kind, sent.user_id, sent.team_name, sent.text, sent.relates, sent.picture_id)
-    return deliver(ctx, Outgoing(sent.key, POST_JOB, sent.channel, post, sent.collaborative_id))
+    outcome = deliver(ctx, Outgoing(sent.key, POST_JOB, sent.channel, post, sent.collaborative_id))
+    if sent.picture_id:  # in the post's thread, after it
+        picture = views.picture_reply(sent.team_name, sent.picture_id)
+        deliver(
+            ctx,
+            Outgoing(
+                f"{sent.key}:picture",
+                POST_JOB,
+                sent.channel,
+                picture,
+                sent.collaborative_id,
+                thread_key=sent.key,
+            ),
+        )
+    return outcome
 
 
 def flag_unanswered_asks(ctx: BotContext, collab: Collaborative, as_of: datetime) -> str:

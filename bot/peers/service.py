@@ -8,8 +8,10 @@ retried submission posts once; before the peer channel exists they wait in the l
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 
@@ -26,6 +28,8 @@ from storage.models import Collaborative, Team
 from storage.pdsa import change_ideas
 from storage.peer_channels import AWAITING_PEER_CHANNEL, peer_channel_of
 from storage.people import Person, TeamSeat, faculty_ids
+
+log = logging.getLogger(__name__)
 
 POST_JOB = "peer-posts"
 ASK_JOB = "peer-asks"
@@ -177,32 +181,74 @@ def submit_post(
     )
 
 
-def unanswered_asks(ctx: BotContext, collab: Collaborative, as_of: datetime) -> list[UnansweredAsk]:
-    """Asks posted 48 hours or more before ``as_of`` (within two weeks) with no reply in their thread,
-    not flagged yet. Slack is asked for each thread; one it cannot read is checked next time."""
+@dataclass(frozen=True)
+class AskThread:
+    """A question posted with ``/collab ask`` whose thread has no reply from a person yet."""
+
+    key: str
+    channel: str
+    ts: str
+    posted: datetime
+    team_name: str
+
+
+def asks_without_reply(
+    ctx: BotContext,
+    collab: Collaborative,
+    earliest: datetime,
+    latest: datetime,
+    skip: Callable[[str], bool] = lambda key: False,
+) -> list[AskThread] | None:
+    """Asks posted between ``earliest`` and ``latest`` (not ``skip``-ped by key) whose thread has no
+    reply from a person (the bot's own picture reply does not count), oldest first. Slack is asked
+    for each thread; one it cannot read is left out. None when the app cannot speak there."""
     client = ctx.client_for(collab.id)
     if client is None:
-        return []
+        return None
+    found: list[AskThread] = []
+    for sent in ledger.sent_with_prefix(ctx.db, f"peer-{views.ASK}:{collab.id}:"):
+        if sent.key.endswith(":picture"):
+            continue  # the ask's picture, in its thread
+        posted = datetime.fromtimestamp(float(sent.ts), tz=UTC)
+        if not earliest <= posted <= latest or skip(sent.key):
+            continue
+        try:
+            thread = client.conversations_replies(channel=sent.channel, ts=sent.ts, limit=20)
+        except (SlackApiError, SlackClientError, OSError) as exc:
+            log.info("ask thread not read: %s", type(exc).__name__)
+            continue
+        if [m for m in (thread.get("messages") or [])[1:] if not m.get("bot_id")]:
+            continue  # somebody replied
+        parts = sent.key.split(":")
+        team_id = int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else None
+        with ctx.db.reader() as session:
+            team = session.get(Team, team_id) if team_id is not None else None
+        found.append(AskThread(sent.key, sent.channel, sent.ts, posted, team.name if team else "A team"))
+    return found
+
+
+def _flags(key: str, faculty: list[str]) -> tuple[tuple[str, str], ...]:
+    return tuple((f"{ASK_JOB}:{key}:{user}", user) for user in faculty)
+
+
+def unanswered_asks(ctx: BotContext, collab: Collaborative, as_of: datetime) -> list[UnansweredAsk]:
+    """Asks posted 48 hours or more before ``as_of`` (within two weeks) with no reply in their thread,
+    not flagged yet. A thread Slack cannot show now is checked next time."""
     with ctx.db.reader() as session:
         faculty = faculty_ids(session, [collab.id])
-    found: list[UnansweredAsk] = []
-    for sent in ledger.sent_with_prefix(ctx.db, f"peer-{views.ASK}:{collab.id}:"):
-        posted = datetime.fromtimestamp(float(sent.ts), tz=as_of.tzinfo)
-        if not (as_of - CHECK_WINDOW <= posted <= as_of - UNANSWERED_AFTER):
-            continue
-        flags = tuple((f"{ASK_JOB}:{sent.key}:{user}", user) for user in faculty)
-        if not ledger.would_send(ctx.db, [key for key, _ in flags]):
-            continue  # flagged already
-        try:
-            thread = client.conversations_replies(channel=sent.channel, ts=sent.ts, limit=2)
-        except (SlackApiError, SlackClientError, OSError):
-            continue
-        if len(thread.get("messages") or []) > 1:
-            continue  # somebody replied
-        with ctx.db.reader() as session:
-            team = session.get(Team, int(sent.key.split(":")[2]))
-        hours = int((as_of - posted).total_seconds() // 3600)
-        found.append(
-            UnansweredAsk(sent.key, sent.channel, sent.ts, team.name if team else "A team", hours, flags)
+
+    def flagged(key: str) -> bool:
+        return not ledger.would_send(ctx.db, [k for k, _ in _flags(key, faculty)])
+
+    asks = asks_without_reply(ctx, collab, as_of - CHECK_WINDOW, as_of - UNANSWERED_AFTER, flagged) or []
+    return [
+        UnansweredAsk(
+            ask.key,
+            ask.channel,
+            ask.ts,
+            ask.team_name,
+            int((as_of - ask.posted).total_seconds() // 3600),
+            _flags(ask.key, faculty),
         )
-    return found
+        for ask in asks
+    ]

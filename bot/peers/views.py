@@ -178,12 +178,18 @@ def peer_post(
     if relates:
         blocks.append(context(f"Relates to: {escape(relates)}"))
     if picture_id:
-        blocks.append(ImageBlock(slack_file=SlackFile(id=picture_id), alt_text=f"Picture from {team_name}"))
+        blocks.append(context(":frame_with_picture: Picture in the thread"))
     by = f"Posted by {mention(user_id)} for {escape(team_name)}"
     if kind == ASK:
         by += " · Reply in the thread to help"
     blocks.append(context(by))
     return message(fallback, blocks)
+
+
+def picture_reply(team_name: str, picture_id: str) -> Message:
+    """The post's picture, as a reply in its thread (a picture Slack cannot show never holds up the post)."""
+    image = ImageBlock(slack_file=SlackFile(id=picture_id), alt_text=f"Picture from {team_name}")
+    return message(f"Picture from {team_name}", [image])
 
 
 def unanswered_ask(team_name: str, channel: str, ts: str, hours: int) -> Message:

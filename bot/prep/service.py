@@ -16,27 +16,25 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.orm import Session
 
 from bot.access import Action, collaboratives_where, refused
 from bot.context import BotContext
 from bot.digest.delivery import compute_digest
 from bot.months import local_date
-from bot.peers.views import ASK
+from bot.peers.service import asks_without_reply
 from bot.prep import rules
 from bot.prep.views import prep_message
 from bot.results import Refusal
 from bot.slack.delivery import Outgoing
-from bot.slack.payloads import parse_id
 from storage import ledger
 from storage.calendar import events_starting_between
 from storage.collaboratives import active_teams, collaborative_by_id
 from storage.db import Database
 from storage.enums import CallKind, Decision
-from storage.models import CalendarEvent, Collaborative, Team
+from storage.models import CalendarEvent, Collaborative
 from storage.pdsa import adopted_changes, completed_cycles
 from storage.people import Person, faculty_ids
 
@@ -112,30 +110,12 @@ def open_asks(ctx: BotContext, collab: Collaborative, as_of: datetime) -> tuple[
     """Asks for help posted in the peer channel in the :data:`ASKS_WINDOW` before ``as_of`` whose
     thread has no reply (Slack is asked for each; one it cannot read is left out), oldest first.
     None when the app cannot speak in the collaborative's workspace (asks are then not shown)."""
-    client = ctx.client_for(collab.id)
-    if client is None:
+    asks = asks_without_reply(ctx, collab, as_of - ASKS_WINDOW, as_of)
+    if asks is None:
         return None
-    found: list[OpenAsk] = []
-    for sent in ledger.sent_with_prefix(ctx.db, f"peer-{ASK}:{collab.id}:"):
-        posted = datetime.fromtimestamp(float(sent.ts), tz=UTC)
-        if not as_of - ASKS_WINDOW <= posted <= as_of:
-            continue
-        try:
-            thread = client.conversations_replies(channel=sent.channel, ts=sent.ts, limit=2)
-        except (SlackApiError, SlackClientError, OSError) as exc:
-            log.info("ask thread not read for the prep draft: %s", type(exc).__name__)
-            continue
-        if len(thread.get("messages") or []) > 1:
-            continue  # somebody replied
-        team_id = parse_id(sent.key.split(":")[2]) if sent.key.count(":") >= 2 else None
-        with ctx.db.reader() as session:
-            team = session.get(Team, team_id) if team_id is not None else None
-        found.append(
-            OpenAsk(
-                team.name if team else "A team", local_date(posted, collab.timezone), sent.channel, sent.ts
-            )
-        )
-    return tuple(found)
+    return tuple(
+        OpenAsk(ask.team_name, local_date(ask.posted, collab.timezone), ask.channel, ask.ts) for ask in asks
+    )
 
 
 def build_draft(
