@@ -167,6 +167,22 @@ def fill_start(
     client.views_update(view_id=view_id, hash=view_hash, view=_built(build))
 
 
+def after_submission(
+    ctx: BotContext,
+    token: str | None,
+    outcome: CyclePlanned | NotesSaved | CycleCompleted,
+    person: Person,
+    faculty: list[str],
+) -> None:
+    """After a saved form's ack (``bot.slack.background``): the channel cards, any milestone, and
+    the person's Home tab."""
+    if isinstance(outcome, CyclePlanned | CycleCompleted):
+        announce_cycle(ctx, outcome.cycle)
+    if isinstance(outcome, CycleCompleted):
+        celebrate(ctx, cycle_celebrations(ctx.db, outcome.cycle))
+    refresh_home(ctx, ctx.client_with(token) if token else ctx.client, person, faculty)
+
+
 def register(app: App, ctx: BotContext) -> None:
     @app.command("/pdsa")
     def pdsa_command(ack: Ack, command: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -217,12 +233,9 @@ def register(app: App, ctx: BotContext) -> None:
             ack(response_action="errors", errors=outcome.errors)
             return
         ack(response_action="update", view=outcome_view(outcome))
-        if isinstance(outcome, CyclePlanned | CycleCompleted):
-            announce_cycle(ctx, outcome.cycle)
-        if isinstance(outcome, CycleCompleted):
-            celebrate(ctx, cycle_celebrations(ctx.db, outcome.cycle))
         if not isinstance(outcome, Refusal):
-            refresh_home(ctx, client, person_of(context), faculty_of(context))
+            person, faculty = person_of(context), faculty_of(context)
+            ctx.later(after_submission, context.bot_token, outcome, person, faculty)
 
     def metadata(ack: Ack, view: dict[str, Any], model: type[P]) -> P | None:
         """The submitted modal's metadata; when it is unreadable, the modal says so and nothing is saved."""
