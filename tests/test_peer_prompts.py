@@ -143,3 +143,17 @@ def test_the_files_own_prompts_come_first(
     first = peer_posts(slack)[0]
     assert "What did your &lt;b&gt;MA&lt;/b&gt; change this week?" in json.dumps(first["blocks"])
     synced.dispose()
+
+
+def test_a_prompt_slack_refused_is_sent_by_delivery_retries(
+    synced: Database, slack: SlackStandIn, capsys: pytest.CaptureFixture[str]
+) -> None:
+    slack.fail_next(1000, status=400, method="chat.postMessage")
+    assert main(["jobs", "run", "peer-prompts", "--as-of", "2026-04-15T10:00"]) == 1
+    capsys.readouterr()
+    slack.clear_failures()
+    assert main(["jobs", "run", "delivery-retries", "--as-of", "2026-04-15T10:10"]) == 0
+    assert "1 sent" in capsys.readouterr().out
+    [post] = peer_posts(slack)
+    assert LIBRARY["action"][0] in json.dumps(post["blocks"])
+    synced.dispose()
