@@ -283,3 +283,23 @@ def test_a_topic_with_an_ampersand_is_set_once(
     slack.calls.clear()
     assert sync(capsys)[1] == "htn: #htn-peer-sharing: in sync, nothing to change\n"
     assert changing_calls(slack) == []
+
+
+def test_a_bot_removed_from_its_channel_or_an_archived_one_is_told_not_recreated(
+    cli_db: Database, slack: SlackStandIn, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert sync(capsys)[0] == 0
+    channel_id = stored_peer_channel(cli_db)
+    assert channel_id is not None
+    slack.channels[channel_id]["members"].remove(BOT_USER_ID)  # someone removed the bot
+    code, _, err = sync(capsys)
+    assert code == 1 and f"the bot cannot see the peer channel {channel_id}" in err and "/invite" in err
+    slack.channels[channel_id]["members"].append(BOT_USER_ID)
+    slack.channels[channel_id]["is_archived"] = True
+    code, _, err = sync(capsys)
+    assert code == 1 and "#htn-peer-sharing is archived: unarchive it" in err
+    assert (
+        len(slack.calls_to("conversations.create")) == 2
+    )  # the first sync's, and one that found the name taken
+    assert stored_peer_channel(cli_db) == channel_id
+    cli_db.dispose()

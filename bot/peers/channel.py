@@ -144,12 +144,14 @@ def _sync(
             joined = True
     else:
         assert peer.name is not None
+        lost = None
         if peer.channel_id:  # created by an earlier sync
             channel = _info(client, peer.channel_id)
             if channel is not None and channel.get("is_archived"):
-                channel = None
+                raise _Refused(rules.archived(peer.name))
+            lost = peer.channel_id if channel is None else None
         if channel is None:
-            channel = _create(client, peer.name)
+            channel = _create(client, peer.name, lost)
             created = True
             with ctx.db.transaction() as session:
                 remember_peer_channel_id(session, peer.collaborative_id, str(channel["id"]))
@@ -198,13 +200,15 @@ def _invite(client: WebClient, channel_id: str, users: list[str]) -> dict[str, s
     }
 
 
-def _create(client: WebClient, name: str) -> dict[str, Any]:
+def _create(client: WebClient, name: str, lost: str | None = None) -> dict[str, Any]:
+    """Create the private channel; ``lost``: the id of the one an earlier sync created, which the
+    bot can no longer see (removed from it: its name is still taken)."""
     try:
         response = client.conversations_create(name=name, is_private=True)
     except SlackApiError as exc:
         code = slack_error_code(exc)
         if code == "name_taken":
-            raise _Refused(rules.name_taken(name)) from None
+            raise _Refused(rules.not_invited(lost) if lost else rules.name_taken(name)) from None
         if code.startswith("invalid_name"):
             raise _Refused(rules.name_refused(name, code)) from None
         raise

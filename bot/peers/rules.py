@@ -62,6 +62,13 @@ def name_taken(name: str) -> str:
     )
 
 
+def archived(name: str) -> str:
+    return (
+        f"the peer channel #{name} is archived: unarchive it in Slack (channel settings), or give a new "
+        "`name` under `peer_channels` in the file for a new channel."
+    )
+
+
 def not_invited(channel_id: str) -> str:
     return (
         f"the bot cannot see the peer channel {channel_id}: if it is private, open it in Slack and "
