@@ -235,3 +235,48 @@ def test_the_same_form_sent_again_after_the_database_returns_is_saved(
     assert status == 200
     answer = json.loads(body)
     assert answer["response_action"] == "update" and UNAVAILABLE_SUBMIT not in modal_text(answer["view"])
+
+
+# -- the clock across an outage ------------------------------------------------------------------------
+
+
+def test_the_clock_resumes_after_an_outage_and_catches_up(postgres_url: str, slack: SlackStandIn) -> None:
+    """The clock loses its lock when the database goes away, runs nothing meanwhile, leads again
+    when it returns, and runs a job that fell due during the outage once (coalesced)."""
+    import threading
+    from datetime import UTC, datetime, timedelta
+
+    import jobs.clock
+    from jobs.clock import Clock
+    from tests.conftest import _empty_tables
+    from tests.helpers import eventually
+    from tests.test_clock import probe_job
+
+    _empty_tables(postgres_url)
+    direct = Database(postgres_url)
+    load_example(direct)
+    direct.dispose()
+    runs: list[tuple[str, str]] = []
+    probe = {"probe": probe_job(runs, threading.Lock())}
+    with FaultyProxy.for_url(postgres_url) as proxy:
+        ctx = make_context(proxy.url_through(postgres_url), slack)
+        clock = Clock(ctx, poll_seconds=0.05, jobs=probe).start()
+        try:
+            assert eventually(lambda: clock.is_leader, timeout=15)
+            assert clock.scheduler is not None
+            clock.scheduler.modify_job("probe:htn", next_run_time=datetime.now(UTC) + timedelta(seconds=2))
+
+            proxy.mode = "down"
+            assert eventually(lambda: not clock.is_leader, timeout=10)
+            time.sleep(3)  # the job falls due while the database is away
+            assert runs == []
+
+            proxy.mode = "up"
+            assert eventually(lambda: clock.is_leader, timeout=20)
+            assert eventually(lambda: len(runs) == 1, timeout=15)
+            assert not eventually(lambda: len(runs) > 1, timeout=1.0)
+        finally:
+            clock.stop()
+            ctx.db.dispose()
+            jobs.clock._context = None
+            jobs.clock._jobs = None
