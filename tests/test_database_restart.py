@@ -1,9 +1,11 @@
 """A real PostgreSQL stop and start during a run: the bot answers "couldn't reach the database"
 while it is stopped, and serves again once it is back, without a restart of its own.
 
-The server stopped is a private one this test creates (``initdb`` in a temporary folder, on a free
-port), never the PostgreSQL server that other tests share. Skipped where PostgreSQL's programs
-are not installed, or with ``COLLAB_SKIP_PG_RESTART=1``.
+The first test stops a private server it creates (``initdb`` in a temporary folder, on a free
+port), never the PostgreSQL server that other tests share; it is skipped where PostgreSQL's
+programs are not installed, or with ``COLLAB_SKIP_PG_RESTART=1``. The second does the same to the
+shared cluster with ``pg_ctlcluster``, only when ``COLLAB_TEST_PG_CLUSTER`` names it (it breaks
+whatever else is using that server at the moment).
 """
 
 from __future__ import annotations
@@ -103,4 +105,49 @@ def test_postgresql_stopped_and_started_during_a_run(
 
         private_postgres.start()
         wait_until(lambda: healthz(bot)[0] == 200, timeout=20)
+        assert is_report_form(command_shows(bot, "/measures"))
+
+
+class ClusterControl:
+    """The local PostgreSQL cluster that TEST_DATABASE_URL points at, through ``pg_ctlcluster``."""
+
+    def __init__(self, version: str, name: str) -> None:
+        self.version, self.name = version, name
+
+    def _run(self, action: str) -> None:
+        subprocess.run(["pg_ctlcluster", self.version, self.name, action], check=True, timeout=120)
+
+    def stop(self) -> None:
+        self._run("stop")
+
+    def start(self) -> None:
+        self._run("start")
+
+
+def test_the_shared_cluster_stopped_and_started_during_a_run(postgres_url: str, slack: SlackStandIn) -> None:
+    """The same on the PostgreSQL cluster the other tests use (``pg_ctlcluster``): it breaks every
+    other test running against that server at that moment, so it only runs when asked, with
+    ``COLLAB_TEST_PG_CLUSTER="15 main"`` (version and cluster name)."""
+    wanted = os.environ.get("COLLAB_TEST_PG_CLUSTER", "").split()
+    if len(wanted) != 2:
+        pytest.skip('stops the shared PostgreSQL server: set COLLAB_TEST_PG_CLUSTER="15 main" to run it')
+    if shutil.which("pg_ctlcluster") is None:
+        pytest.skip("pg_ctlcluster is not installed here")
+    from tests.conftest import _empty_tables
+
+    cluster = ClusterControl(*wanted)
+    _empty_tables(postgres_url)
+    direct = Database(postgres_url)
+    load_example(direct)
+    direct.dispose()
+    with running_bot(make_context(postgres_url, slack), slack) as bot:
+        assert is_report_form(command_shows(bot, "/measures"))
+        cluster.stop()
+        try:
+            status, took = healthz(bot)
+            assert status == 503 and took < 2.0
+            assert UNAVAILABLE in modal_text(command_shows(bot, "/measures"))
+        finally:
+            cluster.start()
+        wait_until(lambda: healthz(bot)[0] == 200, timeout=30)
         assert is_report_form(command_shows(bot, "/measures"))
