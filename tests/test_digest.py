@@ -235,6 +235,7 @@ def test_every_team_row_has_every_measure_and_nothing_is_a_placeholder() -> None
     digest = build_digest(_data(), AS_OF)
     alpha = next(row for row in digest.teams if row.team == "a")
     assert len(alpha.values) == len(digest.measures)
+    assert alpha.centers == (0.5, 10.0)  # its own baseline median; No-shows: its one month so far
     assert team_row_line(digest, alpha, SLACK).split(" · ")[2:4] == ["59%", "10"]
     thread = str([m["blocks"] for m in digest_thread_messages(digest)])
     assert "BP control · No-shows" in thread

@@ -128,6 +128,7 @@ class TeamRow:
     deteriorations: list[str]
     last_pdsa: date | None
     values: tuple[float | None, ...] = ()  # every measure (the digest's order), reporting period
+    centers: tuple[float | None, ...] = ()  # each measure's chart centre line for the team (its baseline)
 
 
 @dataclass(frozen=True)
@@ -653,6 +654,10 @@ def build_digest(data: DigestData, as_of: datetime) -> Digest:
                 deteriorations=deteriorations.get(team, []),
                 last_pdsa=_to_date(last_pdsa.get(team)),
                 values=tuple(_optional(latest.get((team, key))) for key in measure_keys),
+                centers=tuple(
+                    _optional(now["center"].get((team, key))) if not now.empty else None
+                    for key in measure_keys
+                ),
             )
             for team, name in zip(data.teams["team"], data.teams["name"], strict=True)
         ],

@@ -83,11 +83,22 @@ def _hint(db: Database, seat: TeamSeat, period: str) -> Hint | None:
     row = next((r for r in digest.teams if r.team == seat.team_key), None)
     improving = set(row.improvements) if row is not None else set()
     last_pdsa: date | None = row.last_pdsa if row is not None else None
+    # one baseline everywhere: the team's chart centre line (its frozen baseline median), else the file's
+    centers = (
+        dict(zip([m.name for m in digest.measures], row.centers, strict=False)) if row is not None else {}
+    )
     measures = [
-        rules.progress(f.name, f.value, f.baseline, f.goal, f.direction, f.name in improving) for f in figures
+        rules.progress(
+            f.name, f.value, _first(centers.get(f.name), f.baseline), f.goal, f.direction, f.name in improving
+        )
+        for f in figures
     ]
     recently = last_pdsa is not None and last_pdsa >= first_day(previous(period))
     return rules.suggest(measures, recently)
+
+
+def _first(*values: float | None) -> float | None:
+    return next((v for v in values if v is not None), None)
 
 
 def score_screen(
