@@ -13,8 +13,10 @@ For each length it prints the false-alarm rate (stable series whose latest verdi
 either direction: what would put a team in the spotlight or on the support list) and the
 detection rate (shifted series whose latest verdict is an improvement), for the digest's rules
 (Anhøj, baseline frozen on the first 12 points, never fewer than 10) next to plain Anhøj on all
-points (centre = median of every point) and the IHI rules (shift, trend) on the same baseline.
-Targets: at most 10 % false alarms at every length, at least 75 % detection at 24 months.
+points (centre = median of every point) and the IHI rules (shift, trend) on the same baseline;
+then the false alarms of the rules the digest used before (Anhøj OR shift OR trend, any signal,
+against the median of the first 6 points). Targets: at most 10 % false alarms at every length,
+at least 75 % detection at 24 months.
 
 The collaborative p′-chart (astronomical months) is measured on pooled stable proportions from
 8 teams: the share of series with any month beyond its limits.
@@ -86,6 +88,22 @@ def rates(method: Method, n: int, count: int, seed: int) -> tuple[float, float]:
     return alarms / total, found / total
 
 
+def old_rules_flag(series: Series) -> bool:
+    """The rules the digest used before: Anhøj OR shift OR trend against the median of the first 6
+    points, any signal flagging (reproduced with that median given as the centre line)."""
+    reported = series.values[~np.isnan(series.values)]
+    centre = float(np.median(reported[:6]))
+    anhoej = analyse(series.values, series.direction, center=centre, describe=False)
+    ihi = analyse(series.values, series.direction, center=centre, rules="ihi", describe=False)
+    return anhoej.has_signal or ihi.has_signal
+
+
+def old_false_alarms(n: int, count: int, seed: int) -> float:
+    rng = np.random.default_rng(seed)
+    flagged = sum(old_rules_flag(simulate(rng, kind, n)) for kind in KINDS for _ in range(count))
+    return flagged / (count * len(KINDS))
+
+
 def pchart_false_alarms(n: int, count: int, seed: int, teams: int = 8) -> float:
     """Share of pooled stable proportion series with an astronomical month on the p′-chart."""
     rng = np.random.default_rng(seed)
@@ -117,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{n:>6}  {name:<30} {alarms:>12.1%} {found:>9.1%}")
             if i == 0:
                 ok &= alarms <= FALSE_ALARM_TARGET and (n != 24 or found >= DETECTION_TARGET)
+    print("the rules used before (Anhøj OR shift OR trend, median of 6 points), stable series flagged:")
+    for n in LENGTHS:
+        print(f"{n:>6}  {old_false_alarms(n, args.series, args.seed + n):.1%}")
     print("collaborative p′-chart (8 teams pooled), stable series with an astronomical month:")
     for n in LENGTHS:
         print(f"{n:>6}  {pchart_false_alarms(n, max(args.series // 4, 50), args.seed + n):.1%}")
