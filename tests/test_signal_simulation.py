@@ -10,7 +10,7 @@ at every length and find at least 75 % of shifts at 24 months; the old OR of eve
 import numpy as np
 import pytest
 
-from bench.signals import METHODS, pchart_false_alarms, rates, simulate
+from bench.signals import METHODS, old_false_alarms, pchart_false_alarms, rates, simulate
 from bot.analytics.pchart import p_chart
 from bot.analytics.runchart import analyse
 
@@ -74,3 +74,7 @@ def test_laney_widens_the_limits_of_over_dispersed_proportions() -> None:
     assert chart.laney and chart.sigma_z > 2
     plain = p_chart(rng.binomial(5000, 0.6, size=24).astype(float), denominators, 12)
     assert not plain.laney or plain.sigma_z < 1.3
+
+
+def test_the_rules_used_before_flagged_far_more_stable_series() -> None:
+    assert old_false_alarms(24, 100, seed=9) > 0.3  # the issue measured 56 % at 24 months
