@@ -13,7 +13,7 @@ from slack_bolt.listener.builtins import TokenRevocationListeners
 from slack_sdk import WebClient
 
 from bot.context import BotContext
-from bot.home.publish import publish_home
+from bot.home.publish import refresh_home
 from bot.workspaces import app_removed, tokens_revoked
 from handlers.gate import faculty_of, person_of
 from storage.slack_events import first_delivery
@@ -33,9 +33,10 @@ def register(app: App, ctx: BotContext) -> None:
 
     @app.event("app_home_opened")
     def home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        if event.get("tab", "home") != "home":
-            return
-        publish_home(ctx, client, person_of(context), faculty_of(context))
+        person = person_of(context)
+        if event.get("tab", "home") != "home" or not person.user_id:
+            return  # another tab, or an event that names nobody: nothing to publish
+        refresh_home(ctx, client, person, faculty_of(context))  # a Slack error is logged, not raised
 
     revocations = TokenRevocationListeners(ctx.installations) if ctx.installations is not None else None
 

@@ -125,9 +125,12 @@ def register(app: App, ctx: BotContext) -> None:
 
     def modal_of(client: WebClient, body: dict[str, Any]) -> ModalRef | None:
         """The modal an action came from; when its metadata is unreadable it says so instead."""
-        ref = modal_ref(body["view"])
+        view = body.get("view")
+        if not isinstance(view, dict) or not view.get("id"):
+            return None  # a form's picker pressed outside its form: nothing to redraw
+        ref = modal_ref(view)
         if ref is None:
-            update(client, body["view"]["id"], body["view"].get("hash"), notice_view(FRAME, STALE))
+            update(client, view["id"], view.get("hash"), notice_view(FRAME, STALE))
         return ref
 
     @app.command("/measures")

@@ -28,6 +28,7 @@ from bot.logs import protect, settings_secrets
 from bot.months import Clock, utc_now
 from bot.settings import Settings
 from bot.slack.client import build_web_client
+from bot.slack.errors import on_error
 from bot.slack.manifest import BOT_SCOPES, INSTALL_PATH, REDIRECT_PATH
 from storage.db import Database
 from storage.installations import installation_store, state_store
@@ -114,5 +115,6 @@ def create_app(ctx: BotContext) -> App:
         logger=logging.getLogger("slack_bolt.App"),
         **_oauth(ctx),
     )
+    app.error(on_error)  # never a 500: a plain answer, a safe log line
     register_all(app, ctx)
     return app
