@@ -622,6 +622,7 @@ def build_digest(data: DigestData, as_of: datetime) -> Digest:
     last_pdsa = _last_pdsa_activity(data.pdsa, tz)
     key_measure = str(data.measures["key"].iloc[0]) if not data.measures.empty else None
     latest = (panel[period] if not panel.empty else pd.Series(dtype=float)).to_dict()  # a dict: fast .get
+    centers = now["center"].to_dict() if not now.empty else {}  # the team charts' centre lines
     measure_keys = list(data.measures["key"])
     names = _names(data)
     n_teams = len(data.teams)
@@ -654,10 +655,7 @@ def build_digest(data: DigestData, as_of: datetime) -> Digest:
                 deteriorations=deteriorations.get(team, []),
                 last_pdsa=_to_date(last_pdsa.get(team)),
                 values=tuple(_optional(latest.get((team, key))) for key in measure_keys),
-                centers=tuple(
-                    _optional(now["center"].get((team, key))) if not now.empty else None
-                    for key in measure_keys
-                ),
+                centers=tuple(_optional(centers.get((team, key))) for key in measure_keys),
             )
             for team, name in zip(data.teams["team"], data.teams["name"], strict=True)
         ],
