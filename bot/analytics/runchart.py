@@ -6,7 +6,12 @@ Rules (cited; every one judged against the centre line, every reported point use
   useful points (reported and not on the centre line), an *unusually long run* is a run longer
   than ``round(log2(n)) + 3`` (Schilling 2012) and *too few crossings* is fewer crossings than
   ``qbinom(0.05, n - 1, 0.5)`` (Chen 2010). Points on the centre line neither extend nor break
-  a run; months not reported (NaN) are skipped.
+  a run; months not reported (NaN) are skipped. As qicharts2 does with a frozen baseline, the
+  baseline points and the points after it are judged separately (both against the frozen line),
+  once at least :data:`MIN_USEFUL_POINTS` follow the baseline; before that, all points together.
+  Only the latest part's signals can be current. Too few crossings after the baseline takes the
+  direction of the side holding two thirds of that part's points (else none); otherwise the
+  side of the latest run of 2+ points.
 - ``ihi`` (Perla, Provost & Murray 2011, only when the collaborative file says ``rules: ihi``):
   a *shift* is 6 or more consecutive useful points on one side; a *trend* is 5 or more points all
   rising or all falling (equal neighbours count once); an *astronomical point* lies outside the
