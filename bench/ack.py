@@ -49,13 +49,20 @@ SETTLE_S = 15.0
 
 def bare_wsgi() -> Any:
     """A Bolt app that acks ``/measures`` and opens a one-section modal: the floor to compare with."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from slack_bolt import App
     from slack_bolt.adapter.wsgi import SlackRequestHandler
     from slack_sdk import WebClient
 
     client = WebClient(token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_URL"])
     app = App(
-        signing_secret=os.environ["SLACK_SIGNING_SECRET"], client=client, token_verification_enabled=False
+        signing_secret=os.environ["SLACK_SIGNING_SECRET"],
+        client=client,
+        token_verification_enabled=False,
+        # the same listener pool as ours (Bolt's default has cpu + 4 threads, and a bare app whose
+        # listeners wait on views.open would then queue its own acks behind them)
+        listener_executor=ThreadPoolExecutor(max_workers=16, thread_name_prefix="bolt"),
     )
     loading = {
         "type": "modal",

@@ -6,11 +6,12 @@ then hands the rest (reading the database, building the view, ``views.update``) 
 
 * :class:`ThreadBackground` runs it on a small thread pool in the same process (Socket Mode,
   ``collab-bot run``, tests with a pinned clock);
-* :class:`ProcessBackground` runs it in separate worker processes (``collab-bot serve``:
-  ``BACKGROUND_PROCESSES`` per web worker, default 1, each running several tasks at once). A web
-  worker then only verifies, acks and opens modals, so its answers to Slack do not queue behind
-  building forms for its GIL; under a burst the forms wait instead of the acknowledgements. Until
-  the processes have started (a few seconds after a deploy) tasks run on threads in the worker.
+* :class:`ProcessBackground` runs it in separate worker processes at a lower CPU priority
+  (``collab-bot serve``: ``BACKGROUND_PROCESSES`` per web worker, default 1, each running several
+  tasks at once). A web worker then only verifies, acks and opens modals, so its answers to Slack
+  do not queue behind building forms for its GIL or the CPU; under a burst the forms wait instead
+  of the acknowledgements. Until the processes have started (a few seconds after a deploy) tasks
+  run on threads in the worker.
 
 A task is a module-level function ``task(ctx, *args)`` with picklable arguments; the worker
 process builds its own :class:`~bot.context.BotContext` from the environment once.
@@ -33,9 +34,10 @@ from bot.context import BotContext
 log = logging.getLogger(__name__)
 
 Task = Callable[..., None]
-#: How much lower the background processes' CPU priority is (``nice``). 0: on a shared host a
-#: lower priority starved the forms while other processes kept the CPU busy.
-NICENESS = 0
+#: How much lower the background processes' CPU priority is (``nice``): when the CPU is short,
+#: the web workers' acknowledgements come first and the forms wait (bench.ack: with 0 the ack p99
+#: was 3.8x a bare app's under a closed-loop burst, with 10 about 1.6x).
+NICENESS = 10
 
 
 def _logged(future: Future[Any]) -> None:
