@@ -46,7 +46,9 @@ class ClockLock:
         self.url = normalise_url(url)
         self.key = key
         self.single_process = backend_name(self.url) != "postgresql"
-        self._engine = None if self.single_process else create_engine(self.url, poolclass=NullPool)
+        self._engine = (
+            None if self.single_process else create_engine(self.url, poolclass=NullPool, hide_parameters=True)
+        )
         self._conn: Connection | None = None
         self._held = False
         self.lock_file = lock_file_for(self.url) if self.single_process else None

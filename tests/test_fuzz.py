@@ -359,6 +359,9 @@ def test_view_submissions(fuzzed: Fuzzed, data: st.DataObject) -> None:
         payload[key] = data.draw(hostile_json, label="with")
     status, _, body = fuzzed.bot.requests.interact(payload)
     fuzzed.check(status, body)
+    if data.draw(mostly(st.just(False), st.just(True)), label="replayed"):  # Slack retry, double click
+        again, _, replayed = fuzzed.bot.requests.interact(payload)
+        fuzzed.check(again, replayed)
 
 
 @FUZZ

@@ -228,3 +228,15 @@ def test_oauth_installs_at_debug_log_no_client_secret_or_token(
     codes = [f"code-{team}" for team in (ONE, TWO)]  # one-time install codes are secrets too
     leaks = [s for s in [OAUTH_SECRET, *TOKENS.values(), *codes, SIGNING_SECRET] if s in logs]
     assert leaks == [], [line for line in logs.splitlines() if any(s in line for s in leaks)][:5]
+
+
+def test_every_engine_hides_bound_parameters(db: Database) -> None:
+    """Bound values (what people typed) never appear in SQLAlchemy's errors or logs."""
+    assert db.engine.hide_parameters
+    from storage.clock_lock import ClockLock
+
+    lock = ClockLock(db.url)
+    engine = getattr(lock, "_engine", None)
+    assert engine is None or engine.hide_parameters
+    if engine is not None:
+        engine.dispose()

@@ -58,7 +58,6 @@ _ELEMENT_TEXT = (
     "selected_user",
     "selected_channel",
     "selected_conversation",
-    "selected_date_time",
 )
 
 
