@@ -17,13 +17,17 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-
 from bot.access import faculty_to_ask
 from bot.context import BotContext
-from storage.models import Collaborative
 from storage.people import Person, find_person
-from storage.workspaces import Workspace, assign_unassigned, collaborative_ids_in, set_installed
+from storage.workspaces import (
+    Workspace,
+    assign_unassigned,
+    collaborative_ids_in,
+    set_installed,
+    unassigned_active_exist,
+    unassigned_active_keys,
+)
 
 log = logging.getLogger(__name__)
 
@@ -56,10 +60,7 @@ def _unassigned_exist(ctx: BotContext) -> bool:
     if ctx.oauth:
         return False
     with ctx.db.reader() as session:
-        found = session.scalar(
-            select(Collaborative.id).where(Collaborative.workspace.is_(None), Collaborative.active.is_(True))
-        )
-    return found is not None
+        return unassigned_active_exist(session)
 
 
 def adopt_collaboratives(ctx: BotContext) -> int:
@@ -70,15 +71,7 @@ def adopt_collaboratives(ctx: BotContext) -> int:
     """
     if ctx.oauth:
         with ctx.db.reader() as session:
-            keys = list(
-                session.scalars(
-                    select(Collaborative.key).where(
-                        Collaborative.workspace.is_(None),
-                        Collaborative.enterprise.is_(None),
-                        Collaborative.active.is_(True),
-                    )
-                )
-            )
+            keys = unassigned_active_keys(session)
         for key in keys:
             log.warning("collaborative %s names no workspace: with OAuth, add `workspace:` to its file", key)
         return 0

@@ -265,6 +265,14 @@ def active_collaboratives(session: Session) -> list[Collaborative]:
     )
 
 
+def collaboratives_by_id(session: Session, key: str | None = None) -> list[Collaborative]:
+    """Every collaborative, active or not, in id order; only the one with ``key`` when it is given."""
+    query = select(Collaborative).order_by(Collaborative.id)
+    if key is not None:
+        query = query.where(Collaborative.key == key)
+    return list(session.scalars(query))
+
+
 def collaborative_by_key(session: Session, key: str) -> Collaborative | None:
     return session.scalar(select(Collaborative).where(Collaborative.key == key))
 

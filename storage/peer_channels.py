@@ -115,6 +115,17 @@ def first_learning_session(session: Session, collaborative_id: int) -> datetime 
     )
 
 
+def active_with_peer_channel(session: Session, channel_id: str) -> list[Collaborative]:
+    """The active collaboratives whose peer channel is ``channel_id``."""
+    return list(
+        session.scalars(
+            select(Collaborative).where(
+                Collaborative.peer_channel_id == channel_id, Collaborative.active.is_(True)
+            )
+        ).all()
+    )
+
+
 def is_peer_channel(db: Database, channel_id: str) -> bool:
     """Whether ``channel_id`` is an active collaborative's peer channel (the table is small)."""
     if not channel_id:

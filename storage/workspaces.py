@@ -72,6 +72,27 @@ def assign_unassigned(session: Session, workspace: Workspace) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+def unassigned_active_exist(session: Session) -> bool:
+    """Whether an active collaborative names no workspace (one loaded since the bot started)."""
+    found = session.scalar(
+        select(Collaborative.id).where(Collaborative.workspace.is_(None), Collaborative.active.is_(True))
+    )
+    return found is not None
+
+
+def unassigned_active_keys(session: Session) -> list[str]:
+    """Keys of the active collaboratives that name neither a workspace nor a Grid organisation."""
+    return list(
+        session.scalars(
+            select(Collaborative.key).where(
+                Collaborative.workspace.is_(None),
+                Collaborative.enterprise.is_(None),
+                Collaborative.active.is_(True),
+            )
+        )
+    )
+
+
 def workspace_of(session: Session, collaborative_id: int) -> Workspace | None:
     """The workspace a collaborative lives in (None when it is gone)."""
     row = session.execute(

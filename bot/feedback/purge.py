@@ -15,23 +15,18 @@ from collections.abc import Callable
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-
 from bot.collaborative.loading import open_database
 from bot.months import Clock, utc_now
 from bot.settings import Settings
+from storage.collaboratives import collaboratives_by_id
 from storage.db import Database
 from storage.feedback import count_text_before, purge_text_before
-from storage.models import Collaborative
 
 
 def _cutoffs(db: Database, before: date, key: str | None) -> list[tuple[int, datetime]] | None:
     """(collaborative id, local midnight of ``before``) for each collaborative (or the one named)."""
     with db.reader() as session:
-        query = select(Collaborative).order_by(Collaborative.id)
-        if key is not None:
-            query = query.where(Collaborative.key == key)
-        collabs = list(session.scalars(query))
+        collabs = collaboratives_by_id(session, key)
     if key is not None and not collabs:
         return None
     return [(c.id, datetime.combine(before, time(0), tzinfo=ZoneInfo(c.timezone))) for c in collabs]

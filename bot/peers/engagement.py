@@ -15,16 +15,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-
 from bot.context import BotContext
 from bot.months import iso_week, local_date
 from bot.peers import views
 from bot.slack.delivery import Outcome, Outgoing, deliver
 from storage.collaboratives import active_teams
 from storage.db import Database
-from storage.models import Collaborative
 from storage.peer_activity import count_message, team_weeks
+from storage.peer_channels import active_with_peer_channel
 from storage.people import find_person
 from storage.workspaces import Workspace
 
@@ -45,11 +43,7 @@ def peer_channel_collaborative(db: Database, workspace: Workspace, channel: str)
     if not channel:
         return None
     with db.reader() as session:
-        rows = session.scalars(
-            select(Collaborative).where(
-                Collaborative.peer_channel_id == channel, Collaborative.active.is_(True)
-            )
-        ).all()
+        rows = active_with_peer_channel(session, channel)
         for collab in rows:
             if collab.workspace in (None, workspace.team_id) or (
                 collab.enterprise is not None and collab.enterprise == workspace.enterprise_id
