@@ -289,6 +289,7 @@ def table(kind: str, server_url: str, repeat: int, sizes: list[int], months: int
     print(f"backend: {kind}; 10 measures x {months} months; median of {repeat}")
     header = (
         f"{'teams':>6} {'report rows':>12} {'bare read':>10} {'digest':>9} {'ratio':>6} {'ms / 1k rows':>13}"
+        f" {'CPU ratio':>10} {'CPU ms / 1k rows':>16}"
     )
     print(header)
     for teams in sizes:
