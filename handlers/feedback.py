@@ -20,7 +20,6 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.calls.views import FEEDBACK_ACTION
 from bot.context import BotContext
 from bot.feedback.service import (
-    FeedbackSaved,
     FeedbackScreen,
     SummaryShown,
     WindowClosed,
@@ -41,12 +40,12 @@ from bot.feedback.views import (
     saved_view,
     summary_reply,
 )
-from bot.results import Invalid, Refusal
+from bot.results import Refusal
 from bot.slack.modals import notice_view
 from bot.slack.payloads import parse, parse_id
 from handlers.collab_command import subcommand
 from handlers.gate import person_of
-from handlers.submissions import once
+from handlers.submissions import ack_outcome, once
 from storage.people import Person
 
 log = logging.getLogger(__name__)
@@ -104,14 +103,6 @@ def register(app: App, ctx: BotContext) -> None:
             ack(response_action="update", view=notice_view(FRAME, STALE_FORM))
             return
         outcome = submit_feedback(ctx, person_of(context), ref.event_id, read_form(view["state"]["values"]))
-        match outcome:
-            case Invalid(errors):
-                ack(response_action="errors", errors=errors)
-            case Refusal(text):
-                ack(response_action="update", view=notice_view(FRAME, text))
-            case FeedbackSaved():
-                ack(response_action="update", view=saved_view(outcome))
-            case _:
-                assert_never(outcome)
+        ack_outcome(ack, FRAME, outcome, saved_view)
 
     app.view(CALLBACK)(once(ctx, feedback_submitted))  # a double click is one answer

@@ -12,8 +12,8 @@ from slack_sdk.models.views import View
 
 from bot.access import Action, collaboratives_where, refused
 from bot.context import BotContext
-from bot.results import Invalid, Refusal
-from bot.scores.service import NOT_ALLOWED, ScoreSaved, ScoreScreen, score_screen, submit_score
+from bot.results import Refusal
+from bot.scores.service import NOT_ALLOWED, ScoreScreen, score_screen, submit_score
 from bot.scores.views import (
     ACTION_MONTH,
     ACTION_OPEN,
@@ -32,7 +32,7 @@ from bot.slack.modals import loading_view, notice_view
 from bot.slack.payloads import parse, parse_id
 from handlers.collab_command import subcommand
 from handlers.gate import person_of
-from handlers.submissions import once
+from handlers.submissions import ack_outcome, once
 from storage.people import Person
 
 
@@ -98,14 +98,6 @@ def register(app: App, ctx: BotContext) -> None:
         team_id, period = read_choice(values, meta)
         raw_score, reason = read_score(values)
         outcome = submit_score(ctx, person_of(context), team_id, period, raw_score, reason)
-        match outcome:
-            case Invalid(errors):
-                ack(response_action="errors", errors=errors)
-            case Refusal(text):
-                ack(response_action="update", view=notice_view(FRAME, text))
-            case ScoreSaved():
-                ack(response_action="update", view=saved_view(outcome))
-            case _:
-                assert_never(outcome)
+        ack_outcome(ack, FRAME, outcome, saved_view)
 
     app.view(CALLBACK)(once(ctx, score_submitted))  # a double click saves once

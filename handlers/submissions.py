@@ -19,18 +19,21 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from slack_bolt import Ack, BoltContext, BoltResponse
 from slack_sdk import WebClient
+from slack_sdk.models.views import View
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.context import BotContext
-from bot.slack.modals import ModalFrame, unavailable_view
+from bot.results import Invalid, Refusal
+from bot.slack.modals import ModalFrame, notice_view, unavailable_view
 from storage import submissions
 
 log = logging.getLogger(__name__)
 
+Saved = TypeVar("Saved")
 ViewListener = Callable[..., None]  # a Bolt view listener taking some of: ack, view, client, context
 
 #: Answers after which nothing was stored: field errors, and a notice pushed over the form (the
@@ -42,6 +45,18 @@ UNREACHABLE = object()  # the claim could not be taken: the database is down
 #: How long a duplicate waits for the first submission's answer before closing its modal.
 WAIT_SECONDS = 2.0
 POLL_SECONDS = 0.05
+
+
+def ack_outcome(
+    ack: Ack, frame: ModalFrame, outcome: Invalid | Refusal | Saved, saved: Callable[[Saved], View]
+) -> None:
+    """Answer a form's submission: field errors in place, a refusal as a notice, or the saved view."""
+    if isinstance(outcome, Invalid):
+        ack(response_action="errors", errors=outcome.errors)
+    elif isinstance(outcome, Refusal):
+        ack(response_action="update", view=notice_view(frame, outcome.text))
+    else:
+        ack(response_action="update", view=saved(outcome))
 
 
 def _plain(value: Any) -> Any:

@@ -17,11 +17,11 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 
@@ -39,6 +39,20 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 #: PostgreSQL pool per process: kept connections and extra ones under bursts.
 POOL_SIZE = 5
 MAX_OVERFLOW = 10
+
+
+Row = TypeVar("Row", bound=DeclarativeBase)
+
+
+def locked_or_new(session: Session, model: type[Row], **keys: Any) -> tuple[Row, bool]:
+    """The row of ``model`` with these key values, locked for update, or a new one added to the
+    session; True when it was there already. Two first writers racing meet the unique constraint."""
+    row = session.scalar(select(model).filter_by(**keys).with_for_update())
+    if row is not None:
+        return row, True
+    row = model(**keys)
+    session.add(row)
+    return row, False
 
 
 def postgres_connect_args() -> dict[str, Any]:

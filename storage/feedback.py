@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import distinct, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from storage.db import locked_or_new
 from storage.enums import Role, RsvpAnswer
 from storage.models import (
     CalendarEvent,
@@ -73,15 +74,7 @@ def save_answer(
     Two submissions racing for a first answer meet the unique constraint: the loser's transaction
     fails whole and the person can submit again.
     """
-    row = session.scalar(
-        select(FeedbackResponse)
-        .where(FeedbackResponse.event_id == event_id, FeedbackResponse.responder == responder)
-        .with_for_update()
-    )
-    replaced = row is not None
-    if row is None:
-        row = FeedbackResponse(event_id=event_id, responder=responder)
-        session.add(row)
+    row, replaced = locked_or_new(session, FeedbackResponse, event_id=event_id, responder=responder)
     row.usefulness = usefulness
     for name in TEXT_COLUMNS:
         setattr(row, name, texts.get(name))

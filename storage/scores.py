@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storage.db import locked_or_new
 from storage.enums import Direction, MeasureType
 from storage.models import FacultyScore, Measure, MeasureReport, Team, TeamReport
 
@@ -38,15 +39,7 @@ def save_score(
     now: datetime,
 ) -> bool:
     """Store faculty's score of the team for the month, replacing an earlier one; True when it replaced."""
-    row = session.scalar(
-        select(FacultyScore)
-        .where(FacultyScore.team_id == team_id, FacultyScore.period == period)
-        .with_for_update()
-    )
-    replaced = row is not None
-    if row is None:
-        row = FacultyScore(team_id=team_id, period=period)
-        session.add(row)
+    row, replaced = locked_or_new(session, FacultyScore, team_id=team_id, period=period)
     row.score = score
     row.reason = reason
     row.scored_by = user_id
