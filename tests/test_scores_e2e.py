@@ -97,6 +97,13 @@ def submit(bot: RunningBot, view: dict[str, Any], values: dict[str, Any], user: 
     return json.loads(body) if body else {}
 
 
+def score_team(
+    bot: RunningBot, view: dict[str, Any], team: str, period: str, score: str, reason: str
+) -> dict[str, Any]:
+    """Faculty submit the scoring form for the team with key ``team``."""
+    return submit(bot, view, form_values(team_id_by_key(bot.db, team), period, score, reason), FACULTY)
+
+
 def stored(bot: RunningBot) -> list[tuple[int, str, float, str | None, str]]:
     with bot.db.reader() as session:
         rows = session.scalars(select(FacultyScore).order_by(FacultyScore.id))
@@ -176,15 +183,8 @@ def test_the_digest_lists_scores_far_apart_and_its_button_opens_the_form(loaded_
     self_assess(bot, "eastside", "2026-03", 3.0)
     view, _ = score_command(bot, FACULTY, "riverside")
     assert view is not None
-    submit(
-        bot,
-        view,
-        form_values(team_id_by_key(bot.db, "riverside"), "2026-03", "4.0", "Sustained gains"),
-        FACULTY,
-    )
-    submit(
-        bot, view, form_values(team_id_by_key(bot.db, "eastside"), "2026-03", "4.0", "Close to it"), FACULTY
-    )
+    score_team(bot, view, "riverside", "2026-03", "4.0", "Sustained gains")
+    score_team(bot, view, "eastside", "2026-03", "4.0", "Close to it")
     digest = compute_digest(bot.db, collaborative_named(bot.db).id, datetime(2026, 4, 20, 16, tzinfo=UTC))
     assert [(name, f, s) for name, f, s in digest.score_gaps] == [(digest.score_gaps[0][0], 4.0, 2.0)]
     assert "Riverside" in digest.score_gaps[0][0]
@@ -215,15 +215,10 @@ def test_scores_are_exported_faculty_and_self_side_by_side(loaded_bot: RunningBo
     self_assess(bot, "eastside", "2026-02", 3.0)
     view, _ = score_command(bot, FACULTY, "riverside")
     assert view is not None
-    submit(
-        bot,
-        view,
-        form_values(team_id_by_key(bot.db, "riverside"), "2026-03", "4.0", "Sustained gains"),
-        FACULTY,
-    )
+    score_team(bot, view, "riverside", "2026-03", "4.0", "Sustained gains")
     again, _ = score_command(bot, FACULTY, "lakeview")  # the saved form closed: score from a new one
     assert again is not None
-    submit(bot, again, form_values(team_id_by_key(bot.db, "lakeview"), "2026-01", "1.5", "Planning"), FACULTY)
+    score_team(bot, again, "lakeview", "2026-01", "1.5", "Planning")
     export_csv(bot.db.url, tmp_path)
     with (tmp_path / "scores.csv").open(newline="", encoding="utf-8") as handle:
         rows = [

@@ -97,6 +97,18 @@ class TeamFlag:
 
 
 @dataclass(frozen=True)
+class SupportFlag:
+    """A team that may need support, as App Home's faculty grid and the call-prep draft show it."""
+
+    team_name: str
+    reasons: tuple[str, ...]
+
+
+def support_flags(flags: list[TeamFlag]) -> tuple[SupportFlag, ...]:
+    return tuple(SupportFlag(f.name, tuple(f.reasons)) for f in flags)
+
+
+@dataclass(frozen=True)
 class PdsaActivity:
     started_week: int
     completed_week: int

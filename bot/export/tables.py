@@ -27,6 +27,8 @@ COLLAB = C("collaborative", T, "The collaborative's key (as in the collaborative
 TEAM = C("team", T, "The team's key (as in the collaborative file).")
 MEASURE = C("measure", T, "The measure's key (as in the collaborative file).")
 PERIOD = C("period", M, "The reporting month, YYYY-MM.")
+CHANGED_BY = C("changed_by", T, "Slack user ID of whoever changed it.")  # in each audit trail
+CHANGED_AT = C("changed_at", DT, "When it was changed.")
 ACTIVE = C("active", B, "False once it was removed from the collaborative file (kept for history).")
 
 
@@ -132,8 +134,8 @@ MEASURE_REVISIONS = Table(
         TEAM,
         MEASURE,
         PERIOD,
-        C("changed_by", T, "Slack user ID of whoever changed it."),
-        C("changed_at", DT, "When it was changed."),
+        CHANGED_BY,
+        CHANGED_AT,
         C("old_numerator", INT, "The numerator before the change."),
         C("old_denominator", INT, "The denominator before the change."),
         C("old_value", N, "The value before the change (as in measures.value)."),
@@ -317,8 +319,8 @@ NARRATIVE_REVISIONS = Table(
         TEAM,
         PERIOD,
         C("field", T, "wins, barriers, help_needed or self_assessment (as in team_reports)."),
-        C("changed_by", T, "Slack user ID of whoever changed it."),
-        C("changed_at", DT, "When it was changed."),
+        CHANGED_BY,
+        CHANGED_AT,
         C("old_value", T, "The text before the change (the self-assessment as 3.5); empty if none."),
         C("new_value", T, "The text after the change; empty when it was cleared."),
     ),
@@ -340,8 +342,8 @@ PDSA_REVISIONS = Table(
             "do_observations, do_surprises, study_results, study_learning, act_decision, next_step or "
             "end_date (as in pdsa).",
         ),
-        C("changed_by", T, "Slack user ID of whoever changed it."),
-        C("changed_at", DT, "When it was changed."),
+        CHANGED_BY,
+        CHANGED_AT,
         C("old_value", T, "The value before the change (dates as YYYY-MM-DD); empty if none."),
         C("new_value", T, "The value after the change; empty when it was cleared."),
     ),

@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 
 from bot.access import Action, collaboratives_where
 from bot.digest.delivery import compute_digest
+from bot.digest.rules import SupportFlag, support_flags
 from bot.measures.status import Status, reporting_status
 from bot.months import iso_week
 from bot.scores.service import TeamScore, latest_team_scores
@@ -69,12 +70,6 @@ class GridRow:
     deteriorations: tuple[str, ...]
     last_pdsa: date | None
     peer_messages: int = 0  # posts and thread replies in the peer channel, in the weeks of this month
-
-
-@dataclass(frozen=True)
-class SupportFlag:
-    team_name: str
-    reasons: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -173,7 +168,7 @@ def faculty_grids(db: Database, person: Person, now: datetime) -> tuple[FacultyG
                     )
                     for row in digest.teams
                 ),
-                support=tuple(SupportFlag(f.name, tuple(f.reasons)) for f in digest.support),
+                support=support_flags(digest.support),
             )
         )
     return tuple(grids)

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from bot.access import Action, collaboratives_where, refused
 from bot.context import BotContext
 from bot.digest.delivery import compute_digest
+from bot.digest.rules import SupportFlag, support_flags
 from bot.months import local_date
 from bot.peers.service import asks_without_reply
 from bot.prep import rules
@@ -79,12 +80,6 @@ class OpenAsk:
 
 
 @dataclass(frozen=True)
-class SupportNeed:
-    team_name: str
-    reasons: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class PrepDraft:
     collaborative_key: str
     collaborative_name: str
@@ -95,7 +90,7 @@ class PrepDraft:
     candidates: tuple[Candidate, ...]
     notes: tuple[StudyNote, ...]
     asks: tuple[OpenAsk, ...]
-    support: tuple[SupportNeed, ...]
+    support: tuple[SupportFlag, ...]
     asks_tracked: bool = False  # asks for help are recorded (then an empty list means none is open)
 
 
@@ -163,7 +158,7 @@ def build_draft(
         candidates=candidates,
         notes=notes,
         asks=asks or (),
-        support=tuple(SupportNeed(f.name, tuple(f.reasons)) for f in digest.support),
+        support=support_flags(digest.support),
         asks_tracked=asks is not None,
     )
 
