@@ -1,16 +1,19 @@
 """``/collab``: help and the small sub-commands (``/collab help``, ``/collab status``, ``/collab digest``).
 
-A sub-command that cannot reach the database answers "couldn't reach the database, nothing was
-saved, try again in a minute" (ephemeral) instead of failing the request.
+``/collab`` acknowledges at once, before anything is read (the workspace gate defers its lookup,
+:data:`handlers.gate.REPLY_COMMANDS`); the answer follows through the command's ``response_url``
+(Bolt's ``respond``), ephemeral like the acknowledgement it replaces. A workspace without a
+collaborative gets the gate's short answer that way too. A sub-command that cannot reach the
+database answers "couldn't reach the database, nothing was saved, try again in a minute" instead.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import Ack, App, BoltContext, Respond
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.context import BotContext
@@ -18,16 +21,28 @@ from bot.home.views import help_message, unknown_subcommand_message
 from bot.measures.status import reporting_status
 from bot.measures.status_views import status_message
 from bot.slack.modals import UNAVAILABLE
-from handlers.gate import faculty_of, person_of
+from handlers.gate import NOT_HERE, faculty_of, here, person_of
 from storage.people import Person
 
 log = logging.getLogger(__name__)
-Subcommand = Callable[[BotContext, Person, str, Ack, dict[str, Any]], None]
+
+
+class Reply(Protocol):
+    """Answer the person who typed the command (ephemeral, through its ``response_url``)."""
+
+    def __call__(self, **message: Any) -> None: ...
+
+
+Subcommand = Callable[[BotContext, Person, str, Reply, dict[str, Any]], None]
 SUBCOMMANDS: dict[str, Subcommand] = {}
 
 
 def subcommand(name: str) -> Callable[[Subcommand], Subcommand]:
-    """Register ``/collab NAME``; the function gets (ctx, person, rest_of_text, ack, command)."""
+    """Register ``/collab NAME``; the function gets (ctx, person, rest_of_text, reply, command).
+
+    The command is already acknowledged: a sub-command that opens a modal uses the trigger id at
+    once (it lasts 3 seconds); one that answers in words calls ``reply(**message)``.
+    """
 
     def add(fn: Subcommand) -> Subcommand:
         SUBCOMMANDS[name] = fn
@@ -36,28 +51,49 @@ def subcommand(name: str) -> Callable[[Subcommand], Subcommand]:
     return add
 
 
+class _Replies:
+    """``reply`` for one command: ``respond`` with an ephemeral message, remembering it answered."""
+
+    def __init__(self, respond: Respond) -> None:
+        self._respond = respond
+        self.sent = False
+
+    def __call__(self, **message: Any) -> None:
+        self.sent = True
+        try:
+            self._respond(**{"response_type": "ephemeral", **message})
+        except Exception as exc:  # noqa: BLE001 - the network edge; nothing more to do
+            log.warning("/collab answer not delivered: %s", type(exc).__name__)
+
+
 def register(app: App, ctx: BotContext) -> None:
     @app.command("/collab")
-    def collab(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+    def collab(ack: Ack, respond: Respond, command: dict[str, Any], context: BoltContext) -> None:
+        ack()  # at once: everything below may read the database
+        reply = _Replies(respond)
         word, _, rest = (command.get("text") or "").strip().partition(" ")
         word = word.lower()
-        person, faculty = person_of(context), faculty_of(context)
-        if word in ("", "help", "?") or (word == "status" and not person.known):
-            ack(**help_message(person, faculty))
-            return
-        handler = SUBCOMMANDS.get(word)
-        if handler is None:
-            ack(**unknown_subcommand_message(word, person, faculty))
-            return
         try:
-            handler(ctx, person, rest.strip(), ack, command)
+            if not here(context):
+                reply(text=NOT_HERE)
+                return
+            person, faculty = person_of(context), faculty_of(context)
+            if word in ("", "help", "?") or (word == "status" and not person.known):
+                reply(**help_message(person, faculty))
+                return
+            handler = SUBCOMMANDS.get(word)
+            if handler is None:
+                reply(**unknown_subcommand_message(word, person, faculty))
+                return
+            handler(ctx, person, rest.strip(), reply, command)
         except SQLAlchemyError as exc:
-            log.warning("/collab %s: database unavailable: %s", word, type(exc).__name__)
-            if ack.response is None:
-                ack(text=UNAVAILABLE, response_type="ephemeral")
+            shown = word if word in SUBCOMMANDS else "help"  # never what was typed
+            log.warning("/collab %s: database unavailable: %s", shown, type(exc).__name__)
+            if not reply.sent:
+                reply(text=UNAVAILABLE)
 
 
 @subcommand("status")
-def status(ctx: BotContext, person: Person, rest: str, ack: Ack, command: dict[str, Any]) -> None:
+def status(ctx: BotContext, person: Person, rest: str, reply: Reply, command: dict[str, Any]) -> None:
     """This month's reporting status for the person's teams (and, for faculty, every team)."""
-    ack(**status_message(reporting_status(ctx.db, person, ctx.now())))
+    reply(**status_message(reporting_status(ctx.db, person, ctx.now())))

@@ -5,26 +5,26 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 
 from bot.access import Action, collaboratives_where, refused
 from bot.context import BotContext
 from bot.digest.delivery import send_preview, tell_preview_failed
 from bot.digest.views import preparing_message, refusal_message
-from handlers.collab_command import subcommand
+from handlers.collab_command import Reply, subcommand
 from storage.people import Person
 
 log = logging.getLogger(__name__)
 
 
 @subcommand("digest")
-def digest_preview(ctx: BotContext, person: Person, rest: str, ack: Ack, command: dict[str, Any]) -> None:
+def digest_preview(ctx: BotContext, person: Person, rest: str, reply: Reply, command: dict[str, Any]) -> None:
     faculty_of = collaboratives_where(person, Action.PREVIEW_DIGEST)
     if not faculty_of:
         refused(person, Action.PREVIEW_DIGEST)
-        ack(**refusal_message())
+        reply(**refusal_message())
         return
-    ack(**preparing_message())  # answered at once; the digest is built after the ack
+    reply(**preparing_message())  # answered at once; the digest is built after
     for collaborative_id in faculty_of:
         client = ctx.client_for(collaborative_id)  # the asker's own workspace
         if client is None:

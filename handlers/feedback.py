@@ -43,7 +43,7 @@ from bot.feedback.views import (
 from bot.results import Refusal
 from bot.slack.modals import notice_view
 from bot.slack.payloads import parse, parse_id
-from handlers.collab_command import subcommand
+from handlers.collab_command import Reply, subcommand
 from handlers.gate import person_of
 from handlers.submissions import ack_outcome, once
 from storage.people import Person
@@ -52,14 +52,16 @@ log = logging.getLogger(__name__)
 
 
 @subcommand("feedback")
-def feedback_summary(ctx: BotContext, person: Person, rest: str, ack: Ack, command: dict[str, Any]) -> None:
+def feedback_summary(
+    ctx: BotContext, person: Person, rest: str, reply: Reply, command: dict[str, Any]
+) -> None:
     """``/collab feedback [event]``: the summary faculty get by DM, on demand, privately."""
     shown = summary_for(ctx, person, rest)
     match shown:
         case Refusal(text):
-            ack(**refusal_reply(text))
+            reply(**refusal_reply(text))
         case SummaryShown(summary, timezone):
-            ack(**summary_reply(summary, ZoneInfo(timezone)))
+            reply(**summary_reply(summary, ZoneInfo(timezone)))
         case _:
             assert_never(shown)
 

@@ -14,7 +14,9 @@ workspace that still has collaboratives, or never had any.
 Fast acknowledgements: ``/measures`` and ``/pdsa`` only need Slack's trigger id before they ack
 and open their loading modal, so for them the gate reads nothing when it saw the workspace hold a
 collaborative in the last :data:`KNOWN_FOR_S` seconds; the person is looked up on first use
-(:func:`person_of`), after the ack, on the listener's thread.
+(:func:`person_of`), after the ack, on the listener's thread. ``/collab`` (:data:`REPLY_COMMANDS`)
+answers through its ``response_url``, so the gate never reads for it: it acks first and asks
+:func:`here` after, which gives the same short answer to a workspace without a collaborative.
 
 The lookup waits at most :data:`LOOKUP_WAIT_S` for the database. When it fails or takes longer
 (the database is down, restarting, or accepts connections and never answers), the request is
@@ -56,6 +58,8 @@ LIFECYCLE_EVENTS = frozenset({"app_uninstalled", "tokens_revoked"})
 MODAL_COMMANDS = frozenset({"/measures", "/pdsa"})
 #: Commands whose person is looked up after the ack (see the module docstring).
 DEFERRED_COMMANDS = MODAL_COMMANDS
+#: Commands acked before anything is read, answered after through their ``response_url``.
+REPLY_COMMANDS = frozenset({"/collab"})
 #: Seconds a workspace seen holding a collaborative is trusted to still hold one.
 KNOWN_FOR_S = 60.0
 #: Seconds the gate waits for the database before answering "couldn't reach the database"
@@ -146,6 +150,18 @@ def _later(context: BoltContext) -> Visitor | None:
     return visitor
 
 
+def here(context: BoltContext) -> bool:
+    """For a command acked before the gate read anything (:data:`REPLY_COMMANDS`): look the
+    workspace and person up now; False (a refusal logged) when the workspace holds no collaborative.
+    Raises SQLAlchemyError when the database cannot be reached."""
+    if PERSON in context:
+        return True  # the gate already found the workspace holds one
+    if _later(context) is not None:
+        return True
+    refused(Person(context.user_id or "-", context[WORKSPACE]), Action.USE)
+    return False
+
+
 def person_of(context: BoltContext) -> Person:
     """The person the gate resolved for this request (in its workspace); for a deferred command it
     is read now (raises SQLAlchemyError when the database cannot be reached)."""
@@ -185,6 +201,18 @@ def register(app: App, ctx: BotContext) -> None:
         if (body.get("event") or {}).get("type") in LIFECYCLE_EVENTS:
             return next()
         workspace = Workspace(context.team_id, context.enterprise_id)
+        if body.get("command") in REPLY_COMMANDS:
+            user_id = context.user_id
+            context[WORKSPACE] = workspace
+
+            def later() -> Visitor | None:
+                visitor = identify(ctx, workspace, user_id)
+                if visitor is not None:
+                    known[workspace] = time.monotonic()
+                return visitor
+
+            context[LATER] = later
+            return next()
         if (
             body.get("command") in DEFERRED_COMMANDS
             and time.monotonic() - known.get(workspace, -KNOWN_FOR_S) < KNOWN_FOR_S

@@ -19,7 +19,7 @@ from bot.peers.service import PostForm, open_post, submit_post
 from bot.results import Invalid, Refusal
 from bot.slack.modals import loading_view, notice_view
 from bot.slack.payloads import parse
-from handlers.collab_command import subcommand
+from handlers.collab_command import Reply, subcommand
 from handlers.gate import person_of
 from handlers.submissions import once
 from storage.peer_channels import is_peer_channel
@@ -39,8 +39,7 @@ def _open(ctx: BotContext, client: WebClient, trigger_id: str, person: Person, k
 
 
 def _command(kind: str) -> Any:
-    def run(ctx: BotContext, person: Person, rest: str, ack: Ack, command: dict[str, Any]) -> None:
-        ack()
+    def run(ctx: BotContext, person: Person, rest: str, reply: Reply, command: dict[str, Any]) -> None:
         client = ctx.client_for_workspace(person.workspace) or ctx.client
         _open(ctx, client, command["trigger_id"], person, kind)
 

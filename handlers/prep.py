@@ -6,26 +6,26 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.context import BotContext
 from bot.prep.service import NO_CALL, coached_by, next_call_draft
 from bot.prep.views import FAILED, PREPARING, prep_message, prep_refusal
 from bot.results import Refusal
-from handlers.collab_command import subcommand
+from handlers.collab_command import Reply, subcommand
 from storage.people import Person
 
 log = logging.getLogger(__name__)
 
 
 @subcommand("prep")
-def call_prep(ctx: BotContext, person: Person, rest: str, ack: Ack, command: dict[str, Any]) -> None:
+def call_prep(ctx: BotContext, person: Person, rest: str, reply: Reply, command: dict[str, Any]) -> None:
     coached = coached_by(person)
     if isinstance(coached, Refusal):
-        ack(**prep_refusal(coached.text))
+        reply(**prep_refusal(coached.text))
         return
-    ack(**prep_refusal(PREPARING))
+    reply(**prep_refusal(PREPARING))
     for collaborative_id in coached:
         client = ctx.client_for(collaborative_id)  # the asker's own workspace
         if client is None:

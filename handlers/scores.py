@@ -30,7 +30,7 @@ from bot.scores.views import (
 from bot.slack.blocks import plain_message
 from bot.slack.modals import loading_view, notice_view
 from bot.slack.payloads import parse, parse_id
-from handlers.collab_command import subcommand
+from handlers.collab_command import Reply, subcommand
 from handlers.gate import person_of
 from handlers.submissions import ack_outcome, once
 from storage.people import Person
@@ -53,12 +53,11 @@ def _open(client: WebClient, trigger_id: str, build: Callable[[], View]) -> None
 
 
 @subcommand("score")
-def score_command(ctx: BotContext, person: Person, rest: str, ack: Ack, command: dict[str, Any]) -> None:
+def score_command(ctx: BotContext, person: Person, rest: str, reply: Reply, command: dict[str, Any]) -> None:
     if not collaboratives_where(person, Action.SCORE):
         refused(person, Action.SCORE)
-        ack(response_type="ephemeral", **plain_message(NOT_ALLOWED))
+        reply(**plain_message(NOT_ALLOWED))
         return
-    ack()
     client = ctx.client_for_workspace(person.workspace)
     if client is not None:
         _open(client, command["trigger_id"], lambda: screen_view(score_screen(ctx, person, rest)))

@@ -169,6 +169,14 @@ class RunningBot:
     def db(self) -> Database:
         return self.ctx.db
 
+    def answer(self, command: str, text: str, user_id: str, **fields: Any) -> dict[str, Any]:
+        """A slash command answered after its acknowledgement, through its ``response_url``: checks
+        the acknowledgement is an empty 200 and returns the message sent to that URL."""
+        url = self.slack.response_url()
+        status, _, body = self.requests.command(command, text, user_id, response_url=url, **fields)
+        assert (status, body) == (200, ""), (status, body)
+        return self.slack.wait_for_response(url)
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -193,7 +201,12 @@ def running_bot(ctx: BotContext, slack: SlackStandIn) -> Iterator[RunningBot]:
     thread.start()
     url = f"http://127.0.0.1:{server.server_port}"
     try:
-        yield RunningBot(url=url, ctx=ctx, slack=slack, requests=SlackRequests(url, SIGNING_SECRET))
+        yield RunningBot(
+            url=url,
+            ctx=ctx,
+            slack=slack,
+            requests=SlackRequests(url, SIGNING_SECRET, response_urls=slack.response_url),
+        )
     finally:
         server.shutdown()
         server.server_close()

@@ -12,6 +12,7 @@ import secrets
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -243,11 +244,19 @@ class SlackRequests:
     """POSTs signed requests to ``{base_url}/slack/events``; each call returns (status, headers, body)."""
 
     def __init__(
-        self, base_url: str, secret: str, *, path: str = "/slack/events", timeout: float = 10.0
+        self,
+        base_url: str,
+        secret: str,
+        *,
+        path: str = "/slack/events",
+        timeout: float = 10.0,
+        response_urls: Callable[[], str] | None = None,
     ) -> None:
         self.url = base_url.rstrip("/") + path
         self.secret = secret
         self.timeout = timeout
+        #: mints each command's ``response_url`` (e.g. ``SlackStandIn.response_url``)
+        self.response_urls = response_urls
 
     def post(
         self,
@@ -282,7 +291,10 @@ class SlackRequests:
         timestamp: int | None = None,
         **fields: Any,
     ) -> tuple[int, dict[str, str], str]:
-        """A slash command; ``fields`` go to `slash_command_body` (channel_id, trigger_id, ...)."""
+        """A slash command; ``fields`` go to `slash_command_body` (channel_id, trigger_id, response_url,
+        ...). Its ``response_url`` comes from ``response_urls`` when given."""
+        if fields.get("response_url") is None and self.response_urls is not None:
+            fields["response_url"] = self.response_urls()
         body = slash_command_body(command, text, user_id, **fields)
         return self.post(body, "application/x-www-form-urlencoded", retry_num=retry_num, timestamp=timestamp)
 

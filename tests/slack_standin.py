@@ -13,6 +13,11 @@ only reaches its own workspace: a channel belongs to the workspace that created 
 to it or registered it (``add_channel(..., team_id=...)``), and a view to the workspace that opened
 it; another workspace's token gets ``channel_not_found`` / ``not_found``, as in Slack.
 
+Slash-command answers: Slack gives every command a ``response_url`` (``hooks.slack.com/commands/…``)
+the app may POST a message to after its acknowledgement. `response_url` mints one on the stand-in
+(``/respond/<id>``); what is POSTed there (JSON, Block Kit checked as a message) is recorded in
+``responses`` and read back with `responses_to` / `wait_for_response`.
+
 Retry-After and slack_sdk (checked in slack_sdk 3.48, ``http_retry/builtin_handlers.py``):
 ``RateLimitErrorRetryHandler.prepare_for_next_attempt`` sleeps
 ``int(response.headers["Retry-After"][0]) + random.random()`` seconds. So
@@ -59,6 +64,7 @@ from tests.constants import API_APP_ID, BOT_ID, BOT_TOKEN, BOT_USER_ID, TEAM_ID
 __all__ = [
     "Call",
     "ExactRetryAfterHandler",
+    "Response",
     "SlackStandIn",
     "validate_blocks",
     "validate_view",
@@ -87,6 +93,16 @@ class Call:
     @property
     def ok(self) -> bool:
         return self.status == 200 and bool(self.response and self.response.get("ok"))
+
+
+@dataclass
+class Response:
+    """One message POSTed to a ``response_url`` the stand-in minted (``status`` is what it answered)."""
+
+    url: str
+    message: dict[str, Any]
+    status: int
+    at: float
 
 
 # --------------------------------------------------------------------------------------------
@@ -507,6 +523,7 @@ class SlackStandIn:
 
     def _reset_state(self) -> None:
         self.calls: list[Call] = []
+        self.responses: list[Response] = []
         self.uploads: dict[str, bytes] = {}
         self.completed_uploads: list[dict[str, Any]] = []
         self.views: dict[str, dict[str, Any]] = {}
@@ -537,6 +554,26 @@ class SlackStandIn:
         with self._lock:
             self._reset_state()
             self.trigger_ttl = self._default_trigger_ttl
+
+    def response_url(self) -> str:
+        """A fresh ``response_url`` on the stand-in, as Slack sends with each slash command."""
+        return f"{self.root_url}/respond/{next(self._ids)}/{random.getrandbits(64):016x}"
+
+    def responses_to(self, url: str) -> list[dict[str, Any]]:
+        """The messages accepted at ``url`` (a `response_url`), oldest first."""
+        with self._lock:
+            return [r.message for r in self.responses if r.url == url and r.status == 200]
+
+    def wait_for_response(self, url: str, timeout: float = 10.0) -> dict[str, Any]:
+        """The first message accepted at ``url``, waiting up to ``timeout`` seconds for it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.responses_to(url)
+            if found:
+                return found[0]
+            if time.monotonic() > deadline:
+                raise AssertionError(f"nothing was sent to the response_url {url}")
+            time.sleep(0.02)
 
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
@@ -695,6 +732,8 @@ class SlackStandIn:
         now = time.time()
         if parts.path.startswith("/upload/"):
             return self._handle_upload(parts.path.rsplit("/", 1)[-1], headers, body, now)
+        if parts.path.startswith("/respond/") and verb == "POST":
+            return self._handle_response(f"{self.root_url}{parts.path}", body, now)
         if not parts.path.startswith("/api/"):
             return _Response(404, b"not found", "text/plain")
         method = parts.path[len("/api/") :].strip("/")
@@ -823,6 +862,25 @@ class SlackStandIn:
             b'{"ok": false, "error": "ratelimited"}',
             headers={"Retry-After": str(max(1, math.ceil(wait))), "X-Retry-After-Exact": f"{wait:.3f}"},
         )
+
+    def _handle_response(self, url: str, body: bytes, now: float) -> _Response:
+        """A message POSTed to a response_url: JSON with text and/or blocks (checked as a message)."""
+        try:
+            message = json.loads(body.decode("utf-8"))
+        except ValueError:
+            message = None
+        if not isinstance(message, dict):
+            status, answer = 400, b"invalid_payload"
+            message = {}
+        elif not message.get("text") and not message.get("blocks"):
+            status, answer = 400, b"no_text"
+        elif "blocks" in message and validate_blocks(message["blocks"], "message"):
+            status, answer = 400, b"invalid_blocks"
+        else:
+            status, answer = 200, b"ok"
+        with self._lock:
+            self.responses.append(Response(url, message, status, now))
+        return _Response(status, answer, "text/plain")
 
     def _handle_upload(self, file_id: str, headers: dict[str, str], body: bytes, now: float) -> _Response:
         ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), "")

@@ -161,7 +161,4 @@ def test_collab_prep_shows_faculty_the_draft_and_refuses_others(
 
 
 def reply(bot: RunningBot, user: str) -> dict[str, object]:
-    status, _, body = bot.requests.command("/collab", "prep", user)
-    assert status == 200
-    answer: dict[str, object] = json.loads(body)
-    return answer
+    return bot.answer("/collab", "prep", user)

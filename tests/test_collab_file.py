@@ -382,7 +382,8 @@ def test_join_url_must_be_a_well_formed_https_address(url: str, expected: str) -
 
 
 @pytest.mark.parametrize(
-    "url", ["https://zoom.us/j/123?pwd=a&b=c", "https://meet.google.com/abc-defg-hij", "https://x.example:8443/a"]
+    "url",
+    ["https://zoom.us/j/123?pwd=a&b=c", "https://meet.google.com/abc-defg-hij", "https://x.example:8443/a"],
 )
 def test_well_formed_https_join_urls_are_kept(url: str) -> None:
     spec = parse_collaborative_text(MINIMAL + _call_with(url))

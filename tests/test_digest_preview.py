@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 
 from bot.collaborative.demo import seed_demo
@@ -15,10 +14,9 @@ from tests.slack_standin import validate_blocks
 def test_faculty_preview_arrives_by_direct_message(loaded_bot: RunningBot) -> None:
     seed_demo(loaded_bot.db.url).db.dispose()
     started = time.monotonic()
-    status, _, body = loaded_bot.requests.command("/collab", "digest", FACULTY)
-    assert status == 200
+    answer = loaded_bot.answer("/collab", "digest", FACULTY)
     assert time.monotonic() - started < 3
-    assert "Preparing your preview" in json.loads(body)["text"]
+    assert "Preparing your preview" in answer["text"]
 
     calls = wait_for_calls(loaded_bot.slack, "chat.postMessage", 1, where=lambda c: "thread_ts" not in c.args)
     main = next(c for c in calls if "Weekly digest" in str(c.args.get("blocks")))
@@ -34,8 +32,7 @@ def test_faculty_preview_arrives_by_direct_message(loaded_bot: RunningBot) -> No
 
 
 def test_preview_works_before_any_data(loaded_bot: RunningBot) -> None:
-    status, _, body = loaded_bot.requests.command("/collab", "digest", FACULTY)
-    assert status == 200
+    loaded_bot.answer("/collab", "digest", FACULTY)
     calls = wait_for_calls(loaded_bot.slack, "chat.postMessage", 1)
     assert calls, "no preview was sent"
     blocks = str(calls[0].args["blocks"])
@@ -44,17 +41,14 @@ def test_preview_works_before_any_data(loaded_bot: RunningBot) -> None:
 
 
 def test_member_is_refused_politely(loaded_bot: RunningBot) -> None:
-    status, _, body = loaded_bot.requests.command("/collab", "digest", ALICE)
-    assert status == 200
-    assert "The digest preview is for faculty" in json.loads(body)["text"]
+    assert "The digest preview is for faculty" in loaded_bot.answer("/collab", "digest", ALICE)["text"]
     time.sleep(0.3)
     assert loaded_bot.slack.calls_to("chat.postMessage") == []
 
 
 def test_a_failed_preview_says_so_instead_of_leaving_the_asker_waiting(loaded_bot: RunningBot) -> None:
     loaded_bot.slack.fail_next(1, status=400, method="chat.postMessage")
-    status, _, body = loaded_bot.requests.command("/collab", "digest", FACULTY)
-    assert status == 200 and "Preparing your preview" in json.loads(body)["text"]
+    assert "Preparing your preview" in loaded_bot.answer("/collab", "digest", FACULTY)["text"]
     calls = wait_for_calls(loaded_bot.slack, "chat.postMessage", 1)
     assert calls and calls[0].args["channel"] == FACULTY
     assert "couldn't prepare the digest preview" in calls[0].args["text"]

@@ -128,20 +128,18 @@ def test_a_team_name_with_ampersand_and_brackets_is_escaped_everywhere(loaded_bo
     assert wins["element"]["initial_value"] == INJECTION
 
     # /collab status answers in mrkdwn too.
-    status, _, body = bot.requests.command("/collab", "status", ALICE)
-    assert status == 200
-    answer = json.loads(body)
+    answer = bot.answer("/collab", "status", ALICE)
     _no_live_markup(answer)
     assert ODD_TEAM_ESCAPED in answer["text"] and ODD_TEAM_ESCAPED in json.dumps(answer["blocks"])
 
     # /collab help names the team in mrkdwn.
-    _, _, body = bot.requests.command("/collab", "help", ALICE)
+    body = json.dumps(bot.answer("/collab", "help", ALICE))
     assert ODD_TEAM_ESCAPED in body and "<Jones>" not in body
 
 
 def test_a_typed_subcommand_or_month_is_escaped_in_the_answer(loaded_bot: RunningBot) -> None:
     bot = loaded_bot
-    _, _, body = bot.requests.command("/collab", "<!channel>", ALICE)
+    body = json.dumps(bot.answer("/collab", "<!channel>", ALICE))
     assert "<!channel>" not in body and "&lt;!channel&gt;" in body
     _, _, body = bot.requests.command("/measures", "<!here>", ALICE)
     assert "<!here>" not in body and "&lt;!here&gt;" in body

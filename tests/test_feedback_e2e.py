@@ -234,13 +234,12 @@ def test_faculty_get_the_summary_once_24_hours_later_and_on_demand(loaded_bot: R
     assert run_job_at(bot.ctx, "feedback-summary", "2026-11-16T13:15") == "no feedback summary due"
 
     # on demand: faculty see the same; a member is refused
-    status, _, raw = bot.requests.command("/collab", "feedback", FACULTY)
-    reply = json.loads(raw)
-    assert status == 200 and reply["response_type"] == "ephemeral"
+    reply = bot.answer("/collab", "feedback", FACULTY)
+    assert reply["response_type"] == "ephemeral"
     assert "*Mean usefulness:* 3.7 of 5" in json.dumps(reply["blocks"])
-    by_date = json.loads(bot.requests.command("/collab", "feedback 2026-11-12", FACULTY)[2])
+    by_date = bot.answer("/collab", "feedback 2026-11-12", FACULTY)
     assert "Monthly interim call" in by_date["text"]
-    refused = json.loads(bot.requests.command("/collab", "feedback", ALICE)[2])
+    refused = bot.answer("/collab", "feedback", ALICE)
     assert refused["text"] == "Only faculty can read the feedback summaries."
 
     # the weekly digest carries the latest event's line

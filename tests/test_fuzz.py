@@ -102,6 +102,7 @@ hostile_json: st.SearchStrategy[Any] = st.recursive(
     max_leaves=6,
 )
 
+
 def mostly(usual: st.SearchStrategy[Any], odd: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     """Mostly ``usual``, sometimes ``odd``, so enough well-formed payloads reach the listeners (not 0
     or 9: hypothesis favours the ends of a range)."""
@@ -144,10 +145,6 @@ ELEMENT_TYPES = [
     "checkboxes",
     "number_input",
 ]
-
-
-
-
 
 
 class Captured(logging.Handler):
@@ -250,7 +247,11 @@ def test_slash_commands(fuzzed: Fuzzed, command: str, text: str, user: str, drop
     fields = dict(
         pair.split("=", 1)
         for pair in slash_command_body(
-            command, "", user or "U0X", trigger_id=fuzzed.bot.slack.issue_trigger_id()
+            command,
+            "",
+            user or "U0X",
+            trigger_id=fuzzed.bot.slack.issue_trigger_id(),
+            response_url=fuzzed.bot.slack.response_url(),  # /collab answers there, after its ack
         ).split("&")
     )
     from urllib.parse import unquote_plus

@@ -22,9 +22,7 @@ EXAMPLE_COLLAB = Collaborative(
 
 
 def reply(bot: RunningBot, text: str, user: str) -> dict[str, Any]:
-    status, _, body = bot.requests.command("/collab", text, user)
-    assert status == 200
-    answer: dict[str, Any] = json.loads(body)
+    answer = bot.answer("/collab", text, user)  # acked empty, answered through the response_url
     assert validate_blocks(answer["blocks"], "message") == []
     return answer
 

@@ -89,9 +89,7 @@ def install(bot: RunningBot, team: str, code: str | None = None) -> str:
 
 
 def status_for(bot: RunningBot, team: str) -> str:
-    status, _, body = bot.requests.command("/collab", "status", ALICE, team_id=team)
-    assert status == 200, body
-    return json.dumps(json.loads(body))
+    return json.dumps(bot.answer("/collab", "status", ALICE, team_id=team))
 
 
 def every_call_used_its_workspaces_token(slack: SlackStandIn, channel_team: dict[str, str]) -> None:

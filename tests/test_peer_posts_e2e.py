@@ -27,8 +27,8 @@ def synced_peer_channel(bot: RunningBot) -> str:
 def open_modal(bot: RunningBot, user: str, word: str) -> dict[str, Any]:
     """``/collab share|ask`` → the filled-in modal (its id under "id")."""
     before = len(bot.slack.calls_to("views.update"))
-    status, _, _ = bot.requests.command("/collab", word, user, trigger_id=bot.slack.issue_trigger_id())
-    assert status == 200
+    status, _, body = bot.requests.command("/collab", word, user, trigger_id=bot.slack.issue_trigger_id())
+    assert (status, body) == (200, "")
     [update] = wait_for_calls(bot.slack, "views.update", before + 1)[before:]
     assert update.ok, update.response
     return dict(update.response["view"])  # type: ignore[index]

@@ -28,7 +28,7 @@ from storage.models import FacultyScore, TeamReport
 from storage.workspaces import Workspace
 from tests.conftest import ROOT, RunningBot, make_context
 from tests.constants import ALICE, FACULTY, TEAM_ID
-from tests.helpers import collaborative_named, team_id_by_key, wait_for_calls
+from tests.helpers import collaborative_named, team_id_by_key, wait_for_calls, wait_until
 from tests.signing import block_actions_payload, view_submission_payload
 from tests.slack_standin import SlackStandIn
 from tests.test_home_e2e import buttons, open_home, shown
@@ -59,13 +59,15 @@ def opened_modal(bot: RunningBot, before: int) -> dict[str, Any]:
 
 
 def score_command(bot: RunningBot, user: str, text: str = "") -> tuple[dict[str, Any] | None, str]:
-    before = len(bot.slack.calls_to("views.update"))
+    """``/collab score``: the modal it opened, or (acked empty) the words sent to its response_url."""
+    before, url = len(bot.slack.calls_to("views.update")), bot.slack.response_url()
     status, _, body = bot.requests.command(
-        "/collab", f"score {text}".strip(), user, trigger_id=bot.slack.issue_trigger_id()
+        "/collab", f"score {text}".strip(), user, trigger_id=bot.slack.issue_trigger_id(), response_url=url
     )
-    assert status == 200
-    if body:
-        return None, body
+    assert (status, body) == (200, "")
+    wait_until(lambda: bot.slack.responses_to(url) or bot.slack.calls_to("views.update")[before:])
+    if bot.slack.responses_to(url):
+        return None, json.dumps(bot.slack.responses_to(url)[0])
     return opened_modal(bot, before), body
 
 

@@ -43,9 +43,12 @@ def test_serve_answers_healthz_and_signed_commands(db_url: str, slack: SlackStan
         assert wait_healthy(url, proc)["database"] == "ok"
         with db.reader() as session:  # filled in at start, before any request
             assert session.scalars(select(Collaborative.workspace)).all() == [TEAM_ID]
-        status, _, body = SlackRequests(url, SIGNING_SECRET).command("/collab", "help", NOBODY)
-        assert status == 200
-        assert "not on any team" in json.loads(body)["text"]
+        reply_to = slack.response_url()
+        status, _, body = SlackRequests(url, SIGNING_SECRET).command(
+            "/collab", "help", NOBODY, response_url=reply_to
+        )
+        assert (status, body) == (200, "")  # acked at once, answered through the response_url
+        assert "not on any team" in slack.wait_for_response(reply_to)["text"]
         status, _, _ = SlackRequests(url, "wrong-secret").command("/collab", "help", NOBODY)
         assert status == 401
     finally:
@@ -90,9 +93,13 @@ def test_several_serve_processes_share_one_postgresql_database(
         for port, proc in zip(ports, procs, strict=True):
             url = f"http://127.0.0.1:{port}"
             assert wait_healthy(url, proc)["database"] == "ok"
-            status, _, body = SlackRequests(url, SIGNING_SECRET).command("/collab", "help", ALICE)
+            reply_to = slack.response_url()
+            status, _, _ = SlackRequests(url, SIGNING_SECRET).command(
+                "/collab", "help", ALICE, response_url=reply_to
+            )
             assert status == 200
-            assert "(team lead)" in json.dumps(json.loads(body))  # both read the loaded collaborative
+            answer = slack.wait_for_response(reply_to)
+            assert "(team lead)" in json.dumps(answer)  # both read the loaded collaborative
     finally:
         for proc in procs:
             proc.send_signal(signal.SIGTERM)

@@ -28,24 +28,17 @@ def test_stale_request_is_refused(bot: RunningBot) -> None:
 
 
 def test_help_for_someone_on_no_team_says_who_to_ask(loaded_bot: RunningBot) -> None:
-    status, _, body = loaded_bot.requests.command("/collab", "help", NOBODY)
-    assert status == 200
-    reply = json.loads(body)
-    assert "not on any team" in reply["text"]
+    assert "not on any team" in loaded_bot.answer("/collab", "help", NOBODY)["text"]
 
 
 def test_a_workspace_without_a_collaborative_is_told_so_and_nothing_else(bot: RunningBot) -> None:
-    status, _, body = bot.requests.command("/collab", "help", NOBODY)
-    assert status == 200
-    reply = json.loads(body)
+    reply = bot.answer("/collab", "help", NOBODY)
     assert reply == {"response_type": "ephemeral", "text": NOT_HERE}
     assert "isn't part of a learning collaborative" in reply["text"]
 
 
 def test_unknown_subcommand_explains_and_shows_help(loaded_bot: RunningBot) -> None:
-    status, _, body = loaded_bot.requests.command("/collab", "frobnicate", NOBODY)
-    assert status == 200
-    assert "I don't know `/collab frobnicate`" in json.loads(body)["text"]
+    assert "I don't know `/collab frobnicate`" in loaded_bot.answer("/collab", "frobnicate", NOBODY)["text"]
 
 
 def test_retried_event_is_processed_once(loaded_bot: RunningBot) -> None:
