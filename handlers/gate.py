@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Any
+from typing import Any, TypeVar
 
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
@@ -65,6 +65,10 @@ KNOWN_FOR_S = 60.0
 #: Seconds the gate waits for the database before answering "couldn't reach the database"
 #: (leaves time for ``views.open`` inside Slack's 3 seconds).
 LOOKUP_WAIT_S = 1.5
+
+T = TypeVar("T")
+#: The threads the gate's reads run on, so a request waits at most LOOKUP_WAIT_S for them.
+_READS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="gate")
 
 WORKSPACE = "collab_workspace"
 PERSON = "collab_person"
@@ -121,6 +125,23 @@ def _unavailable(kind: str, body: dict[str, Any], client: WebClient | None) -> B
     if kind in ("command", "block_actions") and client is not None:
         threading.Thread(target=_show_unavailable, args=(client, body), daemon=True).start()
     return BoltResponse(status=200, body="")
+
+
+def waited(read: Callable[..., T], *args: Any) -> T:
+    """``read(*args)``, waiting at most :data:`LOOKUP_WAIT_S` for it; raises its SQLAlchemyError,
+    or TimeoutError when the database takes longer (down, restarting, or silent)."""
+    future = _READS.submit(read, *args)
+    try:
+        return future.result(timeout=LOOKUP_WAIT_S)
+    except FutureTimeout:
+        future.cancel()
+        raise
+
+
+def event_unavailable(body: dict[str, Any]) -> BoltResponse:
+    """The gate's answer to an event when the database could not be reached: 503, Slack retries."""
+    log.warning("database unavailable for a %s", request_kind(body))
+    return _unavailable("event", body, None)
 
 
 def look_up_person(ctx: BotContext, workspace: Workspace, user_id: str | None) -> Person:
@@ -182,17 +203,11 @@ def faculty_of(context: BoltContext) -> list[str]:
 
 
 def register(app: App, ctx: BotContext) -> None:
-    lookups = ThreadPoolExecutor(max_workers=8, thread_name_prefix="gate")
     known: dict[Workspace, float] = {}  # workspace -> when it was last seen holding a collaborative
 
     def lookup(workspace: Workspace, user_id: str | None) -> Visitor | None:
         """``identify``, waiting at most LOOKUP_WAIT_S; raises SQLAlchemyError or TimeoutError."""
-        future = lookups.submit(identify, ctx, workspace, user_id)
-        try:
-            return future.result(timeout=LOOKUP_WAIT_S)
-        except FutureTimeout:
-            future.cancel()
-            raise
+        return waited(identify, ctx, workspace, user_id)
 
     @app.middleware
     def workspace_gate(

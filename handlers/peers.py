@@ -10,6 +10,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, BoltResponse
 from slack_sdk import WebClient
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.context import BotContext
 from bot.peers import views
@@ -20,7 +21,7 @@ from bot.results import Invalid, Refusal
 from bot.slack.modals import loading_view, notice_view
 from bot.slack.payloads import parse
 from handlers.collab_command import Reply, subcommand
-from handlers.gate import person_of
+from handlers.gate import event_unavailable, person_of, waited
 from handlers.submissions import once
 from storage.peer_channels import is_peer_channel
 from storage.people import Person
@@ -56,13 +57,19 @@ CHANNEL_EVENTS = frozenset({"message", "member_joined_channel"})
 
 def register_drop_others(app: App, ctx: BotContext) -> None:
     """Before the workspace gate: a message (or join) outside every peer channel is acknowledged and
-    dropped on arrival: nothing is read, looked up beyond its channel id, recorded or logged."""
+    dropped on arrival: nothing is read, looked up beyond its channel id, recorded or logged. The
+    channel check waits for the database like the gate does; when it cannot be reached the event
+    gets the gate's answer (503, so Slack sends it again later), never a 500."""
 
     @app.middleware
     def drop_other_channels(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse | None:
         event = body.get("event") if body.get("type") == "event_callback" else None
         if isinstance(event, dict) and event.get("type") in CHANNEL_EVENTS:
-            if not is_peer_channel(ctx.db, str(event.get("channel") or "")):
+            try:
+                peer = waited(is_peer_channel, ctx.db, str(event.get("channel") or ""))
+            except (SQLAlchemyError, TimeoutError):
+                return event_unavailable(body)
+            if not peer:
                 return BoltResponse(status=200, body="")
         return next()
 

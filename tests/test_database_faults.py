@@ -149,6 +149,16 @@ def test_an_event_is_left_for_slack_to_retry(down_bot: RunningBot) -> None:
     assert status == 503
 
 
+def test_a_channel_message_or_join_is_left_for_slack_to_retry(down_bot: RunningBot) -> None:
+    """The peer-channel check runs before the gate: with the database down it answers like the gate
+    (503 inside Slack's limit), never a 500."""
+    message = {"type": "message", "channel": "C0PEERS001", "user": ALICE, "text": "hi", "ts": "1.000100"}
+    joined = {"type": "member_joined_channel", "channel": "C0PEERS001", "user": ALICE}
+    for event in (message, joined):
+        (status, _, _), took = timed(lambda event=event: down_bot.requests.event(event))
+        assert status == 503 and took < SLACK_LIMIT_S, (event["type"], status, took)
+
+
 # -- the database going away and coming back, through a proxy in front of PostgreSQL ------------------
 
 
