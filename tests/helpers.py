@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
 from bot.context import BotContext
@@ -18,6 +22,7 @@ from jobs.registry import load_jobs, run_job
 from storage.collaboratives import collaborative_by_key
 from storage.db import Database
 from storage.models import Collaborative, Team
+from tests.constants import BOT_TOKEN, SIGNING_SECRET
 from tests.slack_standin import Call, SlackStandIn
 
 T = TypeVar("T")
@@ -96,6 +101,57 @@ def run_job_at(ctx: BotContext, name: str, local: str, key: str = "htn") -> str:
     collab = collaborative_named(ctx.db, key)
     as_of = datetime.fromisoformat(local).replace(tzinfo=ZoneInfo(collab.timezone))
     return run_job(ctx, load_jobs()[name], collab, as_of)
+
+
+def main_cli(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], url: str, *argv: str
+) -> tuple[int, str, str]:
+    """``collab-bot ARGV`` in this process on the database at ``url``: (exit code, stdout, stderr)."""
+    from bot.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", url)
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def export_with_cli(db_url: str, out: Path, fmt: str = "csv", *more: str) -> None:
+    """``collab-bot export`` in a subprocess, as an evaluator runs it; the test fails unless it exits 0."""
+    from tests.conftest import ROOT
+
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "export", "--format", fmt, "--out", str(out), *more],
+        cwd=ROOT,
+        env={"DATABASE_URL": db_url, "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def start_serve(
+    db_url: str, slack: SlackStandIn, port: int, stderr: int = subprocess.PIPE, **more_env: str
+) -> subprocess.Popen[bytes]:
+    """`collab-bot serve` in a subprocess on ``port``, with the stand-in as Slack and one web worker."""
+    from tests.conftest import ROOT
+
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.base_url,
+        "DATABASE_URL": db_url,
+        "WEB_CONCURRENCY": "1",
+        **more_env,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=stderr,
+    )
 
 
 def wait_healthy(url: str, proc: subprocess.Popen[Any], timeout: float = 60) -> dict[str, Any]:

@@ -6,17 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
 from tests.conftest import EXAMPLE
-
-
-def run_cli(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], url: str, *argv: str
-) -> tuple[int, str, str]:
-    monkeypatch.setenv("DATABASE_URL", url)
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.helpers import main_cli
 
 
 def test_unreachable_database_is_one_clear_line(
@@ -24,7 +15,7 @@ def test_unreachable_database_is_one_clear_line(
 ) -> None:
     url = "postgresql://postgres:s3cret@127.0.0.1:1/x"
     for argv in (("load", str(EXAMPLE)), ("export", "--out", str(tmp_path)), ("db", "upgrade")):
-        code, out, err = run_cli(monkeypatch, capsys, url, *argv)
+        code, out, err = main_cli(monkeypatch, capsys, url, *argv)
         assert code == 1
         assert err.count("\n") == 1 and "Traceback" not in err
         assert err.startswith(
@@ -44,14 +35,14 @@ def test_unmigrated_database_says_to_run_db_upgrade(
         f"collab-bot: the database at {url} has no tables yet (or an old schema): "
         "run `collab-bot db upgrade`, then `collab-bot load FILE`.\n"
     )
-    code, out, err = run_cli(monkeypatch, capsys, url, "export", "--out", str(tmp_path / "out"))
+    code, out, err = main_cli(monkeypatch, capsys, url, "export", "--out", str(tmp_path / "out"))
     assert code == 1 and out == ""
     assert err == unmigrated
     # `jobs list` says what is wrong and exits 1 (it used to list the jobs and exit 0)
-    code, out, err = run_cli(monkeypatch, capsys, url, "jobs", "list")
+    code, out, err = main_cli(monkeypatch, capsys, url, "jobs", "list")
     assert code == 1 and out == "" and err == unmigrated
     for argv in (("jobs", "run", "report-reminders"), ("deliveries", "list")):
-        code, out, err = run_cli(monkeypatch, capsys, url, *argv)
+        code, out, err = main_cli(monkeypatch, capsys, url, *argv)
         assert (code, out, err) == (1, "", unmigrated)
 
 
@@ -65,7 +56,7 @@ def test_a_missing_sqlite_file_or_folder_is_an_error_not_a_new_database(
         ("deliveries", "list"),
     ]
     for argv in existing:
-        code, out, err = run_cli(monkeypatch, capsys, f"sqlite:///{typo}", *argv)
+        code, out, err = main_cli(monkeypatch, capsys, f"sqlite:///{typo}", *argv)
         assert code == 1 and out == ""
         assert err == (
             f"collab-bot: there is no database at {typo}: check DATABASE_URL, or run "
@@ -75,7 +66,7 @@ def test_a_missing_sqlite_file_or_folder_is_an_error_not_a_new_database(
     nowhere = tmp_path / "no-such-folder" / "collab.db"
     migrating: list[tuple[str, ...]] = [("load", str(EXAMPLE)), ("jobs", "list"), ("scheduler",)]
     for argv in migrating:
-        code, out, err = run_cli(monkeypatch, capsys, f"sqlite:///{nowhere}", *argv)
+        code, out, err = main_cli(monkeypatch, capsys, f"sqlite:///{nowhere}", *argv)
         assert code == 1 and out == ""
         assert err.startswith(
             f"collab-bot: the folder of the SQLite database sqlite:///{nowhere} does not exist"
@@ -83,10 +74,10 @@ def test_a_missing_sqlite_file_or_folder_is_an_error_not_a_new_database(
         assert err.count("\n") == 1
         assert not nowhere.parent.exists()
     # `db upgrade` creates the folder and the database on purpose
-    code, out, err = run_cli(monkeypatch, capsys, f"sqlite:///{nowhere}", "db", "upgrade")
+    code, out, err = main_cli(monkeypatch, capsys, f"sqlite:///{nowhere}", "db", "upgrade")
     assert (code, out, err) == (0, "Database is up to date.\n", "")
     assert nowhere.is_file()
-    code, out, err = run_cli(monkeypatch, capsys, f"sqlite:///{nowhere}", "load", str(EXAMPLE))
+    code, out, err = main_cli(monkeypatch, capsys, f"sqlite:///{nowhere}", "load", str(EXAMPLE))
     assert code == 0 and out.startswith("Loaded Hypertension Control")
 
 
@@ -94,16 +85,16 @@ def test_out_pointing_at_a_file_or_an_unwritable_place_is_one_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     url = f"sqlite:///{tmp_path / 'c.db'}"
-    assert run_cli(monkeypatch, capsys, url, "db", "upgrade")[0] == 0
+    assert main_cli(monkeypatch, capsys, url, "db", "upgrade")[0] == 0
     a_file = tmp_path / "taken"
     a_file.write_text("keep me")
     for command in ("demo", "export"):
-        code, out, err = run_cli(monkeypatch, capsys, url, command, "--out", str(a_file))
+        code, out, err = main_cli(monkeypatch, capsys, url, command, "--out", str(a_file))
         assert (code, out) == (1, "")
         assert err.startswith(f"collab-bot: --out {a_file} is a file, not a folder: give a folder")
         assert err.count("\n") == 1
         assert a_file.read_text() == "keep me"
-        code, out, err = run_cli(monkeypatch, capsys, url, command, "--out", "/dev/null/out")
+        code, out, err = main_cli(monkeypatch, capsys, url, command, "--out", "/dev/null/out")
         assert (code, out) == (1, "")
         assert err == "collab-bot: cannot create the folder /dev/null/out: Not a directory.\n"
 
@@ -113,7 +104,7 @@ def test_bad_file_lists_its_one_problem_and_changes_nothing(
 ) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(EXAMPLE.read_text().replace("[U0ALICE001, U0ARJUN001", "[U0ALICE001, arjun"))
-    code, out, err = run_cli(monkeypatch, capsys, f"sqlite:///{tmp_path / 'c.db'}", "load", str(bad))
+    code, out, err = main_cli(monkeypatch, capsys, f"sqlite:///{tmp_path / 'c.db'}", "load", str(bad))
     assert code == 1 and out == ""
     lines = err.splitlines()
     assert lines[0] == f"{bad}: 1 problem; nothing was changed:"

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import csv
 import re
-import subprocess
-import sys
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -23,23 +21,11 @@ from bot.collaborative.demo import seed_demo
 from bot.export.registry import Kind
 from bot.export.tables import TABLES
 from bot.export.write import README_SHEET, WORKBOOK_NAME
-from tests.conftest import ROOT
+from tests.helpers import export_with_cli
 
 LA = ZoneInfo("America/Los_Angeles")
 ZONED = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
 MONTH = re.compile(r"^\d{4}-\d\d$")
-
-
-def _export(db_url: str, fmt: str, out: Path, as_of: str) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "export", "--format", fmt, "--out", str(out), "--as-of", as_of],
-        cwd=ROOT,
-        env={"DATABASE_URL": db_url, "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
 
 
 def _rows(ws: Worksheet) -> list[list[object]]:
@@ -71,8 +57,8 @@ def exported(db_url: str, tmp_path: Path) -> tuple[Path, Path, datetime]:
     seeded = seed_demo(db_url)
     seeded.db.dispose()
     as_of = seeded.as_of.date().isoformat()
-    _export(db_url, "xlsx", tmp_path / "xlsx", as_of)
-    _export(db_url, "csv", tmp_path / "csv", as_of)
+    export_with_cli(db_url, tmp_path / "xlsx", "xlsx", "--as-of", as_of)
+    export_with_cli(db_url, tmp_path / "csv", "csv", "--as-of", as_of)
     return tmp_path / "xlsx" / WORKBOOK_NAME, tmp_path / "csv", seeded.as_of
 
 
@@ -198,7 +184,7 @@ def test_the_evaluation_counts_to_as_of(
     _, folder, _ = exported
     going = {r["event"] for r in _table(folder, "rsvps") if r["response"] == "going"}
     assert going and all(int(r["sessions_attended"]) == 0 for r in _table(folder, "evaluation"))
-    _export(db_url, "csv", tmp_path / "later", "2027-06-30T23:00")
+    export_with_cli(db_url, tmp_path / "later", "csv", "--as-of", "2027-06-30T23:00")
     later = _table(tmp_path / "later", "evaluation")
     calendar = _table(tmp_path / "later", "calendar")
     held = [r for r in calendar if r["active"] == "True" and r["starts_at"] < "2027-06-30T23:00"]

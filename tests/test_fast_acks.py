@@ -8,8 +8,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 from typing import Any
 
 import pytest
@@ -17,9 +15,9 @@ import pytest
 from bot.measures.views import CALLBACK_ID
 from bot.slack.background import ProcessBackground, ThreadBackground
 from storage.db import Database
-from tests.conftest import ROOT, free_port, load_example, make_context
+from tests.conftest import free_port, load_example, make_context
 from tests.constants import ALICE, BOT_TOKEN, RIVER, SIGNING_SECRET
-from tests.helpers import wait_for_calls, wait_for_messages, wait_healthy
+from tests.helpers import start_serve, wait_for_calls, wait_for_messages, wait_healthy
 from tests.signing import SlackRequests, view_submission_payload
 from tests.slack_standin import SlackStandIn
 from tests.test_measures_e2e import state_for
@@ -34,22 +32,7 @@ def test_serve_acks_then_fills_the_form_from_a_background_process(db_url: str, s
     load_example(db)
     db.dispose()
     port = free_port()
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack.base_url,
-        "DATABASE_URL": db_url,
-        "WEB_CONCURRENCY": "1",
-        "BACKGROUND_PROCESSES": "1",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    proc = start_serve(db_url, slack, port, BACKGROUND_PROCESSES="1")
     try:
         url = f"http://127.0.0.1:{port}"
         wait_healthy(url, proc)

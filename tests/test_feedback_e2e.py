@@ -26,9 +26,8 @@ from storage.feedback import active_member_count
 from storage.models import FeedbackResponse, Team
 from tests.conftest import RunningBot
 from tests.constants import ALICE, ALL_FACULTY, BRUNO, FACULTY, NOBODY, SIGNING_SECRET, TEAM_ID
-from tests.helpers import collaborative_named, run_job_at, wait_for_calls
+from tests.helpers import collaborative_named, export_with_cli, run_job_at, wait_for_calls
 from tests.signing import block_actions_payload, view_submission_payload
-from tests.test_scores_e2e import export_csv
 
 #: 14:00 PST on the day of the interim call (12:00-13:00 PST on 2026-11-12).
 AFTER_CALL = datetime(2026, 11, 12, 22, 0, tzinfo=UTC)
@@ -255,7 +254,7 @@ def test_feedback_is_exported_without_who_answered_anonymously(
     _, button = request_button(bot)
     send(bot, press(bot, button, ALICE), answers("4"), ALICE)
     send(bot, press(bot, button, BRUNO), answers("5", add_name=True), BRUNO)
-    export_csv(bot.db.url, tmp_path)
+    export_with_cli(bot.db.url, tmp_path)
     text = (tmp_path / "feedback.csv").read_text(encoding="utf-8")
     with (tmp_path / "feedback.csv").open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))

@@ -8,8 +8,6 @@ from __future__ import annotations
 import csv
 import json
 import logging
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,9 +24,9 @@ from bot.scores.views import ACTION_MONTH, ACTION_OPEN, CALLBACK
 from bot.workspaces import identify
 from storage.models import FacultyScore, TeamReport
 from storage.workspaces import Workspace
-from tests.conftest import ROOT, RunningBot, make_context
+from tests.conftest import RunningBot, make_context
 from tests.constants import ALICE, FACULTY, TEAM_ID
-from tests.helpers import collaborative_named, team_id_by_key, wait_for_calls, wait_until
+from tests.helpers import collaborative_named, export_with_cli, team_id_by_key, wait_for_calls, wait_until
 from tests.signing import block_actions_payload, view_submission_payload
 from tests.slack_standin import SlackStandIn
 from tests.test_home_e2e import buttons, open_home, shown
@@ -221,7 +219,7 @@ def test_scores_are_exported_faculty_and_self_side_by_side(loaded_bot: RunningBo
     again, _ = score_command(bot, FACULTY, "lakeview")  # the saved form closed: score from a new one
     assert again is not None
     score_team(bot, again, "lakeview", "2026-01", "1.5", "Planning")
-    export_csv(bot.db.url, tmp_path)
+    export_with_cli(bot.db.url, tmp_path)
     with (tmp_path / "scores.csv").open(newline="", encoding="utf-8") as handle:
         rows = [
             (r["team"], r["period"], r["faculty_score"], r["self_score"], r["faculty_reason"])
@@ -232,18 +230,6 @@ def test_scores_are_exported_faculty_and_self_side_by_side(loaded_bot: RunningBo
         ("lakeview", "2026-01", "1.5", "", "Planning"),
         ("riverside", "2026-03", "4", "2", "Sustained gains"),
     ]
-
-
-def export_csv(db_url: str, out: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "export", "--format", "csv", "--out", str(out)],
-        cwd=ROOT,
-        env={"DATABASE_URL": db_url, "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
 
 
 def test_the_hint_reads_the_digest_data_of_the_demo(db_url: str, slack: SlackStandIn) -> None:

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
 
 from sqlalchemy import select
 
 from storage.db import Database
 from storage.models import Collaborative
-from tests.conftest import ROOT, free_port, load_example
-from tests.constants import BOT_TOKEN, NOBODY, SIGNING_SECRET, TEAM_ID
-from tests.helpers import wait_healthy
+from tests.conftest import free_port, load_example
+from tests.constants import NOBODY, SIGNING_SECRET, TEAM_ID
+from tests.helpers import start_serve, wait_healthy
 from tests.signing import SlackRequests
 from tests.slack_standin import SlackStandIn
 
@@ -23,21 +21,7 @@ def test_serve_answers_healthz_and_signed_commands(db_url: str, slack: SlackStan
     db = Database(db_url)
     load_example(db)  # a collaborative that names no workspace: serve takes its token's (auth.test)
     port = free_port()
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack.base_url,
-        "DATABASE_URL": db_url,
-        "WEB_CONCURRENCY": "1",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    proc = start_serve(db_url, slack, port)
     try:
         url = f"http://127.0.0.1:{port}"
         assert wait_healthy(url, proc)["database"] == "ok"
@@ -71,24 +55,7 @@ def test_several_serve_processes_share_one_postgresql_database(
     load_example(database)
     database.dispose()
     ports = [free_port(), free_port()]
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack.base_url,
-        "DATABASE_URL": postgres_url,
-        "WEB_CONCURRENCY": "1",
-    }
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for port in ports
-    ]
+    procs = [start_serve(postgres_url, slack, port, stderr=subprocess.DEVNULL) for port in ports]
     try:
         for port, proc in zip(ports, procs, strict=True):
             url = f"http://127.0.0.1:{port}"
