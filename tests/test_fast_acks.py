@@ -15,8 +15,8 @@ import pytest
 from bot.measures.views import CALLBACK_ID
 from bot.slack.background import ProcessBackground, ThreadBackground
 from storage.db import Database
-from tests.conftest import free_port, load_example, make_context
-from tests.constants import ALICE, BOT_TOKEN, RIVER, SIGNING_SECRET
+from tests.conftest import free_port, load_example, make_context, set_cli_environment
+from tests.constants import ALICE, RIVER, SIGNING_SECRET
 from tests.helpers import start_serve, wait_for_calls, wait_for_messages, wait_healthy
 from tests.signing import SlackRequests, view_submission_payload
 from tests.slack_standin import SlackStandIn
@@ -67,13 +67,7 @@ def _record(ctx: Any, path: str) -> None:
 def test_tasks_run_on_threads_until_the_processes_are_ready(
     db_url: str, slack: SlackStandIn, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name, value in {
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack.base_url,
-        "DATABASE_URL": db_url,
-    }.items():
-        monkeypatch.setenv(name, value)
+    set_cli_environment(monkeypatch, db_url, slack)
     ctx = make_context(db_url, slack)
     out = tmp_path / "pids.txt"
     background = ProcessBackground(1, ThreadBackground(ctx))
