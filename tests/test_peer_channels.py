@@ -30,8 +30,13 @@ CHANGING = (
 
 
 @pytest.fixture
-def cli_db(db_url: str, slack: SlackStandIn, monkeypatch: pytest.MonkeyPatch) -> Database:
+def cli_env(db_url: str, slack: SlackStandIn, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``collab-bot`` pointed at this test's database and the Slack stand-in."""
     set_cli_environment(monkeypatch, db_url, slack)
+
+
+@pytest.fixture
+def cli_db(db_url: str, cli_env: None) -> Database:
     db = Database(db_url)
     load_example(db)
     return db
@@ -53,10 +58,14 @@ def variant(tmp_path: Path, **changes: Any) -> Path:
     return path
 
 
-def sync(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(["channels", "sync", *args])
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def sync(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    return run(capsys, "channels", "sync", *args)
 
 
 def changing_calls(slack: SlackStandIn) -> list[str]:
@@ -98,8 +107,7 @@ def test_sync_creates_a_private_channel_invites_everyone_and_a_second_sync_chang
     riverside["members"] = [m for m in riverside["members"] if m != ARJUN]
     slack.channels[channel_id]["members"].append("U0GUEST001")  # someone not in the file: left alone
     slack.calls.clear()
-    code = main(["load", str(variant(tmp_path, teams=data["teams"]))])
-    out, err = capsys.readouterr()
+    code, out, err = run(capsys, "load", str(variant(tmp_path, teams=data["teams"])))
     assert code == 0, err
     assert out.splitlines()[-1] == "htn: #htn-peer-sharing, removed 1"
     assert [c.args["user"] for c in slack.calls_to("conversations.kick")] == [ARJUN]
@@ -125,17 +133,10 @@ def test_a_name_taken_by_another_channel_is_not_reused(
     cli_db.dispose()
 
 
-def test_a_name_slack_refuses_names_the_rule(
-    db_url: str,
-    slack: SlackStandIn,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
-) -> None:
-    set_cli_environment(monkeypatch, db_url, slack)
+@pytest.mark.usefixtures("cli_env")
+def test_a_name_slack_refuses_names_the_rule(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     path = variant(tmp_path, peer_channels=[{"name": "--"}])
-    code = main(["load", str(path)])
-    out, err = capsys.readouterr()
+    code, out, err = run(capsys, "load", str(path))
     assert code == 1
     assert out.startswith("Loaded Hypertension")  # the file itself was loaded
     assert err == (
@@ -144,17 +145,12 @@ def test_a_name_slack_refuses_names_the_rule(
     )
 
 
+@pytest.mark.usefixtures("cli_env")
 def test_a_channel_given_by_id_is_joined_when_public_and_must_include_the_bot_when_private(
-    db_url: str,
-    slack: SlackStandIn,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
+    slack: SlackStandIn, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    set_cli_environment(monkeypatch, db_url, slack)
     slack.add_channel(PEERS, "htn-peers", members=["U0SOMEONE1"])
-    code = main(["load", str(variant(tmp_path, peer_channels=[{"id": PEERS}]))])
-    out, err = capsys.readouterr()
+    code, out, err = run(capsys, "load", str(variant(tmp_path, peer_channels=[{"id": PEERS}])))
     assert code == 0, err
     assert out.splitlines()[-1] == f"htn: joined #htn-peers, invited {len(example_people())}"
     assert slack.calls_to("conversations.create") == []
@@ -163,8 +159,7 @@ def test_a_channel_given_by_id_is_joined_when_public_and_must_include_the_bot_wh
     private = "G0PRIVATE1"
     slack.add_channel(private, "htn-private", members=["U0SOMEONE1"], is_private=True)
     slack.calls.clear()
-    code = main(["load", str(variant(tmp_path, peer_channels=[{"id": private}]))])
-    out, err = capsys.readouterr()
+    code, out, err = run(capsys, "load", str(variant(tmp_path, peer_channels=[{"id": private}])))
     assert code == 1
     assert f"the bot cannot see the peer channel {private}: if it is private" in err
     assert "`/invite @collab-bot`" in err
@@ -220,18 +215,13 @@ def test_plans_invite_in_batches_and_remove_only_people_dropped_from_the_file() 
     assert plan_members(["U1"], ["U1"], ["U1"], None).remove == ()  # back in the file: kept
 
 
+@pytest.mark.usefixtures("cli_env")
 def test_a_big_collaborative_is_invited_in_batches_of_1000(
-    db_url: str,
-    slack: SlackStandIn,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
+    slack: SlackStandIn, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    set_cli_environment(monkeypatch, db_url, slack)
     data = yaml.safe_load(EXAMPLE.read_text())
     data["teams"][0]["members"] += [f"U{i:09d}" for i in range(1500)]
-    code = main(["load", str(variant(tmp_path, teams=data["teams"]))])
-    out, err = capsys.readouterr()
+    code, out, err = run(capsys, "load", str(variant(tmp_path, teams=data["teams"])))
     assert code == 0, err
     people = len(example_people()) + 1500
     assert out.splitlines()[-1] == f"htn: created #htn-peer-sharing, invited {people}, set topic and purpose"
@@ -269,14 +259,10 @@ def test_someone_slack_will_not_invite_is_named_and_the_rest_are_invited(
     cli_db.dispose()
 
 
+@pytest.mark.usefixtures("cli_env")
 def test_a_topic_with_an_ampersand_is_set_once(
-    db_url: str,
-    slack: SlackStandIn,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
+    slack: SlackStandIn, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    set_cli_environment(monkeypatch, db_url, slack)
     peers = [{"name": "htn-peer-sharing", "topic": "Wins & questions <all teams>", "purpose": "Q&A"}]
     assert main(["load", str(variant(tmp_path, peer_channels=peers))]) == 0
     assert capsys.readouterr().out.endswith("set topic and purpose\n")
