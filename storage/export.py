@@ -36,6 +36,10 @@ from storage.models import (
     TeamReport,
 )
 
+#: The key columns most tables start with (a labelled column serves in any number of queries).
+COLLABORATIVE_KEY = Collaborative.key.label("collaborative")
+TEAM_KEY = Team.key.label("team")
+
 
 def _collaboratives() -> Selectable:
     c = Collaborative
@@ -59,8 +63,8 @@ def _collaboratives() -> Selectable:
 def _teams() -> Selectable:
     return (
         select(
-            Collaborative.key.label("collaborative"),
-            Team.key.label("team"),
+            COLLABORATIVE_KEY,
+            TEAM_KEY,
             Team.name,
             Team.channel_id,
             Team.active,
@@ -73,8 +77,8 @@ def _teams() -> Selectable:
 def _memberships() -> Selectable:
     return (
         select(
-            Collaborative.key.label("collaborative"),
-            Team.key.label("team"),
+            COLLABORATIVE_KEY,
+            TEAM_KEY,
             Membership.slack_user_id,
             Membership.role,
             Membership.active,
@@ -89,7 +93,7 @@ def _measure_definitions() -> Selectable:
     m = Measure
     return (
         select(
-            Collaborative.key.label("collaborative"),
+            COLLABORATIVE_KEY,
             m.key.label("measure"),
             m.name,
             m.type,
@@ -113,8 +117,8 @@ def _measures() -> Selectable:
     r = MeasureReport
     return (
         select(
-            Collaborative.key.label("collaborative"),
-            Team.key.label("team"),
+            COLLABORATIVE_KEY,
+            TEAM_KEY,
             Measure.key.label("measure"),
             r.period,
             r.numerator,
@@ -136,8 +140,8 @@ def _measure_revisions() -> Selectable:
     v, r = MeasureRevision, MeasureReport
     return (
         select(
-            Collaborative.key.label("collaborative"),
-            Team.key.label("team"),
+            COLLABORATIVE_KEY,
+            TEAM_KEY,
             Measure.key.label("measure"),
             r.period,
             v.changed_by,
@@ -161,8 +165,8 @@ def _team_reports() -> Selectable:
     t = TeamReport
     return (
         select(
-            Collaborative.key.label("collaborative"),
-            Team.key.label("team"),
+            COLLABORATIVE_KEY,
+            TEAM_KEY,
             t.period,
             t.wins,
             t.barriers,
@@ -196,8 +200,8 @@ def _pdsa() -> Selectable:
     idea = aliased(ChangeIdea)
     return (
         select(
-            Collaborative.key.label("collaborative"),
-            Team.key.label("team"),
+            COLLABORATIVE_KEY,
+            TEAM_KEY,
             idea.title.label("change_idea"),
             p.cycle_number,
             p.status,
@@ -242,8 +246,8 @@ def _change_ideas() -> Selectable:
     )
     return (
         select(
-            Collaborative.key.label("collaborative"),
-            Team.key.label("team"),
+            COLLABORATIVE_KEY,
+            TEAM_KEY,
             idea.title.label("change_idea"),
             cycles.scalar_subquery().label("cycles"),
             cycles.where(PdsaCycle.status == CycleStatus.OPEN).scalar_subquery().label("open_cycles"),
@@ -261,7 +265,7 @@ def _calendar() -> Selectable:
     e = CalendarEvent
     return (
         select(
-            Collaborative.key.label("collaborative"),
+            COLLABORATIVE_KEY,
             e.key,
             e.title,
             e.kind,
@@ -282,7 +286,7 @@ def _rsvps() -> Selectable:
             Rsvp.slack_user_id,
             Rsvp.response,
             Rsvp.updated_at,
-            Collaborative.key.label("collaborative"),
+            COLLABORATIVE_KEY,
         )
         .join(CalendarEvent, Rsvp.event_id == CalendarEvent.id)
         .join(Collaborative, CalendarEvent.collaborative_id == Collaborative.id)
@@ -296,9 +300,9 @@ def _feedback() -> Selectable:
     f = FeedbackResponse
     return (
         select(
-            Collaborative.key.label("collaborative"),
+            COLLABORATIVE_KEY,
             CalendarEvent.key.label("event"),
-            Team.key.label("team"),
+            TEAM_KEY,
             f.usefulness,
             f.most_useful,
             f.to_improve,
@@ -324,8 +328,8 @@ def _scores() -> Selectable:
     ).subquery()
     return (
         select(
-            Collaborative.key.label("collaborative"),
-            Team.key.label("team"),
+            COLLABORATIVE_KEY,
+            TEAM_KEY,
             keys.c.period,
             s.score.label("faculty_score"),
             s.reason.label("faculty_reason"),
@@ -347,7 +351,7 @@ def _buddies() -> Selectable:
     b = BuddyPair
     return (
         select(
-            Collaborative.key.label("collaborative"),
+            COLLABORATIVE_KEY,
             b.month,
             Measure.key.label("measure"),
             improving.key.label("improving_team"),
@@ -366,7 +370,7 @@ def _team_usefulness() -> Selectable:
     """Evaluation input (not a table of its own): each feedback answer's usefulness, by team."""
     f = FeedbackResponse
     return (
-        select(Collaborative.key.label("collaborative"), Team.key.label("team"), f.usefulness, f.submitted_at)
+        select(COLLABORATIVE_KEY, TEAM_KEY, f.usefulness, f.submitted_at)
         .join(Team, f.team_id == Team.id)
         .join(Collaborative, Team.collaborative_id == Collaborative.id)
         .order_by(f.id)
@@ -377,9 +381,7 @@ def _team_faculty_scores() -> Selectable:
     """Evaluation input (not a table of its own): every faculty score, by team and month."""
     s = FacultyScore
     return (
-        select(
-            Collaborative.key.label("collaborative"), Team.key.label("team"), s.period, s.score, s.scored_at
-        )
+        select(COLLABORATIVE_KEY, TEAM_KEY, s.period, s.score, s.scored_at)
         .join(Team, s.team_id == Team.id)
         .join(Collaborative, Team.collaborative_id == Collaborative.id)
         .order_by(Team.id, s.period, s.scored_at)
@@ -391,8 +393,8 @@ def _narrative_revisions() -> Selectable:
     v, t = NarrativeRevision, TeamReport
     return (
         select(
-            Collaborative.key.label("collaborative"),
-            Team.key.label("team"),
+            COLLABORATIVE_KEY,
+            TEAM_KEY,
             t.period,
             v.field,
             v.changed_by,
@@ -413,8 +415,8 @@ def _pdsa_revisions() -> Selectable:
     idea = aliased(ChangeIdea)
     return (
         select(
-            Collaborative.key.label("collaborative"),
-            Team.key.label("team"),
+            COLLABORATIVE_KEY,
+            TEAM_KEY,
             idea.title.label("change_idea"),
             p.cycle_number,
             v.field,
@@ -435,8 +437,8 @@ def _engagement() -> Selectable:
     a = PeerActivity
     return (
         select(
-            Collaborative.key.label("collaborative"),
-            Team.key.label("team"),
+            COLLABORATIVE_KEY,
+            TEAM_KEY,
             a.week,
             func.sum(a.posts).label("posts"),
             func.sum(a.replies).label("replies"),
