@@ -18,10 +18,11 @@ collaborative in the last :data:`KNOWN_FOR_S` seconds; the person is looked up o
 answers through its ``response_url``, so the gate never reads for it: it acks first and asks
 :func:`here` after, which gives the same short answer to a workspace without a collaborative.
 
-The lookup waits at most :data:`LOOKUP_WAIT_S` for the database. When it fails or takes longer
-(the database is down, restarting, or accepts connections and never answers), the request is
-answered at once with "couldn't reach the database, nothing was saved" in the shape its kind needs
-(:func:`_unavailable`): never a hang past Slack's 3 seconds, never a 500 or a 404.
+The lookup waits at most :data:`bot.slack.waits.LOOKUP_WAIT_S` (1.5 s) for the database. When it
+fails or takes longer (the database is down, restarting, or accepts connections and never
+answers), the request is answered at once with "couldn't reach the database, nothing was saved"
+in the shape its kind needs (:func:`_unavailable`): never a hang past Slack's 3 seconds, never a
+500 or a 404.
 """
 
 from __future__ import annotations
@@ -30,9 +31,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Any, TypeVar
+from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
@@ -41,6 +41,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.access import Action, refused
 from bot.context import BotContext
 from bot.slack.modals import UNAVAILABLE, ModalFrame, notice_view, unavailable_view
+from bot.slack.waits import waited
 from bot.workspaces import Visitor, identify
 from storage.people import Person
 from storage.workspaces import Workspace
@@ -62,13 +63,6 @@ DEFERRED_COMMANDS = MODAL_COMMANDS
 REPLY_COMMANDS = frozenset({"/collab"})
 #: Seconds a workspace seen holding a collaborative is trusted to still hold one.
 KNOWN_FOR_S = 60.0
-#: Seconds the gate waits for the database before answering "couldn't reach the database"
-#: (leaves time for ``views.open`` inside Slack's 3 seconds).
-LOOKUP_WAIT_S = 1.5
-
-T = TypeVar("T")
-#: The threads the gate's reads run on, so a request waits at most LOOKUP_WAIT_S for them.
-_READS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="gate")
 
 WORKSPACE = "collab_workspace"
 PERSON = "collab_person"
@@ -125,17 +119,6 @@ def _unavailable(kind: str, body: dict[str, Any], client: WebClient | None) -> B
     if kind in ("command", "block_actions") and client is not None:
         threading.Thread(target=_show_unavailable, args=(client, body), daemon=True).start()
     return BoltResponse(status=200, body="")
-
-
-def waited(read: Callable[..., T], *args: Any) -> T:
-    """``read(*args)``, waiting at most :data:`LOOKUP_WAIT_S` for it; raises its SQLAlchemyError,
-    or TimeoutError when the database takes longer (down, restarting, or silent)."""
-    future = _READS.submit(read, *args)
-    try:
-        return future.result(timeout=LOOKUP_WAIT_S)
-    except FutureTimeout:
-        future.cancel()
-        raise
 
 
 def event_unavailable(body: dict[str, Any]) -> BoltResponse:

@@ -20,8 +20,9 @@ from bot.peers.service import PostForm, open_post, submit_post
 from bot.results import Invalid, Refusal
 from bot.slack.modals import loading_view, notice_view
 from bot.slack.payloads import parse
+from bot.slack.waits import waited
 from handlers.collab_command import Reply, subcommand
-from handlers.gate import event_unavailable, person_of, waited
+from handlers.gate import event_unavailable, person_of
 from handlers.submissions import once
 from storage.peer_channels import is_peer_channel
 from storage.people import Person

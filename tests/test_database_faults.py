@@ -25,7 +25,7 @@ from bot.measures.views import CALLBACK_ID as MEASURES_CALLBACK
 from bot.pdsa.views import NEW_CALLBACK, TeamRef
 from bot.slack.modals import UNAVAILABLE, UNAVAILABLE_SUBMIT
 from storage.db import Database
-from tests.conftest import RunningBot, load_example, make_context, running_bot
+from tests.conftest import NOW, RunningBot, load_example, make_context, running_bot
 from tests.constants import ALICE
 from tests.db_faults import FaultyProxy, closed_port
 from tests.helpers import team_id_by_key, wait_for_calls, wait_until
@@ -295,3 +295,35 @@ def test_the_clock_resumes_after_an_outage_and_catches_up(postgres_url: str, sla
             ctx.db.dispose()
             jobs.clock._context = None
             jobs.clock._jobs = None
+
+
+# -- OAuth: the installation read (Bolt's authorize, before the gate) with the database down --------------
+
+
+@pytest.fixture(params=["refused", "silent"])
+def oauth_down_bot(request: pytest.FixtureRequest, slack: SlackStandIn) -> Iterator[RunningBot]:
+    """The bot in OAuth mode (a cold installation cache) whose PostgreSQL refuses or never answers."""
+    with FaultyProxy("127.0.0.1", closed_port()) as proxy:
+        proxy.mode = "silent" if request.param == "silent" else "down"
+        url = f"postgresql://postgres@127.0.0.1:{proxy.port}/collab"
+        oauth = {"SLACK_BOT_TOKEN": "", "SLACK_CLIENT_ID": "1111.2222", "SLACK_CLIENT_SECRET": "secret"}
+        with running_bot(make_context(url, slack, NOW, **oauth), slack) as bot:
+            assert bot.ctx.oauth
+            yield bot
+
+
+def test_with_oauth_a_request_whose_installation_cannot_be_read_gets_the_gates_answer(
+    oauth_down_bot: RunningBot,
+) -> None:
+    bot = oauth_down_bot
+    for command in ("/collab", "/measures"):
+        (status, _, body), took = timed(lambda command=command: bot.requests.command(command, "", ALICE))
+        assert status == 200 and took < SLACK_LIMIT_S, (command, status, took)
+        assert json.loads(body) == {"response_type": "ephemeral", "text": UNAVAILABLE}
+    view = {"callback_id": MEASURES_CALLBACK, "private_metadata": TeamRef(team_id=1).model_dump_json()}
+    (status, _, body), took = timed(lambda: bot.requests.interact(view_submission_payload(view, {}, ALICE)))
+    assert status == 200 and took < SLACK_LIMIT_S
+    answer = json.loads(body)
+    assert answer["response_action"] == "push" and UNAVAILABLE_SUBMIT in modal_text(answer["view"])
+    (status, _, _), took = timed(lambda: bot.requests.event({"type": "app_home_opened", "user": ALICE}))
+    assert status == 503 and took < SLACK_LIMIT_S

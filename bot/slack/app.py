@@ -14,6 +14,7 @@ Two modes (``bot.settings.Settings.require_slack``):
 from __future__ import annotations
 
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -22,14 +23,17 @@ from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
+from slack_sdk.oauth.installation_store import Bot, InstallationStore
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.context import BotContext
 from bot.logs import protect, settings_secrets
 from bot.months import Clock, utc_now
 from bot.settings import Settings
 from bot.slack.client import build_web_client
-from bot.slack.errors import on_error
+from bot.slack.errors import InstallationUnavailable, on_error
 from bot.slack.manifest import BOT_SCOPES, INSTALL_PATH, REDIRECT_PATH
+from bot.slack.waits import waited
 from storage.db import Database
 from storage.installations import installation_store, state_store
 from storage.workspaces import Workspace
@@ -55,6 +59,49 @@ def build_context(
         clock=clock,
         installations=installations,
     )
+
+
+_unread = threading.local()  # this request's installation could not be read (set on its thread)
+
+
+class _WaitedStore(InstallationStore):
+    """The installation store as Bolt's authorize reads it before anything else: each read waits
+    at most ``LOOKUP_WAIT_S`` (``bot.slack.waits``), and a failed one is remembered for
+    :class:`_Authorize` (Bolt's authorize swallows the store's errors and says "not installed")."""
+
+    def __init__(self, store: InstallationStore) -> None:
+        self._store = store
+
+    @property
+    def logger(self) -> logging.Logger:
+        return self._store.logger
+
+    def find_bot(
+        self, *, enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool | None = False
+    ) -> Bot | None:
+        try:
+            return waited(
+                self._store.find_bot,
+                enterprise_id=enterprise_id,
+                team_id=team_id,
+                is_enterprise_install=is_enterprise_install,
+            )
+        except (SQLAlchemyError, TimeoutError):
+            _unread.failed = True
+            raise
+
+
+class _Authorize(InstallationStoreAuthorize):
+    """Bolt's authorize, raising :class:`InstallationUnavailable` when the installation could not be
+    read (the database is down or silent), so the request gets the gate's answer (``on_error``)
+    instead of Bolt's "please install this app"."""
+
+    def __call__(self, **kwargs: Any) -> Any:
+        _unread.failed = False
+        found = super().__call__(**kwargs)
+        if found is None and _unread.failed:
+            raise InstallationUnavailable("the installation could not be read")
+        return found
 
 
 def _oauth(ctx: BotContext) -> dict[str, Any]:
@@ -87,8 +134,8 @@ def _oauth(ctx: BotContext) -> dict[str, Any]:
         state_store=state_store(ctx.db.engine),
         callback_options=CallbackOptions(success=installed, failure=failed),
     )
-    authorize = InstallationStoreAuthorize(
-        installation_store=store,
+    authorize = _Authorize(
+        installation_store=_WaitedStore(store),
         client_id=settings.slack_client_id,
         client_secret=settings.slack_client_secret,
         logger=logging.getLogger("slack_bolt.Authorize"),

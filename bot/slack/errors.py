@@ -22,9 +22,11 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.logs import safe_error
 from bot.slack.client import slack_error_code
+from bot.slack.modals import UNAVAILABLE, ModalFrame, unavailable_view
 
 log = logging.getLogger(__name__)
 
+FRAME = ModalFrame(title="Learning collaborative", loading="")
 SORRY = "Sorry, something went wrong on our side and nothing was changed. Please try again in a minute."
 
 
@@ -46,8 +48,32 @@ def _sorry(body: dict[str, Any]) -> BoltResponse:
     return BoltResponse(status=200, body="")
 
 
+class InstallationUnavailable(Exception):
+    """In OAuth mode: the workspace's installation could not be read (the database is down or silent)."""
+
+
+def _unavailable(body: dict[str, Any]) -> BoltResponse:
+    """The workspace gate's answer when the database cannot be reached, for a request that could
+    not even be authorised (so no Web API call can be made for it): words in the acknowledgement,
+    a notice pushed over a submitted form, 503 for an event so Slack sends it again later."""
+    if "command" in body and "type" not in body:
+        return _json({"response_type": "ephemeral", "text": UNAVAILABLE})
+    kind = body.get("type")
+    if kind == "view_submission":
+        view = unavailable_view(FRAME, submitted=True).to_dict()
+        return _json({"response_action": "push", "view": view})
+    if kind == "block_suggestion":
+        return _json({"options": []})
+    if kind == "event_callback":
+        return BoltResponse(status=503, body="")
+    return BoltResponse(status=200, body="")
+
+
 def on_error(error: Exception, body: dict[str, Any], ack: Ack | None = None) -> BoltResponse:
     """Bolt's global error handler (``App.error``): log safely, answer 200 with words."""
+    if isinstance(error, InstallationUnavailable):
+        log.warning("database unavailable: the installation was not read")
+        return _unavailable(body if isinstance(body, dict) else {})
     if isinstance(error, SlackApiError):
         log.warning("a Slack call failed while answering a request: %s", slack_error_code(error))
     elif isinstance(error, SlackClientError | OSError):
