@@ -555,3 +555,24 @@ def test_malformed_metadata_is_refused(client: WebClient) -> None:
             channel=RIVER, text="x", metadata={"event_type": "no spaces!", "event_payload": {}}
         )
     assert bad.value.response["error"] == "invalid_metadata_schema"
+
+
+def test_response_url_records_what_is_posted_there(slack: SlackStandIn) -> None:
+    """A slash command's ``response_url`` on the stand-in: slack_sdk's WebhookClient (what Bolt's
+    ``respond`` uses) posts there; good messages are recorded, bad blocks refused like Slack."""
+    from slack_sdk.webhook import WebhookClient
+
+    url, other = slack.response_url(), slack.response_url()
+    assert url != other and url.startswith(slack.root_url + "/respond/")
+    sent = WebhookClient(url).send(text="hi", blocks=[section("hi")], response_type="ephemeral")
+    assert sent.status_code == 200
+    too_many = WebhookClient(url).send(text="x", blocks=[section(str(i)) for i in range(51)])
+    assert too_many.status_code == 400 and too_many.body == "invalid_blocks"
+    assert WebhookClient(url).send_dict({}).status_code == 400
+    assert slack.responses_to(url) == [
+        {"text": "hi", "blocks": [section("hi")], "response_type": "ephemeral"}
+    ]
+    assert slack.wait_for_response(url)["text"] == "hi"
+    assert slack.responses_to(other) == [] and slack.calls == []
+    with pytest.raises(AssertionError):
+        slack.wait_for_response(other, timeout=0.1)
