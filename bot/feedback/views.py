@@ -35,7 +35,7 @@ from bot.format import clean, clip, escape
 from bot.months import day_label
 from bot.phi import SAFETY_NET_NOTE
 from bot.slack.blocks import Message, context, mention, message, section
-from bot.slack.modals import ModalFrame, notice_view
+from bot.slack.modals import ModalFrame, input_state, notice_view
 from bot.slack.payloads import Payload, RowId
 
 if TYPE_CHECKING:
@@ -143,19 +143,15 @@ def feedback_modal(screen: FeedbackScreen) -> View:
     )
 
 
-def _state(values: dict[str, Any], block_id: str) -> dict[str, Any]:
-    return dict((values.get(block_id) or {}).get("value") or {})
-
-
 def read_form(values: dict[str, Any]) -> FeedbackForm:
     """The submitted modal's ``view.state.values`` as a :class:`FeedbackForm`."""
-    picked = (_state(values, USEFULNESS).get("selected_option") or {}).get("value")
+    picked = (input_state(values, USEFULNESS).get("selected_option") or {}).get("value")
     try:
         usefulness: int | None = int(picked) if picked is not None else None
     except (TypeError, ValueError):
         usefulness = None
-    ticked = _state(values, ADD_NAME).get("selected_options") or []
-    texts = {name: clean(_state(values, name).get("value")) for name, _ in QUESTIONS}
+    ticked = input_state(values, ADD_NAME).get("selected_options") or []
+    texts = {name: clean(input_state(values, name).get("value")) for name, _ in QUESTIONS}
     return FeedbackForm(
         usefulness=usefulness,
         add_name=any(o.get("value") == ADD_NAME_VALUE for o in ticked),

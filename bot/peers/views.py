@@ -22,7 +22,7 @@ from slack_sdk.models.views import View
 from bot.format import clean, clip, escape
 from bot.phi import SAFETY_NET_NOTE
 from bot.slack.blocks import Message, context, mention, message, section
-from bot.slack.modals import ModalFrame, notice_view
+from bot.slack.modals import ModalFrame, input_state, notice_view
 from bot.slack.payloads import Payload
 
 if TYPE_CHECKING:
@@ -124,18 +124,14 @@ def post_modal(screen: PostScreen) -> View:
     )
 
 
-def _state(values: dict[str, Any], block_id: str) -> dict[str, Any]:
-    return dict((values.get(block_id) or {}).get("value") or {})
-
-
 def read_form(values: dict[str, Any]) -> dict[str, Any]:
     """The submitted ``view.state.values``: text, team id, the related measure/idea, the picture."""
-    team = (_state(values, "team").get("selected_option") or {}).get("value")
-    relates = (_state(values, "relates").get("selected_option") or {}).get("value")
-    files = _state(values, "picture").get("files") or []
+    team = (input_state(values, "team").get("selected_option") or {}).get("value")
+    relates = (input_state(values, "relates").get("selected_option") or {}).get("value")
+    files = input_state(values, "picture").get("files") or []
     picture = files[0] if files and isinstance(files[0], dict) else {}
     return {
-        "text": clean(_state(values, "text").get("value")),
+        "text": clean(input_state(values, "text").get("value")),
         "team_id": int(team) if team and str(team).isdigit() else None,
         "relates": str(relates) if relates else None,
         "picture_id": str(picture["id"]) if picture.get("id") else None,

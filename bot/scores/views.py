@@ -24,7 +24,7 @@ from bot.months import month_label
 from bot.phi import SAFETY_NET_NOTE
 from bot.scores.rules import LEVELS, MAX_REASON, hint_text, level_label
 from bot.slack.blocks import context, section
-from bot.slack.modals import ModalFrame, notice_view
+from bot.slack.modals import ModalFrame, input_state, notice_view
 from bot.slack.payloads import Payload, RowId
 
 if TYPE_CHECKING:  # the service reads the digest, whose thread carries this module's button
@@ -150,7 +150,7 @@ def read_choice(values: dict[str, Any], meta: ScoreRef) -> tuple[int | None, str
 
 def read_score(values: dict[str, Any]) -> tuple[str | None, str | None]:
     """The chosen score (as sent) and the reason typed."""
-    reason = ((values.get("reason") or {}).get("value") or {}).get("value")
+    reason = input_state(values, "reason").get("value")
     return _selected(values, "score"), reason
 
 

@@ -1,11 +1,13 @@
 """The two small modals every feature needs: "loading" (opened at once with the trigger id, within
 Slack's 3 seconds, and replaced a moment later) and a notice (why something can't be done, or that
 it was done). Each feature passes its :class:`ModalFrame`: its title, loading text and callback id.
+:func:`input_state` reads one input of a submitted form.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from slack_sdk.models.views import View
 
@@ -51,3 +53,8 @@ def unavailable_view(frame: ModalFrame, submitted: bool = False) -> View:
     """The notice that replaces a loading modal (or is pushed over a submitted form) when the
     database could not be reached."""
     return notice_view(frame, UNAVAILABLE_SUBMIT if submitted else UNAVAILABLE, title=UNAVAILABLE_TITLE)
+
+
+def input_state(values: dict[str, Any], block_id: str) -> dict[str, Any]:
+    """The submitted state of input block ``block_id`` whose element's action id is ``value`` ({} if none)."""
+    return dict((values.get(block_id) or {}).get("value") or {})
