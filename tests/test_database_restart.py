@@ -18,6 +18,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 
@@ -87,25 +88,36 @@ def private_postgres() -> Iterator[PrivatePostgres]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def test_postgresql_stopped_and_started_during_a_run(
-    private_postgres: PrivatePostgres, slack: SlackStandIn
-) -> None:
-    url = private_postgres.url
-    upgrade(url)
+class Server(Protocol):
+    def stop(self) -> None: ...
+
+    def start(self) -> None: ...
+
+
+def rides_out_a_restart(url: str, slack: SlackStandIn, server: Server, back_within: float) -> None:
+    """The example loaded on ``url`` and a bot running on it: ``server`` stops (/healthz says 503 within
+    2 s, /measures says the database can't be reached), starts again, and the bot answers again."""
     direct = Database(url)
     load_example(direct)
     direct.dispose()
     with running_bot(make_context(url, slack), slack) as bot:
         assert is_report_form(command_shows(bot, "/measures"))
-
-        private_postgres.stop()
-        status, took = healthz(bot)
-        assert status == 503 and took < 2.0
-        assert UNAVAILABLE in modal_text(command_shows(bot, "/measures"))
-
-        private_postgres.start()
-        wait_until(lambda: healthz(bot)[0] == 200, timeout=20)
+        server.stop()
+        try:
+            status, took = healthz(bot)
+            assert status == 503 and took < 2.0
+            assert UNAVAILABLE in modal_text(command_shows(bot, "/measures"))
+        finally:
+            server.start()
+        wait_until(lambda: healthz(bot)[0] == 200, timeout=back_within)
         assert is_report_form(command_shows(bot, "/measures"))
+
+
+def test_postgresql_stopped_and_started_during_a_run(
+    private_postgres: PrivatePostgres, slack: SlackStandIn
+) -> None:
+    upgrade(private_postgres.url)
+    rides_out_a_restart(private_postgres.url, slack, private_postgres, back_within=20)
 
 
 class ClusterControl:
@@ -135,19 +147,5 @@ def test_the_shared_cluster_stopped_and_started_during_a_run(postgres_url: str, 
         pytest.skip("pg_ctlcluster is not installed here")
     from tests.conftest import _empty_tables
 
-    cluster = ClusterControl(*wanted)
     _empty_tables(postgres_url)
-    direct = Database(postgres_url)
-    load_example(direct)
-    direct.dispose()
-    with running_bot(make_context(postgres_url, slack), slack) as bot:
-        assert is_report_form(command_shows(bot, "/measures"))
-        cluster.stop()
-        try:
-            status, took = healthz(bot)
-            assert status == 503 and took < 2.0
-            assert UNAVAILABLE in modal_text(command_shows(bot, "/measures"))
-        finally:
-            cluster.start()
-        wait_until(lambda: healthz(bot)[0] == 200, timeout=30)
-        assert is_report_form(command_shows(bot, "/measures"))
+    rides_out_a_restart(postgres_url, slack, ClusterControl(*wanted), back_within=30)
