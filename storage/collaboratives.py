@@ -315,3 +315,7 @@ def schedule_fingerprint(session: Session) -> tuple[tuple[object, ...], ...]:
 
 def collaborative_by_id(session: Session, collaborative_id: int) -> Collaborative | None:
     return session.get(Collaborative, collaborative_id)
+
+
+def team_by_id(session: Session, team_id: int) -> Team | None:
+    return session.get(Team, team_id)

@@ -23,8 +23,8 @@ from bot.peers.channel import peer_channel_for_posts
 from bot.phi import phi_error
 from bot.results import Invalid, Refusal
 from storage import ledger
-from storage.collaboratives import active_measures, collaborative_by_id
-from storage.models import Collaborative, Team
+from storage.collaboratives import active_measures, collaborative_by_id, team_by_id
+from storage.models import Collaborative
 from storage.pdsa import change_ideas
 from storage.peer_channels import AWAITING_PEER_CHANNEL, peer_channel_of
 from storage.people import Person, TeamSeat, faculty_ids
@@ -222,7 +222,7 @@ def asks_without_reply(
         parts = sent.key.split(":")
         team_id = int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else None
         with ctx.db.reader() as session:
-            team = session.get(Team, team_id) if team_id is not None else None
+            team = team_by_id(session, team_id) if team_id is not None else None
         found.append(AskThread(sent.key, sent.channel, sent.ts, posted, team.name if team else "A team"))
     return found
 
