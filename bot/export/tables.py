@@ -26,6 +26,7 @@ T, INT, N, B, D, DT, M = (
 COLLAB = C("collaborative", T, "The collaborative's key (as in the collaborative file).")
 TEAM = C("team", T, "The team's key (as in the collaborative file).")
 MEASURE = C("measure", T, "The measure's key (as in the collaborative file).")
+EVENT = C("event", T, "The event's key (calendar.key).")
 PERIOD = C("period", M, "The reporting month, YYYY-MM.")
 CHANGED_BY = C("changed_by", T, "Slack user ID of whoever changed it.")  # in each audit trail
 CHANGED_AT = C("changed_at", DT, "When it was changed.")
@@ -235,7 +236,7 @@ RSVPS = Table(
     "rsvps",
     "Answers to the Going / Not going buttons of event reminders (the latest answer per person).",
     (
-        C("event", T, "The event's key (calendar.key)."),
+        EVENT,
         C("slack_user_id", T, "Slack user ID of whoever answered."),
         C("response", T, "going or not_going."),
         C("updated_at", DT, "When they last answered."),
@@ -356,7 +357,7 @@ FEEDBACK = Table(
     "and event; anonymous answers carry no user ID).",
     (
         COLLAB,
-        C("event", T, "The event's key (calendar.key)."),
+        EVENT,
         C("team", T, "The key of the team the person answered from; empty for faculty."),
         C("usefulness", INT, "How useful it was: 1 (not useful) to 5 (extremely useful)."),
         C("most_useful", T, "What was most useful."),
