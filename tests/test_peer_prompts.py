@@ -24,16 +24,20 @@ from tests.slack_standin import SlackStandIn
 
 
 @pytest.fixture
-def synced(
-    db_url: str, slack: SlackStandIn, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Database:
+def loaded(db_url: str, slack: SlackStandIn, monkeypatch: pytest.MonkeyPatch) -> Database:
+    """The example loaded, and ``collab-bot`` pointed at this test's database and the stand-in."""
     set_cli_environment(monkeypatch, db_url, slack)
     db = Database(db_url)
     load_example(db)
+    return db
+
+
+@pytest.fixture
+def synced(loaded: Database, slack: SlackStandIn, capsys: pytest.CaptureFixture[str]) -> Database:
     assert main(["channels", "sync"]) == 0
     capsys.readouterr()
     slack.calls.clear()
-    return db
+    return loaded
 
 
 def run(capsys: pytest.CaptureFixture[str], as_of: str) -> str:
@@ -94,11 +98,9 @@ def test_a_quiet_channel_gets_a_spotlight_on_a_team_that_adopted_a_change(
 
 
 def test_no_peer_channel_no_prompt(
-    db_url: str, slack: SlackStandIn, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    loaded: Database, slack: SlackStandIn, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    set_cli_environment(monkeypatch, db_url, slack)
-    db = Database(db_url)
-    load_example(db)
+    db = loaded
     assert "no peer channel yet" in run(capsys, "2026-04-15T10:00")
     assert slack.messages() == []
     db.dispose()
