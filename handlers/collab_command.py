@@ -2,8 +2,9 @@
 
 ``/collab`` acknowledges at once, before anything is read (the workspace gate defers its lookup,
 :data:`handlers.gate.REPLY_COMMANDS`); the answer follows through the command's ``response_url``
-(Bolt's ``respond``), ephemeral like the acknowledgement it replaces. A workspace without a
-collaborative gets the gate's short answer that way too. A sub-command that cannot reach the
+(slack_sdk's ``WebhookClient``, with the Web API client's timeout and retries), ephemeral like the
+acknowledgement it replaces. A workspace without a collaborative gets the gate's short answer that
+way too. A sub-command that cannot reach the
 database answers "couldn't reach the database, nothing was saved, try again in a minute" instead.
 """
 
@@ -13,7 +14,9 @@ import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.context import BotContext
@@ -52,25 +55,39 @@ def subcommand(name: str) -> Callable[[Subcommand], Subcommand]:
 
 
 class _Replies:
-    """``reply`` for one command: ``respond`` with an ephemeral message, remembering it answered."""
+    """``reply`` for one command: an ephemeral message POSTed to its ``response_url``, with the Web
+    API client's timeout and retries (a 5xx, a dropped connection, a 429); remembers it answered."""
 
-    def __init__(self, respond: Respond) -> None:
-        self._respond = respond
+    def __init__(self, client: WebClient, response_url: str | None) -> None:
+        self._client = client
+        self._url = response_url
         self.sent = False
 
     def __call__(self, **message: Any) -> None:
         self.sent = True
+        if not self._url:
+            log.warning("/collab answer not delivered: the command had no response_url")
+            return
+        webhook = WebhookClient(
+            self._url,
+            timeout=self._client.timeout,
+            proxy=self._client.proxy,
+            retry_handlers=self._client.retry_handlers,
+        )
         try:
-            self._respond(**{"response_type": "ephemeral", **message})
+            sent = webhook.send_dict({"response_type": "ephemeral", **message})
         except Exception as exc:  # noqa: BLE001 - the network edge; nothing more to do
             log.warning("/collab answer not delivered: %s", type(exc).__name__)
+            return
+        if sent.status_code != 200:
+            log.warning("/collab answer not delivered: HTTP %s", sent.status_code)
 
 
 def register(app: App, ctx: BotContext) -> None:
     @app.command("/collab")
-    def collab(ack: Ack, respond: Respond, command: dict[str, Any], context: BoltContext) -> None:
+    def collab(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
         ack()  # at once: everything below may read the database
-        reply = _Replies(respond)
+        reply = _Replies(ctx.client, command.get("response_url"))
         word, _, rest = (command.get("text") or "").strip().partition(" ")
         word = word.lower()
         try:

@@ -71,7 +71,10 @@ __all__ = [
 ]
 
 UPLOAD_METHOD = "(upload)"  # method name recorded for raw uploads to an upload_url
+RESPOND_METHOD = "(respond)"  # the "method" to fail POSTs to a response_url with (`fail_next`)
 
+# Not Web API methods: failed only when a rule names them.
+_RAW_METHODS = frozenset({UPLOAD_METHOD, RESPOND_METHOD})
 # Form fields that slack_sdk sends as JSON strings.
 _JSON_FIELDS = frozenset({"blocks", "attachments", "view", "files", "metadata", "unfurls", "options"})
 _MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.postEphemeral", "chat.update"})
@@ -674,7 +677,8 @@ class SlackStandIn:
         """Answer the next ``n`` calls (to ``method`` if given) with ``status`` instead of handling them.
 
         429 carries ``Retry-After: retry_after`` and ``{"ok": false, "error": "ratelimited"}``;
-        other statuses carry a short plain-text body. Uploads are only failed with ``method="(upload)"``.
+        other statuses carry a short plain-text body. Uploads are only failed with ``method="(upload)"``,
+        POSTs to a response_url with ``method="(respond)"``.
         """
         with self._lock:
             self._fail_rules.append(_FailRule(n, status, retry_after, method))
@@ -820,13 +824,13 @@ class SlackStandIn:
     def _injected_failure(self, method: str) -> _Response | None:
         for rule in self._fail_rules:
             if rule.remaining > 0 and (
-                rule.method == method or (rule.method is None and method != UPLOAD_METHOD)
+                rule.method == method or (rule.method is None and method not in _RAW_METHODS)
             ):
                 rule.remaining -= 1
                 return self._failure_response(rule.status, rule.retry_after)
         self._fail_rules = [r for r in self._fail_rules if r.remaining > 0]
         fr = self._fraction
-        if fr is not None and (fr.method == method or (fr.method is None and method != UPLOAD_METHOD)):
+        if fr is not None and (fr.method == method or (fr.method is None and method not in _RAW_METHODS)):
             if fr.rng.random() < fr.p:
                 return self._failure_response(fr.rng.choice(fr.statuses), fr.retry_after)
         return None
@@ -864,7 +868,12 @@ class SlackStandIn:
         )
 
     def _handle_response(self, url: str, body: bytes, now: float) -> _Response:
-        """A message POSTed to a response_url: JSON with text and/or blocks (checked as a message)."""
+        """A message POSTed to a response_url: JSON with text and/or blocks (checked as a message).
+        ``fail_next(n, status, method="(respond)")`` fails the next ones (nothing recorded)."""
+        with self._lock:
+            failure = self._injected_failure(RESPOND_METHOD)
+        if failure is not None:
+            return failure
         try:
             message = json.loads(body.decode("utf-8"))
         except ValueError:

@@ -109,3 +109,9 @@ def test_home_tab_shows_this_month_then_the_help(loaded_bot: RunningBot) -> None
     assert "*This month*" in home and f"*{months.month_label(period)}* measures" in home
     assert home.index("*This month*") < home.index("Here's what you can do")
     assert "`/collab status`" in home
+
+
+def test_an_answer_slack_fails_to_take_at_first_is_sent_again(loaded_bot: RunningBot) -> None:
+    """The response_url answer goes with the Web API client's retries: a 503 from Slack is retried."""
+    loaded_bot.slack.fail_next(1, status=503, method="(respond)")
+    assert "Here's what you can do" in reply(loaded_bot, "help", ALICE)["text"]
