@@ -21,8 +21,8 @@ from bot.context import BotContext
 from jobs.registry import load_jobs, run_job
 from storage.collaboratives import collaborative_by_key
 from storage.db import Database
-from storage.models import Collaborative, Team
-from tests.constants import BOT_TOKEN, SIGNING_SECRET
+from storage.models import Collaborative, Measure, MeasureReport, Team
+from tests.constants import ALICE, BOT_TOKEN, SIGNING_SECRET
 from tests.slack_standin import Call, SlackStandIn
 
 T = TypeVar("T")
@@ -101,6 +101,16 @@ def run_job_at(ctx: BotContext, name: str, local: str, key: str = "htn") -> str:
     collab = collaborative_named(ctx.db, key)
     as_of = datetime.fromisoformat(local).replace(tzinfo=ZoneInfo(collab.timezone))
     return run_job(ctx, load_jobs()[name], collab, as_of)
+
+
+def report_one_measure(db: Database, team_key: str, period: str, user: str = ALICE) -> None:
+    """The team reports one measure (missed appointments: 41) for ``period``, as the modal stores it."""
+    with db.transaction() as session:
+        team = session.scalars(select(Team).where(Team.key == team_key)).one()
+        measure = session.scalars(select(Measure).where(Measure.key == "missed_appointments")).one()
+        session.add(
+            MeasureReport(team_id=team.id, measure_id=measure.id, period=period, value=41, submitted_by=user)
+        )
 
 
 def main_cli(

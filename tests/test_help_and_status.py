@@ -6,14 +6,12 @@ import json
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-
 from bot import months
 from bot.measures import rules
-from storage.models import Collaborative, Measure, MeasureReport, Team
+from storage.models import Collaborative
 from tests.conftest import NOW, RunningBot
 from tests.constants import ADMIN, ALICE, ARJUN, FACULTY, NOBODY
-from tests.helpers import wait_for_calls
+from tests.helpers import report_one_measure, wait_for_calls
 from tests.slack_standin import validate_blocks
 
 EXAMPLE_COLLAB = Collaborative(
@@ -36,15 +34,6 @@ def this_month() -> str:
     period = rules.default_month(EXAMPLE_COLLAB, NOW)
     assert period == "2026-03"
     return period
-
-
-def report(bot: RunningBot, team_key: str, period: str) -> None:
-    with bot.db.transaction() as session:
-        team = session.scalars(select(Team).where(Team.key == team_key)).one()
-        measure = session.scalars(select(Measure).where(Measure.key == "missed_appointments")).one()
-        session.add(
-            MeasureReport(team_id=team.id, measure_id=measure.id, period=period, value=41, submitted_by=ALICE)
-        )
 
 
 def test_help_lists_every_command_by_role(loaded_bot: RunningBot) -> None:
@@ -81,7 +70,7 @@ def test_status_says_what_is_due_and_what_is_in(loaded_bot: RunningBot) -> None:
     assert button["text"]["text"] == "Report now" and json.loads(button["value"])["period"] == period
     assert "No PDSA cycle running: plan one with `/pdsa`." in shown(before)
 
-    report(loaded_bot, "riverside", period)
+    report_one_measure(loaded_bot.db, "riverside", period)
     after = reply(loaded_bot, "status", ALICE)
     assert f"Riverside Family Clinic: {month} measures reported" in after["text"]
     assert f"To correct them, run `/measures {period}`." in shown(after)

@@ -16,12 +16,12 @@ from sqlalchemy import select
 from bot.calls.views import RSVP_GOING
 from bot.pdsa.views import ACTION_OPEN, UPDATE_CALLBACK, cycle_value
 from storage.enums import RsvpAnswer
-from storage.models import Measure, MeasureReport, Rsvp, Team
+from storage.models import Rsvp, Team
 from storage.pdsa import NewCycle, create_cycle
 from storage.peer_activity import count_message
 from tests.conftest import NOW, RunningBot
 from tests.constants import ALICE, FACULTY, NOBODY
-from tests.helpers import collaborative_named, team_id_by_key, wait_for_calls, wait_until
+from tests.helpers import collaborative_named, report_one_measure, team_id_by_key, wait_for_calls, wait_until
 from tests.signing import block_actions_payload
 from tests.slack_standin import validate_view
 
@@ -67,15 +67,6 @@ def plan(bot: RunningBot, team: str, idea: str, start: date = date(2026, 4, 1)) 
         now=NOW,
     )
     return cycle.id
-
-
-def report(bot: RunningBot, team_key: str, period: str = "2026-03") -> None:
-    with bot.db.transaction() as session:
-        team = session.scalars(select(Team).where(Team.key == team_key)).one()
-        measure = session.scalars(select(Measure).where(Measure.key == "missed_appointments")).one()
-        session.add(
-            MeasureReport(team_id=team.id, measure_id=measure.id, period=period, value=41, submitted_by=ALICE)
-        )
 
 
 def test_member_sees_next_call_with_rsvp_and_open_cycles_with_update(loaded_bot: RunningBot) -> None:
@@ -154,7 +145,7 @@ def test_logging_a_cycle_refreshes_the_home_tab(loaded_bot: RunningBot) -> None:
 
 def test_faculty_see_every_team_and_who_needs_support(loaded_bot: RunningBot) -> None:
     bot = loaded_bot
-    report(bot, "riverside")
+    report_one_measure(bot.db, "riverside", "2026-03")
     plan(bot, "eastside", "Pre-visit planning huddle", start=date(2026, 4, 6))
     collab_id = collaborative_named(bot.db).id
     riverside = team_id_by_key(bot.db, "riverside")

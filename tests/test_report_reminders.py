@@ -5,26 +5,12 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from sqlalchemy import select
-
-from bot.context import BotContext
 from bot.measures.views import OPEN_ACTION
 from storage import ledger
-from storage.models import Measure, MeasureReport, Team
 from tests.conftest import load_example, make_context
 from tests.constants import ALL_FACULTY, TEAM_CHANNELS, TEAM_LEADS
-from tests.helpers import run_job_at, team_id_by_key
+from tests.helpers import report_one_measure, run_job_at, team_id_by_key
 from tests.slack_standin import SlackStandIn
-
-
-def report(ctx: BotContext, team_key: str, period: str) -> None:
-    """A team reports one measure for ``period`` (what the measures modal stores)."""
-    with ctx.db.transaction() as session:
-        team = session.scalars(select(Team).where(Team.key == team_key)).one()
-        measure = session.scalars(select(Measure).where(Measure.key == "missed_appointments")).one()
-        session.add(
-            MeasureReport(team_id=team.id, measure_id=measure.id, period=period, value=41, submitted_by="U0X")
-        )
 
 
 def new_messages(slack: SlackStandIn, before: int) -> list[dict]:
@@ -34,8 +20,8 @@ def new_messages(slack: SlackStandIn, before: int) -> list[dict]:
 def test_each_step_of_the_ladder_reaches_the_right_people(db_url: str, slack: SlackStandIn) -> None:
     ctx = make_context(db_url, slack)
     load_example(ctx.db)
-    report(ctx, "riverside", "2026-03")
-    report(ctx, "eastside", "2026-03")
+    report_one_measure(ctx.db, "riverside", "2026-03", "U0X")
+    report_one_measure(ctx.db, "eastside", "2026-03", "U0X")
     missing = set(TEAM_CHANNELS) - {"riverside", "eastside"}
 
     # nothing between steps
@@ -59,7 +45,8 @@ def test_each_step_of_the_ladder_reaches_the_right_people(db_url: str, slack: Sl
             team_key = next(k for k, c in TEAM_CHANNELS.items() if c == msg["channel"])
             assert value == {"team_id": team_id_by_key(ctx.db, team_key), "period": "2026-03"}
         if day == "2026-04-09":
-            report(ctx, "valle-verde", "2026-03")  # reports after the day-before reminder
+            # reports after the day-before reminder
+            report_one_measure(ctx.db, "valle-verde", "2026-03", "U0X")
             missing.discard("valle-verde")
 
     before = len(slack.messages())
@@ -79,7 +66,7 @@ def test_each_step_of_the_ladder_reaches_the_right_people(db_url: str, slack: Sl
         assert Counter(m["channel"] for m in sent) == Counter(u for t in missing for u in TEAM_LEADS[t])
         assert all(m["blocks"][1]["elements"][0]["action_id"] == OPEN_ACTION for m in sent)
         if day == "2026-04-12":
-            report(ctx, "lakeview", "2026-03")
+            report_one_measure(ctx.db, "lakeview", "2026-03", "U0X")
             missing.discard("lakeview")
 
     # nobody on a team that reported ever got anything
@@ -105,7 +92,7 @@ def test_with_30_percent_429_and_503_every_reminder_arrives_exactly_once(
 ) -> None:
     ctx = make_context(db_url, slack)
     load_example(ctx.db)
-    report(ctx, "riverside", "2026-05")
+    report_one_measure(ctx.db, "riverside", "2026-05", "U0X")
     slack.fail_fraction(0.3, statuses=(429, 503), retry_after=0, seed=7)
     days = ["2026-06-03", "2026-06-11", "2026-06-12", "2026-06-13"]
     for day in days:
