@@ -23,7 +23,7 @@ from bot.slack.payloads import parse
 from bot.slack.waits import waited
 from handlers.collab_command import Reply, subcommand
 from handlers.gate import event_unavailable, person_of
-from handlers.submissions import once
+from handlers.submissions import ack_outcome, once
 from storage.peer_channels import is_peer_channel
 from storage.people import Person
 
@@ -105,14 +105,9 @@ def register(app: App, ctx: BotContext) -> None:
                     return
                 form = PostForm(**views.read_form(view["state"]["values"]))
                 outcome = submit_post(ctx, person_of(context), kind, str(view.get("id")), form, ref.team_id)
-                if isinstance(outcome, Invalid):
-                    ack(response_action="errors", errors=outcome.errors)
-                    return
-                if isinstance(outcome, Refusal):
-                    ack(response_action="update", view=notice_view(views.FRAMES[kind], outcome.text))
-                    return
-                ack(response_action="update", view=views.posted_view(outcome))
-                post_to_peers(ctx, outcome)
+                ack_outcome(ack, views.FRAMES[kind], outcome, views.posted_view)
+                if not isinstance(outcome, Invalid | Refusal):
+                    post_to_peers(ctx, outcome)
 
             return listener
 
