@@ -6,6 +6,12 @@
 acknowledgement it replaces. A workspace without a collaborative gets the gate's short answer that
 way too. A sub-command that cannot reach the
 database answers "couldn't reach the database, nothing was saved, try again in a minute" instead.
+
+A sub-command whose answer is a modal (``/collab share``, ``ask``, ``score``:
+:func:`modal_subcommand`) opens its loading modal with the trigger id at once, before anything is
+read, like ``/measures``; the person is looked up and the modal filled after the ack
+(:func:`fill_modal`, ``ctx.later``). A workspace without a collaborative, a refusal or an
+unreachable database replaces the loading modal with the plain message.
 """
 
 from __future__ import annotations
@@ -16,16 +22,22 @@ from typing import Any, Protocol
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.views import View
 from slack_sdk.webhook import WebhookClient
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.access import Action, refused
 from bot.context import BotContext
 from bot.home.views import help_message, unknown_subcommand_message
 from bot.measures.status import reporting_status
 from bot.measures.status_views import status_message
-from bot.slack.modals import UNAVAILABLE
-from handlers.gate import NOT_HERE, faculty_of, here, person_of
+from bot.slack.client import slack_error_code
+from bot.slack.modals import UNAVAILABLE, ModalFrame, loading_view, notice_view, unavailable_view
+from bot.workspaces import identify
+from handlers.gate import NOT_HERE, WORKSPACE, faculty_of, here, person_of
 from storage.people import Person
+from storage.workspaces import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +64,53 @@ def subcommand(name: str) -> Callable[[Subcommand], Subcommand]:
         return fn
 
     return add
+
+
+#: What a modal sub-command shows: ``build(ctx, person, rest_of_text)`` → the filled modal, or a
+#: notice with the refusal. A module-level function (it may run in a background process).
+ModalBuild = Callable[[BotContext, Person, str], View]
+MODAL_SUBCOMMANDS: dict[str, tuple[ModalFrame, ModalBuild]] = {}
+
+
+def modal_subcommand(name: str, frame: ModalFrame) -> Callable[[ModalBuild], ModalBuild]:
+    """Register ``/collab NAME`` whose answer is a modal: the loading modal (``frame``) is opened
+    at once with the trigger id, then ``build`` fills it after the ack (:func:`fill_modal`)."""
+
+    def add(build: ModalBuild) -> ModalBuild:
+        MODAL_SUBCOMMANDS[name] = (frame, build)
+        return build
+
+    return add
+
+
+def fill_modal(
+    ctx: BotContext,
+    token: str | None,
+    modal: tuple[str, str | None],
+    workspace: Workspace,
+    user_id: str | None,
+    frame: ModalFrame,
+    build: ModalBuild,
+    rest: str,
+) -> None:
+    """After the ack (``bot.slack.background``): look the person up, build the modal and put it in
+    ``modal`` (view id, hash); the plain message instead when the workspace holds no collaborative
+    or the database cannot be reached."""
+    client = ctx.client_with(token) if token else ctx.client
+    try:
+        visitor = identify(ctx, workspace, user_id)
+        if visitor is None:
+            refused(Person(user_id or "-", workspace), Action.USE)
+            view = notice_view(frame, NOT_HERE)
+        else:
+            view = build(ctx, visitor.person, rest)
+    except SQLAlchemyError as exc:
+        log.warning("/collab modal not filled: database unavailable: %s", type(exc).__name__)
+        view = unavailable_view(frame)
+    try:
+        client.views_update(view_id=modal[0], hash=modal[1], view=view)
+    except SlackApiError as exc:  # e.g. the person closed the loading modal meanwhile
+        log.info("/collab modal not updated: %s", slack_error_code(exc))
 
 
 class _Replies:
@@ -85,11 +144,22 @@ class _Replies:
 
 def register(app: App, ctx: BotContext) -> None:
     @app.command("/collab")
-    def collab(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+    def collab(ack: Ack, command: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         ack()  # at once: everything below may read the database
         reply = _Replies(ctx.client, command.get("response_url"))
         word, _, rest = (command.get("text") or "").strip().partition(" ")
         word = word.lower()
+        if word in MODAL_SUBCOMMANDS and command.get("trigger_id"):
+            frame, build = MODAL_SUBCOMMANDS[word]
+            try:  # with the trigger id, before anything is read: it lasts 3 seconds
+                opened = client.views_open(trigger_id=command["trigger_id"], view=loading_view(frame))["view"]
+            except SlackApiError as exc:
+                log.warning("/collab %s: loading modal not opened: %s", word, slack_error_code(exc))
+                return
+            modal = (opened["id"], opened.get("hash"))
+            asker = (context[WORKSPACE], context.user_id)
+            ctx.later(fill_modal, context.bot_token, modal, *asker, frame, build, rest.strip())
+            return
         try:
             if not here(context):
                 reply(text=NOT_HERE)

@@ -16,7 +16,9 @@ and open their loading modal, so for them the gate reads nothing when it saw the
 collaborative in the last :data:`KNOWN_FOR_S` seconds; the person is looked up on first use
 (:func:`person_of`), after the ack, on the listener's thread. ``/collab`` (:data:`REPLY_COMMANDS`)
 answers through its ``response_url``, so the gate never reads for it: it acks first and asks
-:func:`here` after, which gives the same short answer to a workspace without a collaborative.
+:func:`here` after, which gives the same short answer to a workspace without a collaborative
+(``/collab share|ask|score`` open their loading modal first and look up after the ack, in the
+background: ``handlers.collab_command.fill_modal``).
 
 The lookup waits at most :data:`bot.slack.waits.LOOKUP_WAIT_S` (1.5 s) for the database. When it
 fails or takes longer (the database is down, restarting, or accepts connections and never

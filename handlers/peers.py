@@ -10,6 +10,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, BoltResponse
 from slack_sdk import WebClient
+from slack_sdk.models.views import View
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.context import BotContext
@@ -21,7 +22,7 @@ from bot.results import Invalid, Refusal
 from bot.slack.modals import loading_view, notice_view
 from bot.slack.payloads import parse
 from bot.slack.waits import waited
-from handlers.collab_command import Reply, subcommand
+from handlers.collab_command import modal_subcommand
 from handlers.gate import event_unavailable, person_of
 from handlers.submissions import ack_outcome, once
 from storage.peer_channels import is_peer_channel
@@ -31,25 +32,27 @@ from storage.people import Person
 def _open(ctx: BotContext, client: WebClient, trigger_id: str, person: Person, kind: str) -> None:
     """Open the loading modal with the trigger id at once, then fill it."""
     opened = client.views_open(trigger_id=trigger_id, view=loading_view(views.FRAMES[kind]))["view"]
+    client.views_update(view_id=opened["id"], hash=opened.get("hash"), view=post_view(ctx, person, kind))
+
+
+def post_view(ctx: BotContext, person: Person, kind: str) -> View:
+    """The filled share/ask modal for ``person``, or a notice saying why not."""
     screen = open_post(ctx, person, kind)
-    view = (
-        notice_view(views.FRAMES[kind], screen.text)
-        if isinstance(screen, Refusal)
-        else views.post_modal(screen)
-    )
-    client.views_update(view_id=opened["id"], hash=opened.get("hash"), view=view)
+    if isinstance(screen, Refusal):
+        return notice_view(views.FRAMES[kind], screen.text)
+    return views.post_modal(screen)
 
 
-def _command(kind: str) -> Any:
-    def run(ctx: BotContext, person: Person, rest: str, reply: Reply, command: dict[str, Any]) -> None:
-        client = ctx.client_for_workspace(person.workspace) or ctx.client
-        _open(ctx, client, command["trigger_id"], person, kind)
-
-    return run
+@modal_subcommand(views.SHARE, views.FRAMES[views.SHARE])
+def share_view(ctx: BotContext, person: Person, rest: str) -> View:
+    """``/collab share``: filled after the ack (``handlers.collab_command.fill_modal``)."""
+    return post_view(ctx, person, views.SHARE)
 
 
-subcommand(views.SHARE)(_command(views.SHARE))
-subcommand(views.ASK)(_command(views.ASK))
+@modal_subcommand(views.ASK, views.FRAMES[views.ASK])
+def ask_view(ctx: BotContext, person: Person, rest: str) -> View:
+    """``/collab ask``: filled after the ack (``handlers.collab_command.fill_modal``)."""
+    return post_view(ctx, person, views.ASK)
 
 
 #: Events that matter only in a peer channel.

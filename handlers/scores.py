@@ -27,10 +27,9 @@ from bot.scores.views import (
     saved_view,
     score_modal,
 )
-from bot.slack.blocks import plain_message
 from bot.slack.modals import loading_view, notice_view
 from bot.slack.payloads import parse, parse_id
-from handlers.collab_command import Reply, subcommand
+from handlers.collab_command import modal_subcommand
 from handlers.gate import person_of
 from handlers.submissions import ack_outcome, once
 from storage.people import Person
@@ -52,15 +51,14 @@ def _open(client: WebClient, trigger_id: str, build: Callable[[], View]) -> None
     client.views_update(view_id=opened["id"], hash=opened.get("hash"), view=build())
 
 
-@subcommand("score")
-def score_command(ctx: BotContext, person: Person, rest: str, reply: Reply, command: dict[str, Any]) -> None:
+@modal_subcommand("score", FRAME)
+def score_command(ctx: BotContext, person: Person, rest: str) -> View:
+    """``/collab score [team]``: filled after the ack (``handlers.collab_command.fill_modal``);
+    a member gets the plain refusal in place of the loading modal."""
     if not collaboratives_where(person, Action.SCORE):
         refused(person, Action.SCORE)
-        reply(**plain_message(NOT_ALLOWED))
-        return
-    client = ctx.client_for_workspace(person.workspace)
-    if client is not None:
-        _open(client, command["trigger_id"], lambda: screen_view(score_screen(ctx, person, rest)))
+        return notice_view(FRAME, NOT_ALLOWED)
+    return screen_view(score_screen(ctx, person, rest))
 
 
 def register(app: App, ctx: BotContext) -> None:

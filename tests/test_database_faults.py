@@ -111,6 +111,17 @@ def test_measures_and_pdsa_say_the_database_is_unreachable(down_bot: RunningBot)
         assert UNAVAILABLE in modal_text(view)
 
 
+@pytest.mark.parametrize("word", ["share", "ask", "score"])
+def test_collab_modal_commands_open_the_loading_modal_at_once_then_say_the_database_is_unreachable(
+    down_bot: RunningBot, word: str
+) -> None:
+    opened = len(down_bot.slack.calls_to("views.open"))
+    view = command_shows(down_bot, "/collab", word)  # acked at once, empty
+    [loading] = down_bot.slack.calls_to("views.open")[opened:]  # with the trigger, nothing read
+    assert "Loading" in modal_text(loading.args["view"]) and loading.ok
+    assert UNAVAILABLE in modal_text(view)
+
+
 def test_collab_acks_at_once_then_says_the_database_is_unreachable(down_bot: RunningBot) -> None:
     for word in ("status", "help", "digest"):
         url = down_bot.slack.response_url()

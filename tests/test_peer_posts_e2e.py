@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.peers.channel import sync_peer_channel
 from bot.peers.views import CALLBACKS, SHORTCUTS
+from handlers.gate import NOT_HERE
 from jobs.registry import load_jobs, run_job
 from storage import ledger
 from tests.conftest import RunningBot
@@ -167,3 +168,24 @@ def test_the_shortcut_opens_the_modal_and_someone_on_no_team_is_told_why(loaded_
             assert view["callback_id"] == expected
         else:
             assert "not on a team" in json.dumps(view)
+
+
+def test_collab_share_and_ask_open_the_loading_modal_first_and_refusals_replace_it(
+    loaded_bot: RunningBot,
+) -> None:
+    """The loading modal is opened with the trigger before anything is read; someone on no team, or
+    a workspace holding no collaborative, then sees the plain words in its place."""
+    bot = loaded_bot
+    for word, user, team_id, expected in (
+        ("share", NOBODY, TEAM_ID, "not on a team"),
+        ("ask", ALICE, "T0OTHER001", NOT_HERE),
+    ):
+        opened, updated = len(bot.slack.calls_to("views.open")), len(bot.slack.calls_to("views.update"))
+        trigger = bot.slack.issue_trigger_id()
+        status, _, body = bot.requests.command("/collab", word, user, trigger_id=trigger, team_id=team_id)
+        assert (status, body) == (200, "")
+        [loading] = wait_for_calls(bot.slack, "views.open", opened + 1)[opened:]
+        assert loading.args["trigger_id"] == trigger and "Loading" in json.dumps(loading.args["view"])
+        [update] = wait_for_calls(bot.slack, "views.update", updated + 1)[updated:]
+        assert update.args["view_id"] == loading.response["view"]["id"]  # type: ignore[index]
+        assert expected in json.dumps(update.args["view"]["blocks"])

@@ -26,7 +26,7 @@ from storage.models import FacultyScore, TeamReport
 from storage.workspaces import Workspace
 from tests.conftest import RunningBot, make_context
 from tests.constants import ALICE, FACULTY, TEAM_ID
-from tests.helpers import collaborative_named, export_with_cli, team_id_by_key, wait_for_calls, wait_until
+from tests.helpers import collaborative_named, export_with_cli, team_id_by_key, wait_for_calls
 from tests.signing import block_actions_payload, view_submission_payload
 from tests.slack_standin import SlackStandIn
 from tests.test_home_e2e import buttons, open_home, shown
@@ -57,16 +57,19 @@ def opened_modal(bot: RunningBot, before: int) -> dict[str, Any]:
 
 
 def score_command(bot: RunningBot, user: str, text: str = "") -> tuple[dict[str, Any] | None, str]:
-    """``/collab score``: the modal it opened, or (acked empty) the words sent to its response_url."""
-    before, url = len(bot.slack.calls_to("views.update")), bot.slack.response_url()
+    """``/collab score``: acked empty, the loading modal opened at once with the trigger, then
+    replaced (views.update) by the scoring modal, or by a notice (None, its words)."""
+    opened, before = len(bot.slack.calls_to("views.open")), len(bot.slack.calls_to("views.update"))
     status, _, body = bot.requests.command(
-        "/collab", f"score {text}".strip(), user, trigger_id=bot.slack.issue_trigger_id(), response_url=url
+        "/collab", f"score {text}".strip(), user, trigger_id=bot.slack.issue_trigger_id()
     )
     assert (status, body) == (200, "")
-    wait_until(lambda: bot.slack.responses_to(url) or bot.slack.calls_to("views.update")[before:])
-    if bot.slack.responses_to(url):
-        return None, json.dumps(bot.slack.responses_to(url)[0])
-    return opened_modal(bot, before), body
+    [loading] = wait_for_calls(bot.slack, "views.open", opened + 1)[opened:]
+    assert "Loading" in json.dumps(loading.args["view"])
+    view = opened_modal(bot, before)
+    if not any(block["type"] == "input" for block in view["blocks"]):  # a notice, same frame
+        return None, json.dumps(view["blocks"])
+    return view, body
 
 
 def picked(block_id: str, value: str) -> dict[str, Any]:
@@ -166,7 +169,7 @@ def test_a_member_is_refused_plainly_and_nothing_is_stored(
     bot = loaded_bot
     caplog.set_level(logging.WARNING, logger="bot.security")
     view, body = score_command(bot, ALICE)
-    assert view is None and json.loads(body)["text"] == NOT_ALLOWED
+    assert view is None and NOT_ALLOWED in json.loads(body)[0]["text"]["text"]
     faculty_view, _ = score_command(bot, FACULTY)
     assert faculty_view is not None
     riverside = team_id_by_key(bot.db, "riverside")
