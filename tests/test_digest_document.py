@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from bot.digest.document import ChartFile, digest_html, digest_markdown
 from bot.digest.rules import Digest, build_digest
-from bot.digest.views import digest_message
+from bot.digest.views import digest_message, scores_message
 from tests.test_digest import AS_OF, _data
 
 ODD_NAME = "Alpha & <Beta> *Clinic*"
@@ -56,3 +56,19 @@ def test_markdown_says_what_the_slack_message_says() -> None:
             continue  # the pointer to the Slack thread: the document has the details inline
         for line in words.splitlines():
             assert line.removeprefix("• ") in plain_markdown, line
+
+
+def test_scores_far_apart_are_listed_in_the_slack_wording_and_left_out_when_none() -> None:
+    digest = replace(_digest(), score_gaps=[(ODD_NAME, 4.0, 2.0), ("Lakeview", 1.5, 3.5)])
+    markdown, page = digest_markdown(digest, []), digest_html(digest, [])
+    heading = f"Scores 1.5 or more apart ({digest.period_label})"
+    assert f"### {heading}\n\n- **Alpha & \\<Beta\\> \\*Clinic\\***: faculty 4.0, self 2.0" in markdown
+    assert "- **Lakeview**: faculty 1.5, self 3.5" in markdown
+    assert f"<h3>{heading}</h3>" in page
+    assert "<li><strong>Alpha &amp; &lt;Beta&gt; *Clinic*</strong>: faculty 4.0, self 2.0</li>" in page
+    assert markdown.index(heading) < markdown.index("Run charts, all teams together")
+    slack = _plain(str(scores_message(digest)["blocks"]))
+    for line in ("Alpha & <Beta> Clinic: faculty 4.0, self 2.0", "Lakeview: faculty 1.5, self 3.5", heading):
+        assert line in slack and line in _plain(markdown.replace("\\", ""))
+    quiet = replace(digest, score_gaps=[])
+    assert "1.5 or more apart" not in digest_markdown(quiet, []) + digest_html(quiet, [])

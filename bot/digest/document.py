@@ -103,8 +103,11 @@ def _document(digest: Digest, charts: Sequence[ChartFile], m: Markup) -> list[Pa
         Heading(3, wording.EVERY_TEAM_TITLE),
         Paragraph(wording.team_table_header(digest, m)),
         Items(_team_items(digest, m)),
-        Heading(2, "Run charts, all teams together"),
     ]
+    if digest.score_gaps:
+        gaps = [wording.score_gap_line(gap, m) for gap in digest.score_gaps]
+        parts += [Heading(3, m.text(wording.score_gaps_title(digest))), Items(gaps)]
+    parts.append(Heading(2, "Run charts, all teams together"))
     for chart in charts:
         parts += [Heading(3, m.text(chart.title)), Figure(chart)]
     demo = m.code("collab-bot demo")

@@ -27,8 +27,11 @@ from bot.digest.wording import (
     headline_counts,
     measure_text,
     measures_title,
+    no_score_gaps_text,
     pdsa_text,
     reporting_text,
+    score_gap_line,
+    score_gaps_title,
     share_text,
     short_flag_line,
     spotlight_title,
@@ -38,7 +41,6 @@ from bot.digest.wording import (
     team_table_header,
     title,
 )
-from bot.format import escape
 from bot.scores.views import score_button
 from bot.slack.blocks import Message, context, message, plain_message, section
 
@@ -177,16 +179,10 @@ def scores_message(digest: Digest) -> Message:
     """Faculty and self-scores 1.5 points or more apart this month, and the "Score a team" button."""
     month = digest.period_label
     if digest.score_gaps:
-        lines = [
-            f"• {SLACK.bold(escape(name))}: faculty {faculty:.1f}, self {own:.1f}"
-            for name, faculty, own in digest.score_gaps
-        ]
-        text = f"{SLACK.bold(f'Scores 1.5 or more apart ({month})')}\n" + "\n".join(lines)
+        lines = [f"• {score_gap_line(gap, SLACK)}" for gap in digest.score_gaps]
+        text = f"{SLACK.bold(score_gaps_title(digest))}\n" + "\n".join(lines)
     else:
-        text = (
-            f"{SLACK.bold('IHI scores')}: no team's faculty score and self-score for {month} "
-            "are 1.5 or more apart."
-        )
+        text = no_score_gaps_text(digest, SLACK)
     return message(f"IHI scores for {month}", [section(text[: SECTION_LIMIT - 10]), score_button()])
 
 

@@ -220,6 +220,24 @@ def short_flag_line(flag: TeamFlag, m: Markup) -> str:
     return f"{m.bold(m.text(flag.name))}: {m.text(reasons)}"
 
 
+def score_gaps_title(digest: Digest) -> str:
+    """The heading over the teams whose faculty score and self-score are far apart (plain text)."""
+    return f"Scores 1.5 or more apart ({digest.period_label})"
+
+
+def score_gap_line(gap: tuple[str, float, float], m: Markup) -> str:
+    """One team whose faculty score and self-score for the month are 1.5 points or more apart."""
+    name, faculty, own = gap
+    return f"{m.bold(m.text(name))}: faculty {faculty:.1f}, self {own:.1f}"
+
+
+def no_score_gaps_text(digest: Digest, m: Markup) -> str:
+    return (
+        f"{m.bold('IHI scores')}: no team's faculty score and self-score for {digest.period_label} "
+        "are 1.5 or more apart."
+    )
+
+
 def pdsa_text(digest: Digest, m: Markup) -> str:
     p = digest.pdsa
     week = ", ".join(f"{n} {d}" for d, n in p.decisions_week.items())
