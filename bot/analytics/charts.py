@@ -64,7 +64,7 @@ from bot.analytics.chart_layout import (
 )
 from bot.analytics.chart_spec import PeriodLike, RunChart, Session
 from bot.analytics.runchart import RunChartResult, normalise_direction
-from bot.analytics.signal_points import RULE_LABELS, Rule, points_by_rule, too_few_crossings
+from bot.analytics.signal_points import RULE_LABELS, Rule, points_by_rule
 from bot.format import bare_value
 from bot.months import month_label
 from storage.enums import MeasureType
@@ -185,7 +185,7 @@ def _prepare(chart: RunChart) -> _Prepared:
         x=np.arange(y.size, dtype=np.int64),
         span=(chart.result.phase_start or y.size) if chart.baseline_n is None else chart.baseline_n,
         rules=points_by_rule(y, chart.result),
-        crossings=too_few_crossings(chart.result),
+        crossings=chart.result.fired("crossings"),
         sessions=_session_positions(months, chart.sessions),
         pdsa_x=sorted({position[m] for m in map(_month, chart.pdsa_months) if m in position}),
     )

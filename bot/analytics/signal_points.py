@@ -35,8 +35,3 @@ def points_by_rule(
     found = result.points_by_rule()
     size = np.asarray(values).size
     return {rule: [i for i in found.get(rule, []) if i < size] for rule in RULES}
-
-
-def too_few_crossings(result: RunChartResult) -> bool:
-    """True when the series crosses its centre line fewer times than chance allows."""
-    return result.fired("crossings")
