@@ -51,22 +51,7 @@ PANEL_COLUMNS = [
 
 
 def _row(result: RunChartResult) -> list[object]:
-    return [
-        result.center,
-        result.frozen,
-        result.n_points,
-        result.n_useful,
-        result.longest_run,
-        result.crossings,
-        result.runs_signal,
-        result.shift,
-        result.trend,
-        result.has_signal,
-        result.signal_direction,
-        result.rule,
-        result.since,
-        result.baseline_n,
-    ]
+    return [getattr(result, column) for column in PANEL_COLUMNS]
 
 
 def _limits(max_n: int) -> tuple[IntArray, IntArray]:
