@@ -184,22 +184,17 @@ def signals_by_team(
         result = analyse(aligned_values(series, months), direction, baseline_n, percent=bool(percent))
         records.append(_record(team, measure, result, direction, table.at[measure, "goal"]))
     fields = [f.name for f in dataclasses.fields(RunChartResult)]
-    extra = ["direction", "goal", "has_signal", "improvement", "signal_direction", "rule", "since", "frozen"]
-    columns = ["team", "measure", *fields, *extra]
+    columns = ["team", "measure", *fields, "direction", "goal", *_RESULT_PROPERTIES]
     frame = pd.DataFrame.from_records(records, columns=columns)
     return frame.set_index(["team", "measure"])
 
 
+#: The result's derived verdicts, each also a column of :func:`signals_by_team`.
+_RESULT_PROPERTIES = ("has_signal", "improvement", "signal_direction", "rule", "since", "frozen")
+
+
 def _record(team: str, measure: str, result: RunChartResult, direction: str, goal: Any) -> dict[str, Any]:
     record: dict[str, Any] = {"team": team, "measure": measure, **dataclasses.asdict(result)}
-    record.update(
-        direction=direction,
-        goal=goal,
-        has_signal=result.has_signal,
-        improvement=result.improvement,
-        signal_direction=result.signal_direction,
-        rule=result.rule,
-        since=result.since,
-        frozen=result.frozen,
-    )
+    record.update(direction=direction, goal=goal)
+    record.update({name: getattr(result, name) for name in _RESULT_PROPERTIES})
     return record
