@@ -100,34 +100,34 @@ def _collaboratives_of(person: Person) -> list[int]:
 
 def next_calls(db: Database, person: Person, now: datetime) -> tuple[NextCall, ...]:
     """The next call (not yet started) of each of the person's collaboratives."""
-    calls: list[NextCall] = []
     with db.reader() as session:
+        found = []
         for collaborative_id in _collaboratives_of(person):
             collab = collaborative_by_id(session, collaborative_id)
             if collab is None:
                 continue
             events = events_starting_between(session, collaborative_id, now, limit=1)
-            if not events:
-                continue
-            event = events[0]
-            counts = rsvp_counts(session, [event.id])[event.id]
-            answer = answers_of(session, [event.id], person.user_id).get(event.id)
-            calls.append(
-                NextCall(
-                    event_id=event.id,
-                    collaborative_name=collab.name,
-                    title=event.title,
-                    kind=event.kind,
-                    starts_at=event.starts_at,
-                    timezone=collab.timezone,
-                    duration_minutes=event.duration_minutes,
-                    join_url=event.join_url,
-                    answer=answer,
-                    going=counts.going,
-                    not_going=counts.not_going,
-                )
+            if events:
+                found.append((collab, events[0]))
+        event_ids = [event.id for _, event in found]
+        counts = rsvp_counts(session, event_ids)
+        answers = answers_of(session, event_ids, person.user_id)
+        return tuple(
+            NextCall(
+                event_id=event.id,
+                collaborative_name=collab.name,
+                title=event.title,
+                kind=event.kind,
+                starts_at=event.starts_at,
+                timezone=collab.timezone,
+                duration_minutes=event.duration_minutes,
+                join_url=event.join_url,
+                answer=answers.get(event.id),
+                going=counts[event.id].going,
+                not_going=counts[event.id].not_going,
             )
-    return tuple(calls)
+            for collab, event in found
+        )
 
 
 def team_open_cycles(db: Database, person: Person) -> tuple[OpenCycle, ...]:
