@@ -11,8 +11,8 @@ from datetime import date, datetime
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.database_errors import database_problem
-from bot.logs import protect, settings_secrets
-from bot.preflight import Needs, Unusable, check_database, output_folder, write_problem
+from bot.ops.logs import protect, settings_secrets
+from bot.ops.preflight import Needs, Unusable, check_database, output_folder, write_problem
 from bot.settings import ConfigError, Settings, load_settings
 from storage.enums import DeliveryStatus
 
@@ -133,13 +133,13 @@ def cmd_jobs_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_deliveries_list(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.deliveries import list_deliveries
+    from bot.slack.ledger_admin import list_deliveries
 
     return list_deliveries(settings, args.status)
 
 
 def cmd_deliveries_retry(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.deliveries import retry_deliveries
+    from bot.slack.ledger_admin import retry_deliveries
 
     return retry_deliveries(settings, args.keys, all_dead=args.all_dead)
 

@@ -26,7 +26,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.context import BotContext
-from bot.preflight import Unusable
+from bot.ops.preflight import Unusable
 from bot.settings import Settings
 from bot.slack.app import build_context
 from bot.workspaces import adopt_collaboratives

@@ -196,7 +196,7 @@ def test_two_clocks_on_postgresql_run_each_job_exactly_once(postgres_url: str, s
 def test_a_second_clock_on_the_same_sqlite_database_refuses_to_start(
     tmp_path: Path, slack: SlackStandIn
 ) -> None:
-    from bot.preflight import Unusable
+    from bot.ops.preflight import Unusable
     from storage.migrate import upgrade
 
     db_url = f"sqlite:///{tmp_path / 'collab.db'}"

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 import storage.pdsa
 from bot.calls.views import RSVP_GOING
-from bot.logs import protect, safe_error
+from bot.ops.logs import protect, safe_error
 from storage.db import Database
 from storage.models import ChangeIdea
 from tests.conftest import RunningBot, load_example, make_context, running_bot

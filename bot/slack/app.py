@@ -27,8 +27,8 @@ from slack_sdk.oauth.installation_store import Bot, InstallationStore
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.context import BotContext
-from bot.logs import protect, settings_secrets
 from bot.months import Clock, utc_now
+from bot.ops.logs import protect, settings_secrets
 from bot.settings import Settings
 from bot.slack.client import build_web_client
 from bot.slack.errors import InstallationUnavailable, on_error

@@ -6,7 +6,7 @@ failed", and retries events). :func:`on_error`, Bolt's global error handler, ans
 - a Slack call refused after the request was answered (a modal that is gone, a forged or expired
   view or trigger ID) is logged as a warning with Slack's error code, and the acknowledgement the
   listener already gave stands;
-- anything else is logged as an error (class and safe traceback, no free text: ``bot.logs``) and
+- anything else is logged as an error (class and safe traceback, no free text: ``bot.ops.logs``) and
   the person gets a plain sentence: ephemerally for a slash command, in the modal for a
   submission; actions and events get an empty 200 (Slack would only retry them).
 """
@@ -20,7 +20,7 @@ from typing import Any
 from slack_bolt import Ack, BoltResponse
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.logs import safe_error
+from bot.ops.logs import safe_error
 from bot.slack.client import slack_error_code
 from bot.slack.modals import UNAVAILABLE, ModalFrame, unavailable_view
 

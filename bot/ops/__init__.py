@@ -1,0 +1,1 @@
+"""Running the bot: checks a command makes before it starts, and log safety for the whole process."""
