@@ -23,9 +23,7 @@ from slack_sdk.models.blocks import (
     HeaderBlock,
     InputBlock,
     MarkdownTextObject,
-    Option,
     PlainTextInputElement,
-    PlainTextObject,
     RadioButtonsElement,
     SectionBlock,
     StaticMultiSelectElement,
@@ -45,7 +43,7 @@ from bot.pdsa.rules import (
 )
 from bot.phi import SAFETY_NET_NOTE
 from bot.slack.blocks import Message, context, escape, message, section
-from bot.slack.modals import ModalFrame, notice_view
+from bot.slack.modals import ModalFrame, notice_view, option
 from bot.slack.payloads import Payload, RowId
 from storage.enums import Decision
 from storage.pdsa import DECISIONS, ChangeIdeaRow, CycleRecord, LinkedMeasure
@@ -87,10 +85,6 @@ class TeamRef(_Spaced):
     """Which team the start and New-cycle modals are for: ``{"team_id": 2}``."""
 
     team_id: RowId
-
-
-def _option(label: str, value: str) -> Option:
-    return Option(text=PlainTextObject(text=clip(label, 75)), value=value[:150])
 
 
 def cycle_value(cycle_id: int) -> str:
@@ -163,7 +157,7 @@ def start_view(teams: Sequence[TeamSeat], team: TeamSeat, cycles: Sequence[Cycle
     """Choose: a new cycle, or one of the team's open cycles (with a team picker when there are several)."""
     blocks: list[Block] = []
     if len(teams) > 1:
-        options = [_option(t.team_name, str(t.team_id)) for t in teams[:MAX_OPTIONS]]
+        options = [option(t.team_name, str(t.team_id)) for t in teams[:MAX_OPTIONS]]
         current = next((o for o in options if o.value == str(team.team_id)), None)
         blocks.append(section("*Team*"))
         blocks.append(
@@ -269,7 +263,7 @@ def new_cycle_view(
     blocks.append(section(heading))
     if draft.previous:
         blocks.append(context(clip("Ramp so far: " + escape(" · ".join(draft.previous)), 3000)))
-    idea_options = [_option(i.title, str(i.id)) for i in ideas[:MAX_OPTIONS]]
+    idea_options = [option(i.title, str(i.id)) for i in ideas[:MAX_OPTIONS]]
     if idea_options:
         picked = next((o for o in idea_options if o.value == str(draft.change_idea_id)), None)
         blocks.append(
@@ -321,7 +315,7 @@ def new_cycle_view(
     )
     for block_id, label, value, placeholder in plan:
         blocks.append(_text_input(block_id, label, value, optional=True, placeholder=placeholder))
-    measure_options = [_option(m.name, str(m.id)) for m in measures[:MAX_OPTIONS]]
+    measure_options = [option(m.name, str(m.id)) for m in measures[:MAX_OPTIONS]]
     if measure_options:
         chosen = [o for o in measure_options if o.value in {str(i) for i in draft.measure_ids}]
         blocks.append(
@@ -339,7 +333,7 @@ def new_cycle_view(
         )
     blocks.append(_date_input("start_date", "Start date", draft.start_date, optional=False))
     blocks.append(_date_input("planned_end_date", "Planned end date", draft.planned_end_date, optional=True))
-    share = _option("Share with peer teams", SHARE_VALUE)
+    share = option("Share with peer teams", SHARE_VALUE)
     blocks.append(
         InputBlock(
             block_id="shared",
@@ -437,7 +431,7 @@ def update_view(cycle: CycleRecord) -> View:
     )
     blocks.append(_text_input("study_learning", "What did you learn?", cycle.study_learning, optional=True))
     blocks.append(section("*Act*"))
-    options = [_option(DECISION_LABELS[d], d) for d in DECISIONS]
+    options = [option(DECISION_LABELS[d], d) for d in DECISIONS]
     blocks.append(
         InputBlock(
             block_id="decision",

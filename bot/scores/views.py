@@ -12,9 +12,7 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     InputBlock,
-    Option,
     PlainTextInputElement,
-    PlainTextObject,
     StaticSelectElement,
 )
 from slack_sdk.models.views import View
@@ -24,7 +22,7 @@ from bot.months import month_label
 from bot.phi import SAFETY_NET_NOTE
 from bot.scores.rules import LEVELS, MAX_REASON, hint_text, level_label
 from bot.slack.blocks import context, section
-from bot.slack.modals import ModalFrame, input_state, notice_view
+from bot.slack.modals import ModalFrame, input_state, notice_view, option
 from bot.slack.payloads import Payload, RowId
 
 if TYPE_CHECKING:  # the service reads the digest, whose thread carries this module's button
@@ -46,10 +44,6 @@ class ScoreRef(Payload):
     period: str
 
 
-def _option(label: str, value: str) -> Option:
-    return Option(text=PlainTextObject(text=clip(label, 75)), value=value[:150])
-
-
 def _score_text(score: float | None) -> str:
     return level_label(score) if score is not None else "none yet"
 
@@ -58,9 +52,9 @@ def score_modal(screen: ScoreScreen, draft: tuple[str | None, str | None] = (Non
     """The form; ``draft`` (score, reason) is what was already typed when a team or month is picked."""
     team, period = screen.team, screen.period
     draft_score, draft_reason = draft
-    team_options = [_option(t.team_name, str(t.team_id)) for t in screen.teams[:MAX_OPTIONS]]
-    month_options = [_option(month_label(m), m) for m in screen.months]
-    score_options = [_option(level_label(s), f"{s:.1f}") for s in LEVELS]
+    team_options = [option(t.team_name, str(t.team_id)) for t in screen.teams[:MAX_OPTIONS]]
+    month_options = [option(month_label(m), m) for m in screen.months]
+    score_options = [option(level_label(s), f"{s:.1f}") for s in LEVELS]
     current = screen.current
     about = (
         f"*{escape(team.team_name)}*, {month_label(period)}\n"

@@ -1,7 +1,7 @@
 """The two small modals every feature needs: "loading" (opened at once with the trigger id, within
 Slack's 3 seconds, and replaced a moment later) and a notice (why something can't be done, or that
 it was done). Each feature passes its :class:`ModalFrame`: its title, loading text and callback id.
-:func:`input_state` reads one input of a submitted form.
+:func:`input_state` reads one input of a submitted form; :func:`option` makes one select option.
 """
 
 from __future__ import annotations
@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from slack_sdk.models.blocks import Option, PlainTextObject
 from slack_sdk.models.views import View
 
+from bot.format import clip
 from bot.slack.blocks import section
 
 
@@ -58,3 +60,8 @@ def unavailable_view(frame: ModalFrame, submitted: bool = False) -> View:
 def input_state(values: dict[str, Any], block_id: str) -> dict[str, Any]:
     """The submitted state of input block ``block_id`` whose element's action id is ``value`` ({} if none)."""
     return dict((values.get(block_id) or {}).get("value") or {})
+
+
+def option(label: str, value: str) -> Option:
+    """One select option, its label clipped to Slack's 75 characters and its value to 150."""
+    return Option(text=PlainTextObject(text=clip(label, 75)), value=value[:150])
