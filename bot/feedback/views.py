@@ -13,9 +13,7 @@ from slack_sdk.models.blocks import (
     DividerBlock,
     HeaderBlock,
     InputBlock,
-    Option,
     PlainTextInputElement,
-    PlainTextObject,
     RadioButtonsElement,
 )
 from slack_sdk.models.views import View
@@ -35,7 +33,7 @@ from bot.format import clean, clip, escape
 from bot.months import day_label
 from bot.phi import SAFETY_NET_NOTE
 from bot.slack.blocks import Message, context, mention, message, section
-from bot.slack.modals import ModalFrame, input_state, notice_view
+from bot.slack.modals import ModalFrame, input_state, notice_view, option
 from bot.slack.payloads import Payload, RowId
 
 if TYPE_CHECKING:
@@ -82,10 +80,6 @@ def no_such_event_text(wanted: str) -> str:
     )
 
 
-def _option(label: str, value: str) -> Option:
-    return Option(text=PlainTextObject(text=label), value=value)
-
-
 def feedback_modal(screen: FeedbackScreen) -> View:
     """The form: usefulness 1-5, four optional questions, "add my name" (unticked by default)."""
     event, previous = screen.event, screen.previous
@@ -96,7 +90,7 @@ def feedback_modal(screen: FeedbackScreen) -> View:
     ]
     if previous is not None:
         blocks.append(context(":pencil2: You answered before: sending this form replaces that answer."))
-    options = [_option(label, str(score)) for score, label in USEFULNESS_LABELS.items()]
+    options = [option(label, str(score)) for score, label in USEFULNESS_LABELS.items()]
     initial = next((o for o in options if previous and o.value == str(previous.usefulness)), None)
     blocks.append(
         InputBlock(
@@ -119,7 +113,7 @@ def feedback_modal(screen: FeedbackScreen) -> View:
                 ),
             )
         )
-    add_name = _option("Add my name to my answers", ADD_NAME_VALUE)
+    add_name = option("Add my name to my answers", ADD_NAME_VALUE)
     blocks.append(
         InputBlock(
             block_id=ADD_NAME,

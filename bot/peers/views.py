@@ -9,20 +9,18 @@ from slack_sdk.models.blocks import (
     Block,
     ImageBlock,
     InputBlock,
-    Option,
     OptionGroup,
     PlainTextInputElement,
-    PlainTextObject,
     StaticSelectElement,
 )
 from slack_sdk.models.blocks.basic_components import SlackFile
 from slack_sdk.models.blocks.block_elements import FileInputElement
 from slack_sdk.models.views import View
 
-from bot.format import clean, clip, escape
+from bot.format import clean, escape
 from bot.phi import SAFETY_NET_NOTE
 from bot.slack.blocks import Message, context, mention, message, section
-from bot.slack.modals import ModalFrame, input_state, notice_view
+from bot.slack.modals import ModalFrame, input_state, notice_view, option
 from bot.slack.payloads import Payload
 
 if TYPE_CHECKING:
@@ -59,10 +57,6 @@ class PostRef(Payload):
     team_id: int | None = None
 
 
-def _option(label: str, value: str) -> Option:
-    return Option(text=PlainTextObject(text=clip(label, 75)), value=value)
-
-
 def post_modal(screen: PostScreen) -> View:
     """Text (required), the team (when the person has several), a measure or change idea (optional),
     and an optional picture."""
@@ -75,7 +69,7 @@ def post_modal(screen: PostScreen) -> View:
                 label="Your team",
                 element=StaticSelectElement(
                     action_id="value",
-                    options=[_option(t.team_name, str(t.team_id)) for t in screen.teams[:100]],
+                    options=[option(t.team_name, str(t.team_id)) for t in screen.teams[:100]],
                 ),
             )
         )
@@ -87,7 +81,7 @@ def post_modal(screen: PostScreen) -> View:
         )
     )
     groups = [
-        OptionGroup(label=label, options=[_option(c.label, c.value) for c in choices[:100]])
+        OptionGroup(label=label, options=[option(c.label, c.value) for c in choices[:100]])
         for label, choices in (("Measures", screen.measures), ("Change ideas", screen.ideas))
         if choices
     ]
