@@ -42,7 +42,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.access import Action, refused
 from bot.context import BotContext
-from bot.slack.modals import UNAVAILABLE, ModalFrame, notice_view, unavailable_view
+from bot.slack.modals import COLLAB_FRAME, UNAVAILABLE, notice_view, unavailable_view
 from bot.slack.waits import waited
 from bot.workspaces import Visitor, identify
 from storage.people import Person
@@ -54,7 +54,6 @@ NOT_HERE = (
     "This workspace isn't part of a learning collaborative, so there's nothing here yet. "
     "Ask your collaborative's organiser to add this workspace to the collaborative file."
 )
-FRAME = ModalFrame(title="Learning collaborative", loading="")
 LIFECYCLE_EVENTS = frozenset({"app_uninstalled", "tokens_revoked"})
 
 #: Commands whose answer is a modal: with the database down they get the notice as a modal.
@@ -85,9 +84,8 @@ def _not_here(kind: str) -> BoltResponse:
     if kind == "command":
         return BoltResponse(status=200, body={"response_type": "ephemeral", "text": NOT_HERE})
     if kind == "view_submission":
-        return BoltResponse(
-            status=200, body={"response_action": "update", "view": notice_view(FRAME, NOT_HERE).to_dict()}
-        )
+        view = notice_view(COLLAB_FRAME, NOT_HERE).to_dict()
+        return BoltResponse(status=200, body={"response_action": "update", "view": view})
     if kind == "block_suggestion":
         return BoltResponse(status=200, body={"options": []})
     return BoltResponse(status=200, body="")
@@ -95,7 +93,7 @@ def _not_here(kind: str) -> BoltResponse:
 
 def _show_unavailable(client: WebClient, body: dict[str, Any]) -> None:
     """Open (or, over a modal, replace) a notice that the database could not be reached."""
-    view = unavailable_view(FRAME)
+    view = unavailable_view(COLLAB_FRAME)
     try:
         modal = body.get("view") or {}
         if modal.get("id") and modal.get("type", "modal") == "modal" and body.get("type") == "block_actions":
@@ -112,7 +110,7 @@ def _unavailable(kind: str, body: dict[str, Any], client: WebClient | None) -> B
     if kind == "command" and body.get("command") not in MODAL_COMMANDS:
         return BoltResponse(status=200, body={"response_type": "ephemeral", "text": UNAVAILABLE})
     if kind == "view_submission":
-        view = unavailable_view(FRAME, submitted=True)
+        view = unavailable_view(COLLAB_FRAME, submitted=True)
         return BoltResponse(status=200, body={"response_action": "push", "view": view.to_dict()})
     if kind == "block_suggestion":
         return BoltResponse(status=200, body={"options": []})

@@ -28,7 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.context import BotContext
 from bot.results import Invalid, Refusal
-from bot.slack.modals import ModalFrame, notice_view, unavailable_view
+from bot.slack.modals import COLLAB_FRAME, ModalFrame, notice_view, unavailable_view
 from storage import submissions
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,6 @@ ViewListener = Callable[..., None]  # a Bolt view listener taking some of: ack, 
 #: Answers after which nothing was stored: field errors, and a notice pushed over the form (the
 #: database could not be reached); the same form may be sent again.
 NOTHING_STORED = frozenset({"errors", "push"})
-UNAVAILABLE_FRAME = ModalFrame(title="Learning collaborative", loading="")
 UNREACHABLE = object()  # the claim could not be taken: the database is down
 
 #: How long a duplicate waits for the first submission's answer before closing its modal.
@@ -115,7 +114,7 @@ def once(ctx: BotContext, listener: ViewListener) -> ViewListener:
         deadline = time.monotonic() + WAIT_SECONDS
         while (seen := _claim(view_id, view_hash)) is not None:
             if seen is UNREACHABLE:
-                ack(response_action="push", view=unavailable_view(UNAVAILABLE_FRAME, submitted=True))
+                ack(response_action="push", view=unavailable_view(COLLAB_FRAME, submitted=True))
                 return
             if seen.response is not None:
                 log.info("duplicate submission of view %s answered as the first", view_id)

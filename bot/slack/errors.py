@@ -22,11 +22,10 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.ops.logs import safe_error
 from bot.slack.client import slack_error_code
-from bot.slack.modals import UNAVAILABLE, ModalFrame, unavailable_view
+from bot.slack.modals import COLLAB_FRAME, UNAVAILABLE, unavailable_view
 
 log = logging.getLogger(__name__)
 
-FRAME = ModalFrame(title="Learning collaborative", loading="")
 SORRY = "Sorry, something went wrong on our side and nothing was changed. Please try again in a minute."
 
 
@@ -60,7 +59,7 @@ def _unavailable(body: dict[str, Any]) -> BoltResponse:
         return _json({"response_type": "ephemeral", "text": UNAVAILABLE})
     kind = body.get("type")
     if kind == "view_submission":
-        view = unavailable_view(FRAME, submitted=True).to_dict()
+        view = unavailable_view(COLLAB_FRAME, submitted=True).to_dict()
         return _json({"response_action": "push", "view": view})
     if kind == "block_suggestion":
         return _json({"options": []})

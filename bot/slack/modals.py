@@ -25,6 +25,11 @@ class ModalFrame:
     callback_id: str | None = None
 
 
+#: The frame of the bot's own notices that belong to no feature (no collaborative here, database
+#: unreachable).
+COLLAB_FRAME = ModalFrame(title="Learning collaborative", loading="")
+
+
 def notice_view(frame: ModalFrame, text: str, title: str | None = None) -> View:
     """A modal that only says ``text``, with a Close button (``title`` overrides the frame's)."""
     return View(
