@@ -43,7 +43,7 @@ from bot.pdsa.rules import (
 )
 from bot.phi import SAFETY_NET_NOTE
 from bot.slack.blocks import Message, context, escape, message, section
-from bot.slack.modals import ModalFrame, notice_view, option
+from bot.slack.modals import ModalFrame, input_state, notice_view, option
 from bot.slack.payloads import Payload, RowId
 from storage.enums import Decision
 from storage.pdsa import DECISIONS, ChangeIdeaRow, CycleRecord, LinkedMeasure
@@ -357,16 +357,12 @@ def new_cycle_view(
     )
 
 
-def _state(values: dict[str, Any], block_id: str) -> dict[str, Any]:
-    return dict(values.get(block_id, {}).get("value") or {})
-
-
 def _text(values: dict[str, Any], block_id: str) -> str | None:
-    return clean(_state(values, block_id).get("value"))
+    return clean(input_state(values, block_id).get("value"))
 
 
 def _date(values: dict[str, Any], block_id: str) -> date | None:
-    raw = _state(values, block_id).get("selected_date")
+    raw = input_state(values, block_id).get("selected_date")
     try:
         return date.fromisoformat(raw) if raw else None
     except ValueError:
@@ -382,9 +378,9 @@ def _int(raw: Any) -> int | None:
 
 def read_plan_form(values: dict[str, Any]) -> PlanForm:
     """The New-cycle modal's ``view.state.values`` as a :class:`PlanForm`."""
-    picked = _state(values, CHANGE_IDEA_PICK).get("selected_option") or {}
-    measures = _state(values, "measures").get("selected_options") or []
-    shared = _state(values, "shared").get("selected_options") or []
+    picked = input_state(values, CHANGE_IDEA_PICK).get("selected_option") or {}
+    measures = input_state(values, "measures").get("selected_options") or []
+    shared = input_state(values, "shared").get("selected_options") or []
     return PlanForm(
         change_idea_id=_int(picked.get("value")),
         change_idea_title=_text(values, CHANGE_IDEA_NEW),
@@ -464,7 +460,7 @@ def update_view(cycle: CycleRecord) -> View:
 
 
 def read_update_form(values: dict[str, Any]) -> UpdateForm:
-    decision = _state(values, "decision").get("selected_option") or {}
+    decision = input_state(values, "decision").get("selected_option") or {}
     return UpdateForm(
         do_observations=_text(values, "do_observations"),
         do_surprises=_text(values, "do_surprises"),
