@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache, partial
 
 from sqlalchemy.orm import Session
 
@@ -180,13 +181,14 @@ def call_prep_due(ctx: BotContext, collab: Collaborative, as_of: datetime) -> li
         ]
         faculty = faculty_ids(session, [collab.id]) if calls else []
     out: list[Outgoing] = []
+    asks = cache(partial(open_asks, ctx, collab, as_of))  # Slack is asked once, for the first draft built
     for event in calls:
         if not faculty:
             continue
         keys = [prep_key(collab, event.id, user) for user in faculty]
         if not ledger.would_send(db, keys):
             continue  # every faculty member has this call's draft already: nothing to build
-        msg = prep_message(build_draft(db, collab, event, as_of, open_asks(ctx, collab, as_of)))
+        msg = prep_message(build_draft(db, collab, event, as_of, asks()))
         out.extend(
             Outgoing(
                 key=prep_key(collab, event.id, user),
