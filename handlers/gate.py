@@ -127,13 +127,21 @@ def event_unavailable(body: dict[str, Any]) -> BoltResponse:
     return _unavailable("event", body, None)
 
 
-def look_up_person(ctx: BotContext, workspace: Workspace, user_id: str | None) -> Person:
-    """Who is asking, read now; someone the workspace no longer knows is a stranger there."""
+#: The person the gate resolved, or (for a deferred command) the workspace and user id to look up.
+Asker = Person | tuple[Workspace, str | None]
+
+
+def look_up_person(ctx: BotContext, asker: Asker) -> Person:
+    """Who is asking: the person the gate resolved, or read now; someone the workspace no longer
+    knows is a stranger there."""
+    if isinstance(asker, Person):
+        return asker
+    workspace, user_id = asker
     visitor = identify(ctx, workspace, user_id)
     return visitor.person if visitor else Person(user_id or "-", workspace)
 
 
-def asker_of(context: BoltContext) -> Person | tuple[Workspace, str | None]:
+def asker_of(context: BoltContext) -> Asker:
     """The person the gate resolved, or (for a deferred command) the workspace and user id to look
     up later with :func:`look_up_person`; plain data a background process can take."""
     person = context.get(PERSON)

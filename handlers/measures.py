@@ -43,10 +43,9 @@ from bot.results import Invalid, Refusal
 from bot.slack.client import slack_error_code
 from bot.slack.modals import loading_view, notice_view, unavailable_view
 from bot.slack.payloads import parse, parse_id
-from handlers.gate import asker_of, faculty_of, look_up_person, person_of
+from handlers.gate import Asker, asker_of, faculty_of, look_up_person, person_of
 from handlers.submissions import once
 from storage.people import Person
-from storage.workspaces import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +66,7 @@ def fill_form(
     ctx: BotContext,
     token: str | None,
     modal: tuple[str, str | None],
-    asker: Person | tuple[Workspace, str | None],
+    asker: Asker,
     team_id: int | None,
     period: str | None,
 ) -> None:
@@ -75,7 +74,7 @@ def fill_form(
     workspace and user id still to look up) and put it in ``modal`` (view id, hash)."""
     client = ctx.client_with(token) if token else ctx.client
     try:
-        person = asker if isinstance(asker, Person) else look_up_person(ctx, *asker)
+        person = look_up_person(ctx, asker)
         form = open_form(ctx.db, person, ctx.now(), team_id=team_id, period=period)
     except SQLAlchemyError as exc:
         log.warning("measures form not read: %s", type(exc).__name__)

@@ -68,10 +68,9 @@ from bot.pdsa.views import (
 from bot.results import Invalid, Refusal
 from bot.slack.modals import loading_view, notice_view, unavailable_view
 from bot.slack.payloads import Payload, parse, parse_id
-from handlers.gate import asker_of, faculty_of, look_up_person, person_of
+from handlers.gate import Asker, asker_of, faculty_of, look_up_person, person_of
 from handlers.submissions import once
 from storage.people import Person
-from storage.workspaces import Workspace
 
 Action = dict[str, Any]
 P = TypeVar("P", bound=Payload)
@@ -153,14 +152,14 @@ def fill_start(
     ctx: BotContext,
     token: str | None,
     modal: tuple[str, str | None],
-    asker: Person | tuple[Workspace, str | None],
+    asker: Asker,
 ) -> None:
     """After the ack (``bot.slack.background``): the start screen for ``asker`` (a person, or the
     workspace and user id still to look up) in ``modal`` (view id, hash)."""
     client = ctx.client_with(token) if token else ctx.client
 
     def build() -> View:
-        person = asker if isinstance(asker, Person) else look_up_person(ctx, *asker)
+        person = look_up_person(ctx, asker)
         return screen_view(start_screen(ctx, person))
 
     view_id, view_hash = modal
