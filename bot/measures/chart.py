@@ -81,7 +81,7 @@ def build_team_chart(data: DigestData, period: pd.Period) -> TeamChart | None:
         result=result,
         measure_type=str(measure["type"]),
         unit=chart_unit(measure, per_team=False),
-        direction=str(measure["direction"]),
+        direction=direction,
         goal=goal,
         multiplier=None if pd.isna(measure.get("multiplier")) else float(measure["multiplier"]),
         pdsa_months=sorted({p for p in starts if p <= period}),
