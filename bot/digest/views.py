@@ -91,7 +91,9 @@ def _support_text(digest: Digest) -> str:
 
 def _support_cut(digest: Digest) -> bool:
     """True when the main message could not hold every team that may need support."""
-    return len(digest.support) > 0 and "more in the thread" in _support_text(digest).rsplit("\n", 1)[-1]
+    support = _bullets(flag_line(flag, SLACK) for flag in digest.support)
+    title = support_title(digest, SLACK)
+    return fit_lines(support, title) != "\n".join([title, *support])
 
 
 def digest_blocks(digest: Digest, *, preview: bool = False) -> list[Block]:
