@@ -21,6 +21,7 @@ from bot.scores.rules import Hint
 from storage import scores as store
 from storage.collaboratives import collaborative_by_id
 from storage.db import Database
+from storage.models import Collaborative
 from storage.people import Person, TeamSeat, team_seat_in, teams_of_collaboratives
 
 NOT_ALLOWED = (
@@ -52,11 +53,15 @@ class ScoreSaved:
     replaced: bool
 
 
-def _months(ctx: BotContext, collaborative_id: int) -> tuple[str, ...]:
-    with ctx.db.reader() as session:
+def _collaborative(db: Database, collaborative_id: int) -> Collaborative:
+    with db.reader() as session:
         collab = collaborative_by_id(session, collaborative_id)
     assert collab is not None
-    last = last_complete(local_date(ctx.now(), collab.timezone))
+    return collab
+
+
+def _months(collab: Collaborative, now: datetime) -> tuple[str, ...]:
+    last = last_complete(local_date(now, collab.timezone))
     months = months_back(last, period_of(collab.start)) or [last]  # before the start: last month only
     return tuple(months[:MONTHS_OFFERED])
 
@@ -71,13 +76,11 @@ def _find_team(teams: list[TeamSeat], wanted: str) -> TeamSeat | None:
     )
 
 
-def _hint(db: Database, seat: TeamSeat, period: str) -> Hint | None:
+def _hint(db: Database, collab: Collaborative, seat: TeamSeat, period: str) -> Hint | None:
     """The data's suggestion for the team's month, by the digest's rules as of the month after."""
     with db.reader() as session:
-        collab = collaborative_by_id(session, seat.collaborative_id)
-        assert collab is not None
         figures = store.measure_figures(session, seat.team_id, seat.collaborative_id, period)
-        tz = ZoneInfo(collab.timezone)
+    tz = ZoneInfo(collab.timezone)
     as_of = datetime.combine(first_day(following(period)), time(12), tzinfo=tz)
     digest = compute_digest(db, seat.collaborative_id, as_of)
     row = next((r for r in digest.teams if r.team == seat.team_key), None)
@@ -119,12 +122,14 @@ def score_screen(
     else:
         team = _find_team(teams, wanted_team or "")
     team = team or teams[0]
-    months = _months(ctx, team.collaborative_id)
+    collab = _collaborative(ctx.db, team.collaborative_id)
+    months = _months(collab, ctx.now())
     chosen = period if period in months else months[0]
     with ctx.db.reader() as session:
         own = store.self_score(session, team.team_id, chosen)
         current = store.faculty_score(session, team.team_id, chosen)
-    return ScoreScreen(tuple(teams), team, months, chosen, own, current, _hint(ctx.db, team, chosen))
+    hint = _hint(ctx.db, collab, team, chosen)
+    return ScoreScreen(tuple(teams), team, months, chosen, own, current, hint)
 
 
 def submit_score(
@@ -143,14 +148,11 @@ def submit_score(
         return Refusal(NO_TEAM if collaboratives_where(person, Action.SCORE) else NOT_ALLOWED)
     if not check(person, Action.SCORE, Target.team(seat)):
         return Refusal(NOT_ALLOWED)
-    months = _months(ctx, seat.collaborative_id)
-    if period not in months:
+    collab = _collaborative(ctx.db, seat.collaborative_id)
+    if period not in _months(collab, ctx.now()):
         return Invalid({"month": NO_MONTH})
     score = rules.parse_score(raw_score)
     reason = clean(reason)
-    with ctx.db.reader() as session:
-        collab = collaborative_by_id(session, seat.collaborative_id)
-    assert collab is not None
     errors = rules.check_score(score, reason, local_date(ctx.now(), collab.timezone))
     if errors:
         return Invalid(errors)
