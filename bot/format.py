@@ -189,7 +189,8 @@ def short_month(period: object) -> str:
     return pd.Period(period, freq="M").strftime("%b %Y")  # type: ignore[arg-type]
 
 
-def _plural(count: int, word: str) -> str:
+def plural(count: int, word: str) -> str:
+    """``1 point``, ``3 points``."""
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
@@ -217,7 +218,7 @@ def run_chart_finding(
         centre = f"the median of {centre_value}"
     not_frozen = (
         " Baseline not yet frozen: the centre line is the median of all "
-        f"{_plural(result.n_points, unit)} so far."
+        f"{plural(result.n_points, unit)} so far."
         if result.center_source == "all"
         else ""
     )
@@ -225,11 +226,11 @@ def run_chart_finding(
     if lead is None:
         if result.n_points < 10:
             return (
-                f"No signal yet: only {_plural(result.n_points, unit)} reported; "
+                f"No signal yet: only {plural(result.n_points, unit)} reported; "
                 f"run charts need about 10.{not_frozen}"
             )
         return (
-            f"No signal: no non-random variation found in {_plural(result.n_points, unit)} around {centre}."
+            f"No signal: no non-random variation found in {plural(result.n_points, unit)} around {centre}."
         )
     described = _describe_signal(result, lead, unit, centre, when)
     if lead.current:
@@ -283,7 +284,7 @@ def _describe_signal(
         return rule_name(s.rule), f"{s.size} {unit}s in a row {way} (IHI trend: 5 or more)"
     if s.rule == "astronomical":
         return rule_name(s.rule), f"{when(s.first)} is {side} the control limits (astronomical point)"
-    crossed = f"only {_plural(s.size, 'crossing')}" if s.size else "no crossings"
+    crossed = f"only {plural(s.size, 'crossing')}" if s.size else "no crossings"
     where = judged.replace("for the", "in the").replace("for ", "in ")
     text = f"{crossed} of {centre} {where} (fewest expected by chance: {s.limit})"
     if s.sign and after:

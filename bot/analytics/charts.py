@@ -65,7 +65,7 @@ from bot.analytics.chart_layout import (
 from bot.analytics.chart_spec import PeriodLike, RunChart, Session
 from bot.analytics.runchart import RunChartResult, normalise_direction
 from bot.analytics.signal_points import RULE_LABELS, Rule, points_by_rule
-from bot.format import bare_value
+from bot.format import bare_value, plural
 from bot.months import month_label
 from storage.enums import MeasureType
 
@@ -578,10 +578,6 @@ def render_run_chart(chart: RunChart) -> tuple[bytes, str]:
     return run_chart_png(chart), run_chart_alt(chart)
 
 
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
 def run_chart_alt(chart: RunChart) -> str:
     """Alt text: what the chart shows, with the numbers written as the digest writes them."""
     p = _prepare(chart)
@@ -597,7 +593,7 @@ def run_chart_alt(chart: RunChart) -> str:
         )
     for rule, points in p.rules.items():
         if points:
-            parts.append(f"{RULE_LABELS[rule]}: {_count(len(points), 'point')} marked.")
+            parts.append(f"{RULE_LABELS[rule]}: {plural(len(points), 'point')} marked.")
     if p.crossings:
         parts.append(
             f"{RULE_LABELS['crossings']}: {result.crossings} (fewer than {result.crossings_min} expected)."
@@ -622,11 +618,11 @@ def run_chart_alt(chart: RunChart) -> str:
         )
         parts.append(f"Learning sessions marked: {names}.")
     if p.pdsa_x:
-        parts.append(f"{_count(len(p.pdsa_x), 'month')} with a PDSA cycle start marked.")
+        parts.append(f"{plural(len(p.pdsa_x), 'month')} with a PDSA cycle start marked.")
     if chart.pdsa_counts is not None:
-        parts.append(f"{_count(int(sum(chart.pdsa_counts)), 'PDSA cycle')} started in these months.")
+        parts.append(f"{plural(int(sum(chart.pdsa_counts)), 'PDSA cycle')} started in these months.")
     if chart.n_teams is not None and reported.size:
-        parts.append(f"{_count(int(chart.n_teams[reported[-1]]), 'team')} reported the latest month.")
+        parts.append(f"{plural(int(chart.n_teams[reported[-1]]), 'team')} reported the latest month.")
     return " ".join(parts)
 
 
