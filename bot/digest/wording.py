@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.digest.rules import NOT_TRACKED, Digest, MeasureLine, TeamFlag, TeamRow, UpcomingCall
-from bot.format import escape, measure_value, rule_name, short_month
+from bot.format import escape, measure_value, plural, rule_name, short_month
 from storage.enums import MeasureType
 
 
@@ -187,7 +187,7 @@ def share_text(digest: Digest) -> str | None:
 
 
 def measure_text(line: MeasureLine, m: Markup) -> str:
-    teams = f"{line.n_teams} team" if line.n_teams == 1 else f"{line.n_teams} teams"
+    teams = plural(line.n_teams, "team")
     changed = teams_change(line)
     return (
         f"{m.bold(m.text(line.name))}: {format_value(line.value, line.type, line.multiplier)} "
