@@ -113,9 +113,14 @@ def _local_moment(value: object) -> datetime:
     return moment.to_pydatetime()
 
 
+def _of_team(frame: pd.DataFrame, collab: str, team: str) -> pd.DataFrame:
+    """A team's rows of ``frame``."""
+    return frame[(frame["collaborative"] == collab) & (frame["team"] == team)]
+
+
 def _until(frame: pd.DataFrame, collab: str, team: str, column: str, moment: datetime) -> pd.DataFrame:
     """A team's rows of ``frame`` whose ``column`` time is at or before ``moment``."""
-    mine = frame[(frame["collaborative"] == collab) & (frame["team"] == team)]
+    mine = _of_team(frame, collab, team)
     keep = pd.Series([_local_moment(t) <= moment for t in mine[column]], index=mine.index, dtype=bool)
     return mine.loc[keep]
 
@@ -142,30 +147,29 @@ def evaluation(data: ExportData) -> pd.DataFrame:
     rsvps = data.frame("rsvps")
     members = data.frame("memberships")
     rows = []
-    for collab, team in zip(data.frame("teams")["collaborative"], data.frame("teams")["team"], strict=True):
+    teams = data.frame("teams")
+    for collab, team in zip(teams["collaborative"], teams["team"], strict=True):
         info = collabs.loc[collab]
         moment = data.moment_in(str(info["timezone"]))
         today = moment.date()
         due = _due_months(
             pd.Timestamp(info["start"]).date(), pd.Timestamp(info["end"]).date(), int(info["due_day"]), today
         )
-        mine = reported[(reported["collaborative"] == collab) & (reported["team"] == team)]
+        mine = _of_team(reported, collab, team)
         done = set(mine["period"]) & set(due)
-        narrative = reports[(reports["collaborative"] == collab) & (reports["team"] == team)]
+        narrative = _of_team(reports, collab, team)
         on_time = set(narrative.loc[~narrative["late"].astype(bool), "period"])
         without_narrative = mine[~mine["period"].isin(set(narrative["period"]))]
         on_time |= _on_time_without_narrative(without_narrative, str(info["timezone"]), int(info["due_day"]))
         on_time &= set(due)
-        cycles = pdsa[(pdsa["collaborative"] == collab) & (pdsa["team"] == team)]
+        cycles = _of_team(pdsa, collab, team)
         events = calendar[(calendar["collaborative"] == collab) & calendar["active"].astype(bool)]
         held = {
             str(key)
             for key, starts in zip(events["key"], events["starts_at"], strict=True)
             if _local_moment(starts) <= moment
         }
-        people = set(
-            members.loc[(members["collaborative"] == collab) & (members["team"] == team), "slack_user_id"]
-        )
+        people = set(_of_team(members, collab, team)["slack_user_id"])
         going = rsvps[
             (rsvps["collaborative"] == collab)
             & (rsvps["response"] == RsvpAnswer.GOING)
